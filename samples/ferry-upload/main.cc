@@ -1,0 +1,409 @@
+// ferry-upload: upload files with ferry from the command line.
+//
+//   ferry-upload --endpoint URL [options] FILE...
+//
+// Exit status: 0 when every file succeeded, 1 when any failed, 2 on a usage
+// error. With --json, one JSON object per line on stdout (progress, retry,
+// resumed, restarted, created, done, error events).
+#include <getopt.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "ferry/ferry.hpp"
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void OnSignal(int) { g_interrupted = true; }
+
+constexpr char kUsage[] = R"(usage: ferry-upload --endpoint URL [options] FILE...
+
+Uploads each FILE, resuming an interrupted upload of the same file where the
+server's copy ends. Every failure is a typed error with a suggested action.
+
+options:
+  --endpoint URL          tus creation endpoint (required)
+  --protocol tus          wire protocol (tus; s3 is not in this build yet)
+  --chunk-size SIZE       bytes per chunk/PATCH, e.g. 8M (default 8M)
+  --compress auto|off|N   compression (not in this build yet: always sent as is)
+  --state-dir DIR         resume state directory
+                          (default $XDG_STATE_HOME/ferry or ~/.local/state/ferry)
+  --header 'K: V'         extra request header (repeatable)
+  --metadata k=v          extra Upload-Metadata pair (repeatable)
+  --ca-file FILE          trust the CA certificates in FILE (PEM)
+  --insecure-skip-tls-verify
+                          turn TLS verification OFF (tests only; warns)
+  --max-retries N         retries in a row without progress (default 8)
+  --retry-base-ms N       first backoff delay in ms (default 250)
+  --stall-timeout SECS    fail a request that moves < 1 KiB/s for SECS (30)
+  --max-send-rate RATE    bandwidth cap in bytes/s, e.g. 10M (default none)
+  --on-change fail|restart
+                          when a file changed since its interrupted upload:
+                          fail with file_changed (default) or start anew
+  --discard-on-cancel     on Ctrl-C delete the upload instead of keeping it
+  --json                  one JSON object per line on stdout
+  --help, --version
+)";
+
+int UsageError(const std::string& message) {
+  std::cerr << "ferry-upload: " << message << "\n"
+            << "Try 'ferry-upload --help'.\n";
+  return 2;
+}
+
+// "8M", "512k", "1G", "1000": bytes. False on junk or overflow.
+bool ParseSize(const std::string& text, uint64_t* out) {
+  if (text.empty()) return false;
+  size_t pos = 0;
+  uint64_t v = 0;
+  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+    if (v > (UINT64_MAX - 9) / 10) return false;
+    v = v * 10 + static_cast<uint64_t>(text[pos] - '0');
+    ++pos;
+  }
+  if (pos == 0) return false;
+  std::string suffix = text.substr(pos);
+  uint64_t mult = 1;
+  if (suffix == "" || suffix == "B") {
+    mult = 1;
+  } else if (suffix == "K" || suffix == "k" || suffix == "KiB") {
+    mult = 1ull << 10;
+  } else if (suffix == "M" || suffix == "m" || suffix == "MiB") {
+    mult = 1ull << 20;
+  } else if (suffix == "G" || suffix == "g" || suffix == "GiB") {
+    mult = 1ull << 30;
+  } else {
+    return false;
+  }
+  if (v > UINT64_MAX / mult) return false;
+  *out = v * mult;
+  return true;
+}
+
+std::string HumanBytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
+void PrintLine(const nlohmann::json& j) {
+  std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n"
+            << std::flush;
+}
+
+// A one-line progress bar on stderr, redrawn in place.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string name)
+      : name_(std::move(name)), start_(std::chrono::steady_clock::now()) {}
+  void Draw(const ferry::Progress& p) {
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - start_)
+                      .count();
+    double frac = p.bytes_total ? double(p.bytes_done) / p.bytes_total : 1.0;
+    int width = 30, fill = static_cast<int>(frac * width);
+    std::string bar(fill, '#');
+    bar += std::string(width - fill, '.');
+    double rate = secs > 0 ? p.wire_bytes / secs : 0;
+    std::fprintf(stderr, "\r%-20.20s [%s] %3d%% %10s / %-10s %10s/s ",
+                 name_.c_str(), bar.c_str(), static_cast<int>(frac * 100),
+                 HumanBytes(p.bytes_done).c_str(),
+                 HumanBytes(p.bytes_total).c_str(), HumanBytes(rate).c_str());
+    drawn_ = true;
+  }
+  void End() {
+    if (drawn_) std::fprintf(stderr, "\n");
+    drawn_ = false;
+  }
+
+ private:
+  std::string name_;
+  std::chrono::steady_clock::time_point start_;
+  bool drawn_ = false;
+};
+
+void PrintHumanError(const std::string& file, const ferry::Error& e) {
+  std::cerr << "ferry-upload: " << file << ": " << e.code_name << "\n"
+            << "  " << e.message << "\n"
+            << "  category: " << e.category << ", refused by: " << e.origin
+            << ", retryable: " << (e.retryable ? "yes" : "no") << "\n";
+  if (e.limit >= 0) std::cerr << "  limit: " << e.limit << " bytes\n";
+  if (e.retry_after_ms >= 0) {
+    std::cerr << "  retry after: " << e.retry_after_ms / 1000.0 << " s\n";
+  }
+  if (!e.request_id.empty()) std::cerr << "  request id: " << e.request_id << "\n";
+  std::cerr << "  what to do (" << e.action << "): ";
+  for (int32_t a = 0; ferry_action_name(a) != nullptr; ++a) {
+    if (e.action == ferry_action_name(a)) std::cerr << ferry_action_description(a);
+  }
+  std::cerr << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  enum {
+    kEndpoint = 1000, kProtocol, kChunkSize, kCompress, kStateDir, kHeader,
+    kMetadata, kCaFile, kInsecure, kMaxRetries, kRetryBase, kStall, kRate,
+    kOnChange, kDiscard, kJson, kHelp, kVersion, kRules
+  };
+  static const option kLongOptions[] = {
+      {"endpoint", required_argument, nullptr, kEndpoint},
+      {"protocol", required_argument, nullptr, kProtocol},
+      {"chunk-size", required_argument, nullptr, kChunkSize},
+      {"compress", required_argument, nullptr, kCompress},
+      {"state-dir", required_argument, nullptr, kStateDir},
+      {"header", required_argument, nullptr, kHeader},
+      {"metadata", required_argument, nullptr, kMetadata},
+      {"ca-file", required_argument, nullptr, kCaFile},
+      {"insecure-skip-tls-verify", no_argument, nullptr, kInsecure},
+      {"max-retries", required_argument, nullptr, kMaxRetries},
+      {"retry-base-ms", required_argument, nullptr, kRetryBase},
+      {"stall-timeout", required_argument, nullptr, kStall},
+      {"max-send-rate", required_argument, nullptr, kRate},
+      {"on-change", required_argument, nullptr, kOnChange},
+      {"discard-on-cancel", no_argument, nullptr, kDiscard},
+      {"json", no_argument, nullptr, kJson},
+      {"rules", required_argument, nullptr, kRules},
+      {"help", no_argument, nullptr, kHelp},
+      {"version", no_argument, nullptr, kVersion},
+      {nullptr, 0, nullptr, 0}};
+
+  ferry::ClientOptions copts;
+  ferry::UploadOptions uopts;
+  bool json = false;
+  opterr = 0;
+  int opt;
+  while ((opt = getopt_long(argc, argv, "", kLongOptions, nullptr)) != -1) {
+    std::string arg = optarg ? optarg : "";
+    uint64_t n = 0;
+    switch (opt) {
+      case kEndpoint:
+        copts.endpoint = arg;
+        break;
+      case kProtocol:
+        if (arg == "s3") return UsageError("--protocol s3 is not in this build yet");
+        if (arg != "tus") return UsageError("--protocol must be tus or s3");
+        break;
+      case kChunkSize:
+        if (!ParseSize(arg, &n) || n == 0) return UsageError("bad --chunk-size: " + arg);
+        copts.chunk_size = n;
+        break;
+      case kCompress:
+        if (arg != "auto" && arg != "off" &&
+            !(ParseSize(arg, &n) && n >= 1 && n <= 22)) {
+          return UsageError("--compress takes auto, off or a level 1-22");
+        }
+        if (arg != "auto" && arg != "off") {
+          std::cerr << "ferry-upload: warning: compression is not in this "
+                       "build yet; sending files as they are\n";
+        }
+        break;
+      case kStateDir:
+        copts.state_dir = arg;
+        break;
+      case kHeader: {
+        size_t colon = arg.find(':');
+        if (colon == std::string::npos || colon == 0) {
+          return UsageError("--header takes 'Name: value'");
+        }
+        std::string value = arg.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        copts.headers.emplace_back(arg.substr(0, colon), value);
+        break;
+      }
+      case kMetadata: {
+        size_t eq = arg.find('=');
+        if (eq == std::string::npos || eq == 0) {
+          return UsageError("--metadata takes key=value");
+        }
+        uopts.metadata.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
+        break;
+      }
+      case kCaFile:
+        copts.ca_file = arg;
+        break;
+      case kInsecure:
+        copts.insecure_skip_tls_verify = true;
+        std::cerr << "ferry-upload: WARNING: TLS verification is OFF; anyone "
+                     "on the path can read and alter this upload\n";
+        break;
+      case kMaxRetries:
+        if (!ParseSize(arg, &n) || n > 1000) return UsageError("bad --max-retries");
+        copts.max_retries = static_cast<uint32_t>(n);
+        break;
+      case kRetryBase:
+        if (!ParseSize(arg, &n) || n == 0 || n > 60000) {
+          return UsageError("bad --retry-base-ms");
+        }
+        copts.retry_base_delay_ms = static_cast<uint32_t>(n);
+        break;
+      case kStall:
+        if (!ParseSize(arg, &n) || n == 0 || n > 86400) {
+          return UsageError("bad --stall-timeout");
+        }
+        copts.stall_window_ms = static_cast<uint32_t>(n * 1000);
+        break;
+      case kRate:
+        if (!ParseSize(arg, &n)) return UsageError("bad --max-send-rate");
+        copts.max_send_bytes_per_sec = n;
+        break;
+      case kOnChange:
+        if (arg != "fail" && arg != "restart") {
+          return UsageError("--on-change takes fail or restart");
+        }
+        uopts.restart_on_change = arg == "restart";
+        break;
+      case kDiscard:
+        uopts.discard_on_cancel = true;
+        break;
+      case kJson:
+        json = true;
+        break;
+      case kRules:
+        return UsageError("--rules is not in this build yet");
+      case kHelp:
+        std::cout << kUsage;
+        return 0;
+      case kVersion:
+        std::cout << "ferry-upload " << ferry_version() << "\n";
+        return 0;
+      default:
+        return UsageError(std::string("unknown or incomplete option: ") +
+                          (optind > 0 && optind <= argc ? argv[optind - 1] : "?"));
+    }
+  }
+  if (copts.endpoint.empty()) return UsageError("--endpoint is required");
+  if (optind >= argc) return UsageError("no FILE given");
+
+  auto client = ferry::Client::Create(copts);
+  if (!client.ok()) {
+    if (json) {
+      PrintLine({{"event", "error"}, {"file", nullptr},
+                 {"error", nlohmann::json::parse(client.error().json, nullptr,
+                                                 false)}});
+    } else {
+      PrintHumanError("(client)", client.error());
+    }
+    return client.error().code == ferry::Code::k_invalid_argument ? 2 : 1;
+  }
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  bool tty = !json && ::isatty(STDERR_FILENO);
+  int failures = 0;
+  for (int i = optind; i < argc; ++i) {
+    std::string file = argv[i];
+    ProgressBar bar(file.substr(file.rfind('/') + 1));
+    ferry::UploadOptions o = uopts;
+    o.on_progress = [&](const ferry::Progress& p) {
+      if (json) {
+        PrintLine({{"event", "progress"}, {"file", file},
+                   {"bytes", p.bytes_done}, {"total", p.bytes_total},
+                   {"acked", p.bytes_acked}, {"wire_bytes", p.wire_bytes}});
+      } else if (tty) {
+        bar.Draw(p);
+      }
+      return !g_interrupted.load();
+    };
+    o.on_event = [&](const ferry::Event& e) {
+      const char* code = ferry_code_name(static_cast<int32_t>(e.code));
+      if (json) {
+        nlohmann::json j = {{"file", file}, {"message", e.message}};
+        switch (e.type) {
+          case FERRY_EVENT_RETRY:
+            j["event"] = "retry";
+            j["code"] = code ? code : "unknown";
+            j["attempt"] = e.attempt;
+            j["delay_ms"] = e.delay_ms;
+            break;
+          case FERRY_EVENT_RESUMED:
+            j["event"] = "resumed";
+            j["offset"] = e.offset;
+            break;
+          case FERRY_EVENT_RESTARTED:
+            j["event"] = "restarted";
+            j["code"] = code ? code : "unknown";
+            break;
+          case FERRY_EVENT_CREATED:
+            j["event"] = "created";
+            j["offset"] = e.offset;
+            break;
+          case FERRY_EVENT_STATE_DISCARDED:
+            j["event"] = "state_discarded";
+            break;
+        }
+        PrintLine(j);
+      } else {
+        bar.End();
+        if (e.type == FERRY_EVENT_RETRY) {
+          std::cerr << "ferry-upload: " << (code ? code : "error") << ", retry "
+                    << e.attempt << " in " << e.delay_ms << " ms: " << e.message
+                    << "\n";
+        } else if (e.type == FERRY_EVENT_RESUMED) {
+          std::cerr << "ferry-upload: " << file << ": resuming at byte "
+                    << e.offset << " (" << HumanBytes(e.offset)
+                    << " already on the server)\n";
+        } else if (e.type != FERRY_EVENT_CREATED) {
+          std::cerr << "ferry-upload: " << file << ": " << e.message << "\n";
+        }
+      }
+      return !g_interrupted.load();
+    };
+    auto r = (*client.value()).Upload(file, o);
+    bar.End();
+    if (r.ok()) {
+      const ferry::UploadResult& res = r.value();
+      if (json) {
+        PrintLine({{"event", "done"}, {"file", file}, {"url", res.url},
+                   {"bytes", res.bytes}, {"wire_bytes", res.wire_bytes},
+                   {"sha256", res.sha256}, {"resumed_from", res.resumed_from}});
+      } else {
+        std::cout << file << ": uploaded " << res.bytes << " bytes"
+                  << (res.resumed_from
+                          ? " (resumed at " + std::to_string(res.resumed_from) + ")"
+                          : std::string())
+                  << ", sha256 " << res.sha256 << "\n  " << res.url << "\n";
+      }
+    } else {
+      ++failures;
+      if (json) {
+        PrintLine({{"event", "error"}, {"file", file},
+                   {"error", nlohmann::json::parse(r.error().json, nullptr,
+                                                   false)}});
+      } else {
+        PrintHumanError(file, r.error());
+      }
+    }
+    if (g_interrupted) {
+      // The rest are not attempted; each skipped file is reported as such.
+      for (int j = i + 1; j < argc; ++j) {
+        ++failures;
+        if (json) {
+          PrintLine({{"event", "error"}, {"file", argv[j]},
+                     {"error", {{"code", "cancelled"},
+                                {"message", "not started: interrupted"}}}});
+        }
+      }
+      break;
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}

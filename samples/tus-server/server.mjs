@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// A local tus 1.0 server for trying and testing ferry: @tus/server with
+// @tus/file-store, listening on 127.0.0.1 only.
+//
+//   node server.mjs [--port N] [--dir DIR] [--max-size BYTES]
+//                   [--no-checksum] [--relative-location] [--expiration-ms N]
+//
+// Prints one line "FERRY_TUS_SERVER_URL=<endpoint>" once it listens (port 0
+// picks a free port), then serves until SIGINT/SIGTERM.
+//
+// @tus/server does not implement the tus checksum extension, so this server
+// adds it: a PATCH (or creation-with-upload POST) carrying Upload-Checksum is
+// read whole (bounded by --max-body), verified, and answered 460 without
+// storing a byte when the digest differs.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { parseArgs } from 'node:util';
+
+import { FileStore } from '@tus/file-store';
+import { Server } from '@tus/server';
+
+const { values: args } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    dir: { type: 'string', default: path.join(os.tmpdir(), 'ferry-tus-files') },
+    'max-size': { type: 'string', default: '0' },
+    'max-body': { type: 'string', default: String(256 * 1024 * 1024) },
+    'no-checksum': { type: 'boolean', default: false },
+    'relative-location': { type: 'boolean', default: false },
+    'expiration-ms': { type: 'string', default: '0' },
+  },
+});
+
+const CHECKSUM_ALGORITHMS = ['sha1', 'sha256', 'md5'];
+const checksumEnabled = !args['no-checksum'];
+const maxBody = Number(args['max-body']);
+const maxSize = Number(args['max-size']);
+
+fs.mkdirSync(args.dir, { recursive: true });
+const store = new FileStore({
+  directory: args.dir,
+  expirationPeriodInMilliseconds: Number(args['expiration-ms']),
+});
+if (checksumEnabled) store.extensions.push('checksum');
+
+const tus = new Server({
+  path: '/files',
+  datastore: store,
+  relativeLocation: args['relative-location'],
+  ...(maxSize > 0 ? { maxSize } : {}),
+});
+
+function reply(res, status, text) {
+  res.writeHead(status, { 'Content-Type': 'text/plain', 'Tus-Resumable': '1.0.0' });
+  res.end(text + '\n');
+}
+
+// Reads the whole body, up to limit bytes; null when the client went away or
+// the body is too large (the response is then already sent or moot).
+function readBody(req, res, limit) {
+  return new Promise((resolve) => {
+    const parts = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        reply(res, 413, 'Request body exceeds the checksum buffer');
+        req.destroy();
+        resolve(null);
+        return;
+      }
+      parts.push(chunk);
+    });
+    req.on('end', () => { if (!done) { done = true; resolve(Buffer.concat(parts)); } });
+    req.on('error', () => { if (!done) { done = true; resolve(null); } });
+    req.on('aborted', () => { if (!done) { done = true; resolve(null); } });
+  });
+}
+
+async function handleWithChecksum(req, res, header) {
+  const space = header.indexOf(' ');
+  const algorithm = space > 0 ? header.slice(0, space) : '';
+  const expected = space > 0 ? header.slice(space + 1) : '';
+  if (!CHECKSUM_ALGORITHMS.includes(algorithm)) {
+    reply(res, 400, 'Unsupported checksum algorithm');
+    req.resume();
+    return;
+  }
+  const body = await readBody(req, res, maxBody);
+  if (body === null) return;  // nothing is stored from a broken request
+  const actual = crypto.createHash(algorithm).update(body).digest('base64');
+  if (actual !== expected) {
+    reply(res, 460, 'Checksum Mismatch');
+    return;
+  }
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name === 'upload-checksum' || name === 'content-length') continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const request = new Request(`http://${req.headers.host}${req.url}`, {
+    method: req.method,
+    headers,
+    body,
+  });
+  const response = await tus.handleWeb(request);
+  const out = {};
+  response.headers.forEach((value, name) => { out[name] = value; });
+  res.writeHead(response.status, out);
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
+
+const httpServer = http.createServer((req, res) => {
+  if (req.method === 'OPTIONS' && checksumEnabled) {
+    res.setHeader('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
+  }
+  const checksum = req.headers['upload-checksum'];
+  if (checksumEnabled && checksum !== undefined &&
+      (req.method === 'PATCH' || req.method === 'POST')) {
+    handleWithChecksum(req, res, String(checksum)).catch((err) => {
+      if (!res.headersSent) reply(res, 500, 'Internal error');
+      console.error('checksum handler:', err);
+    });
+    return;
+  }
+  tus.handle(req, res);
+});
+
+httpServer.listen(Number(args.port), '127.0.0.1', () => {
+  const { port } = httpServer.address();
+  process.stdout.write(`FERRY_TUS_SERVER_URL=http://127.0.0.1:${port}/files/\n`);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    httpServer.close();
+    httpServer.closeAllConnections();
+    process.exit(0);
+  });
+}

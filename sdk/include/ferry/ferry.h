@@ -1,0 +1,291 @@
+/*
+ * ferry: resumable, verified uploads. The stable C ABI.
+ *
+ * Conventions
+ *   - Opaque handles; every *_new has a *_free that accepts NULL.
+ *   - Options structs are versioned by their first member, struct_size; start
+ *     from the matching *_INIT macro so fields added later get defaults. A zero
+ *     field means "use the default" unless documented otherwise.
+ *   - Strings are UTF-8, NUL-terminated, borrowed for the duration of the call
+ *     unless documented otherwise. Strings returned by getters live as long as
+ *     the object they come from.
+ *   - Callbacks get the user_data given with them; a non-zero return aborts
+ *     the operation, which then fails with FERRY_ERR_CANCELLED.
+ *   - No function throws or aborts the process on bad input: it returns an
+ *     error code (and, where an out parameter is given, a ferry_error).
+ *
+ * Thread-safety
+ *   - A ferry_client may be used from several threads at once: each call to
+ *     ferry_upload_file() runs on the calling thread. The client must outlive
+ *     the calls using it, and must not be freed while they run.
+ *   - ferry_result and ferry_error objects are immutable after they are
+ *     returned; they may be read from any thread, and freed once.
+ */
+#ifndef FERRY_FERRY_H_
+#define FERRY_FERRY_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ferry/ferry_error_table.h"
+
+#if defined(_WIN32)
+#define FERRY_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define FERRY_API __attribute__((visibility("default")))
+#else
+#define FERRY_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Version ------------------------------------------------------------ */
+
+#define FERRY_VERSION_MAJOR 0
+#define FERRY_VERSION_MINOR 1
+#define FERRY_VERSION_PATCH 0
+
+/* Returns the library's version, e.g. "0.1.0". Thread-safe. */
+FERRY_API const char* ferry_version(void);
+
+/* ---- Error codes, categories, origins, actions (from the error table) --- */
+
+#define FERRY_X_CODE_(value, upper, lower, cat, origin, retry, action, meaning, \
+                      does)                                                  \
+  FERRY_ERR_##upper = value,
+typedef enum ferry_code {
+  FERRY_OK = 0,
+  FERRY_ERROR_TABLE(FERRY_X_CODE_) FERRY_CODE_END_
+} ferry_code;
+#undef FERRY_X_CODE_
+
+#define FERRY_X_ENUM_(value, upper, lower, desc) FERRY_CATEGORY_##upper = value,
+typedef enum ferry_category {
+  FERRY_CATEGORY_TABLE(FERRY_X_ENUM_) FERRY_CATEGORY_END_
+} ferry_category;
+#undef FERRY_X_ENUM_
+
+#define FERRY_X_ENUM_(value, upper, lower, desc) FERRY_ORIGIN_##upper = value,
+typedef enum ferry_origin {
+  FERRY_ORIGIN_TABLE(FERRY_X_ENUM_) FERRY_ORIGIN_END_
+} ferry_origin;
+#undef FERRY_X_ENUM_
+
+#define FERRY_X_ENUM_(value, upper, lower, desc) FERRY_ACTION_##upper = value,
+typedef enum ferry_action {
+  FERRY_ACTION_TABLE(FERRY_X_ENUM_) FERRY_ACTION_END_
+} ferry_action;
+#undef FERRY_X_ENUM_
+
+/* Stable lower_snake names ("file_too_large", "policy", "server",
+ * "split_file"), or NULL for a value not in the table. Thread-safe. */
+FERRY_API const char* ferry_code_name(int32_t code);
+FERRY_API const char* ferry_category_name(int32_t category);
+FERRY_API const char* ferry_origin_name(int32_t origin);
+FERRY_API const char* ferry_action_name(int32_t action);
+/* What the user should do for an action, one sentence; NULL when unknown. */
+FERRY_API const char* ferry_action_description(int32_t action);
+
+/* The table itself, for bindings and documentation generators: the defaults
+ * of a code, or 0 when the code is not in the table. Thread-safe. */
+typedef struct ferry_code_info {
+  uint32_t struct_size;
+  int32_t code;
+  const char* name;
+  int32_t category;
+  int32_t origin;
+  int32_t retryable;
+  int32_t action;
+  const char* meaning;
+  const char* ferry_does;
+} ferry_code_info;
+#define FERRY_CODE_INFO_INIT {sizeof(ferry_code_info), 0, 0, 0, 0, 0, 0, 0, 0}
+/* Fills *info for code; returns 1 when the code exists, 0 otherwise. */
+FERRY_API int32_t ferry_code_info_get(int32_t code, ferry_code_info* info);
+/* Highest code value in the table (codes 1..max; gaps are never reused). */
+FERRY_API int32_t ferry_code_max(void);
+
+/* ---- Errors ------------------------------------------------------------- */
+
+/* A typed error: who refused, why, whether retrying can help, what to do. */
+typedef struct ferry_error ferry_error;
+
+/* Frees an error; NULL is accepted. */
+FERRY_API void ferry_error_free(ferry_error* error);
+FERRY_API ferry_code ferry_error_code(const ferry_error* error);
+FERRY_API ferry_category ferry_error_category(const ferry_error* error);
+FERRY_API ferry_origin ferry_error_origin(const ferry_error* error);
+/* 1 when retrying the same request later can succeed. */
+FERRY_API int32_t ferry_error_retryable(const ferry_error* error);
+/* Milliseconds the server asked to wait, or -1 when not known. */
+FERRY_API int64_t ferry_error_retry_after_ms(const ferry_error* error);
+FERRY_API ferry_action ferry_error_action(const ferry_error* error);
+/* Human-readable message (never contains credentials or signed URLs). */
+FERRY_API const char* ferry_error_message(const ferry_error* error);
+/* HTTP status of the response that caused the error, or 0. */
+FERRY_API int32_t ferry_error_http_status(const ferry_error* error);
+/* Server-specific code and message (e.g. from problem+json), or "". */
+FERRY_API const char* ferry_error_server_code(const ferry_error* error);
+FERRY_API const char* ferry_error_server_message(const ferry_error* error);
+/* Request id the server gave (X-Request-Id and similar), or "". */
+FERRY_API const char* ferry_error_request_id(const ferry_error* error);
+/* A limit involved (e.g. the max size in bytes the server announced), or -1.
+ */
+FERRY_API int64_t ferry_error_limit(const ferry_error* error);
+/* The URL involved, redacted (no query string, no user info), or "". */
+FERRY_API const char* ferry_error_url(const ferry_error* error);
+/* The whole error as one JSON object, as the CLI prints it. */
+FERRY_API const char* ferry_error_json(const ferry_error* error);
+
+/* ---- Client ------------------------------------------------------------- */
+
+typedef enum ferry_protocol {
+  FERRY_PROTOCOL_TUS = 0
+} ferry_protocol;
+
+typedef struct ferry_client_options {
+  uint32_t struct_size;
+  /* Required: the tus creation endpoint, e.g. "https://host/files/". */
+  const char* endpoint;
+  int32_t protocol; /* ferry_protocol; default tus */
+  /* Resume state directory; default $XDG_STATE_HOME/ferry or
+   * ~/.local/state/ferry. Created 0700 when missing. */
+  const char* state_dir;
+  /* PEM bundle of CA certificates to trust instead of the system's. */
+  const char* ca_file;
+  /* Turns TLS verification OFF. Never set this outside tests. */
+  int32_t insecure_skip_tls_verify;
+  /* Bytes per chunk (and per PATCH). Default 8 MiB. */
+  uint64_t chunk_size;
+  /* Retries in a row without progress before giving up. Default 8; set
+   * no_retries to 1 for none. */
+  uint32_t max_retries;
+  int32_t no_retries;
+  /* Backoff: first delay and cap, in ms. Defaults 250 and 30000. */
+  uint32_t retry_base_delay_ms;
+  uint32_t retry_max_delay_ms;
+  /* Longest time spent retrying without progress, ms. Default 300000. */
+  uint32_t retry_deadline_ms;
+  /* Stall timeout: fail a request that moves fewer than stall_min_bps bytes
+   * per second for stall_window_ms. Defaults 1024 B/s over 30000 ms. */
+  uint32_t stall_window_ms;
+  uint32_t stall_min_bps;
+  /* TCP + TLS connect timeout in ms. Default 15000. */
+  uint32_t connect_timeout_ms;
+  /* Upper bound on the upload speed in bytes/s; 0 means unlimited. */
+  uint64_t max_send_bytes_per_sec;
+} ferry_client_options;
+
+#define FERRY_CLIENT_OPTIONS_INIT \
+  {sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+
+typedef struct ferry_client ferry_client;
+
+/* Creates a client. On failure returns NULL and, when error_out is not NULL,
+ * stores a ferry_error the caller frees (invalid_argument for a bad endpoint
+ * or options, state_unwritable when the state directory cannot be made). */
+FERRY_API ferry_client* ferry_client_new(const ferry_client_options* options,
+                                         ferry_error** error_out);
+/* Frees a client; NULL is accepted. No upload may be running on it. */
+FERRY_API void ferry_client_free(ferry_client* client);
+/* Adds a header sent with every request ("Authorization", "Bearer x").
+ * Returns FERRY_OK or FERRY_ERR_INVALID_ARGUMENT (empty name, CR/LF, or a
+ * header ferry manages itself such as Upload-Offset). Call before uploads
+ * start; not thread-safe with running uploads. */
+FERRY_API ferry_code ferry_client_add_header(ferry_client* client,
+                                             const char* name,
+                                             const char* value);
+
+/* ---- Uploads ------------------------------------------------------------ */
+
+typedef struct ferry_progress {
+  uint32_t struct_size;
+  uint64_t bytes_done;  /* never decreases, never exceeds bytes_total */
+  uint64_t bytes_total; /* the file's size */
+  uint64_t bytes_acked; /* bytes the server confirmed holding */
+  uint64_t wire_bytes;  /* body bytes put on the wire by this call so far */
+} ferry_progress;
+
+typedef enum ferry_event_type {
+  FERRY_EVENT_RETRY = 1,     /* code, attempt, delay_ms, message */
+  FERRY_EVENT_RESUMED = 2,   /* offset: where the server's copy ends */
+  FERRY_EVENT_RESTARTED = 3, /* code: why a fresh upload replaced the old */
+  FERRY_EVENT_CREATED = 4,   /* a new upload exists on the server */
+  FERRY_EVENT_STATE_DISCARDED = 5 /* unreadable or corrupt resume state */
+} ferry_event_type;
+
+typedef struct ferry_event {
+  uint32_t struct_size;
+  int32_t type;  /* ferry_event_type */
+  int32_t code;  /* ferry_code, or 0 */
+  uint32_t attempt;
+  uint64_t delay_ms;
+  uint64_t offset;
+  const char* message; /* redacted, never NULL */
+} ferry_event;
+
+typedef int (*ferry_progress_fn)(const ferry_progress* progress,
+                                 void* user_data);
+typedef int (*ferry_event_fn)(const ferry_event* event, void* user_data);
+
+typedef struct ferry_kv {
+  const char* key;
+  const char* value;
+} ferry_kv;
+
+typedef enum ferry_on_change {
+  FERRY_ON_CHANGE_FAIL = 0,   /* a changed file fails with file_changed */
+  FERRY_ON_CHANGE_RESTART = 1 /* a changed file starts a fresh upload */
+} ferry_on_change;
+
+typedef struct ferry_upload_options {
+  uint32_t struct_size;
+  /* Extra Upload-Metadata pairs. "filename" and "sha256" are always sent. */
+  const ferry_kv* metadata;
+  uint32_t metadata_count;
+  /* Called at most every ~100 ms and at the end; non-zero return cancels. */
+  ferry_progress_fn on_progress;
+  void* progress_user_data;
+  /* Called for retries, resumes and restarts; non-zero return cancels. */
+  ferry_event_fn on_event;
+  void* event_user_data;
+  /* On cancel: 0 keeps the resume state, 1 deletes the upload on the server
+   * (tus termination) and forgets it. */
+  int32_t discard_on_cancel;
+  int32_t on_change; /* ferry_on_change */
+} ferry_upload_options;
+
+#define FERRY_UPLOAD_OPTIONS_INIT \
+  {sizeof(ferry_upload_options), 0, 0, 0, 0, 0, 0, 0, 0}
+
+typedef struct ferry_result ferry_result;
+
+/* Uploads the file at path, resuming an interrupted upload of the same file
+ * to the same endpoint when the resume state and the server allow, and
+ * blocks until it is done. Returns FERRY_OK and stores a ferry_result in
+ * *result_out (when not NULL), or returns the error code and stores a
+ * ferry_error in *error_out (when not NULL). The caller frees both.
+ * Errors: any code of the table (see docs/errors.md). */
+FERRY_API ferry_code ferry_upload_file(ferry_client* client, const char* path,
+                                       const ferry_upload_options* options,
+                                       ferry_result** result_out,
+                                       ferry_error** error_out);
+
+FERRY_API void ferry_result_free(ferry_result* result);
+/* The upload's URL on the server (may hold a secret: do not log it). */
+FERRY_API const char* ferry_result_url(const ferry_result* result);
+FERRY_API uint64_t ferry_result_bytes(const ferry_result* result);
+/* Body bytes this call put on the wire, retries included. */
+FERRY_API uint64_t ferry_result_wire_bytes(const ferry_result* result);
+/* Lower-case hex SHA-256 of the whole file. */
+FERRY_API const char* ferry_result_sha256(const ferry_result* result);
+/* Offset this call resumed from (0 for a fresh upload). */
+FERRY_API uint64_t ferry_result_resumed_from(const ferry_result* result);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* FERRY_FERRY_H_ */

@@ -1,0 +1,237 @@
+// ferry C++ API: a header-only layer over the stable C ABI (ferry.h), so a
+// C++ program links libferry.so exactly as a C program does.
+//
+// Thread-safety: a Client may run uploads from several threads at once (each
+// Upload() runs on the calling thread). Error and Result are values.
+#ifndef FERRY_FERRY_HPP_
+#define FERRY_FERRY_HPP_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "ferry/ferry.h"
+
+namespace ferry {
+
+// The error codes of the table, as a scoped enum.
+#define FERRY_X_CXX_CODE_(value, upper, lower, cat, origin, retry, action, \
+                          meaning, does)                                  \
+  k_##lower = value,
+enum class Code : int32_t {
+  kOk = 0,
+  FERRY_ERROR_TABLE(FERRY_X_CXX_CODE_)
+};
+#undef FERRY_X_CXX_CODE_
+
+inline const char* CodeName(Code c) {
+  const char* n = ferry_code_name(static_cast<int32_t>(c));
+  return n ? n : "unknown";
+}
+
+// A typed error: who refused, why, whether retrying helps, what to do.
+struct Error {
+  Code code = Code::kOk;
+  std::string code_name;
+  std::string category;
+  std::string origin;
+  bool retryable = false;
+  int64_t retry_after_ms = -1;  // -1: not known
+  std::string action;
+  std::string message;
+  int http_status = 0;
+  std::string server_code;
+  std::string server_message;
+  std::string request_id;
+  int64_t limit = -1;  // -1: none
+  std::string url;     // redacted
+  std::string json;    // the whole error as one JSON object
+
+  static Error FromC(const ferry_error* e, ferry_code fallback) {
+    Error out;
+    if (e == nullptr) {
+      out.code = static_cast<Code>(fallback);
+      const char* n = ferry_code_name(fallback);
+      out.code_name = n ? n : "unknown";
+      out.message = out.code_name;
+      return out;
+    }
+    out.code = static_cast<Code>(ferry_error_code(e));
+    out.code_name = ferry_code_name(ferry_error_code(e));
+    out.category = ferry_category_name(ferry_error_category(e));
+    out.origin = ferry_origin_name(ferry_error_origin(e));
+    out.retryable = ferry_error_retryable(e) != 0;
+    out.retry_after_ms = ferry_error_retry_after_ms(e);
+    out.action = ferry_action_name(ferry_error_action(e));
+    out.message = ferry_error_message(e);
+    out.http_status = ferry_error_http_status(e);
+    out.server_code = ferry_error_server_code(e);
+    out.server_message = ferry_error_server_message(e);
+    out.request_id = ferry_error_request_id(e);
+    out.limit = ferry_error_limit(e);
+    out.url = ferry_error_url(e);
+    out.json = ferry_error_json(e);
+    return out;
+  }
+};
+
+// Either a value or an Error (no exceptions cross this API).
+template <typename T>
+class Outcome {
+ public:
+  Outcome(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Outcome(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
+  bool ok() const { return v_.index() == 0; }
+  const T& value() const { return std::get<0>(v_); }
+  T& value() { return std::get<0>(v_); }
+  const Error& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+struct ClientOptions {
+  std::string endpoint;
+  std::string state_dir;  // "" → $XDG_STATE_HOME/ferry or ~/.local/state/ferry
+  std::string ca_file;
+  bool insecure_skip_tls_verify = false;  // never outside tests
+  uint64_t chunk_size = 0;                // 0 → 8 MiB
+  std::optional<uint32_t> max_retries;    // default 8
+  uint32_t retry_base_delay_ms = 0;       // 0 → 250
+  uint32_t retry_max_delay_ms = 0;        // 0 → 30000
+  uint32_t retry_deadline_ms = 0;         // 0 → 300000
+  uint32_t stall_window_ms = 0;           // 0 → 30000
+  uint32_t stall_min_bps = 0;             // 0 → 1024
+  uint32_t connect_timeout_ms = 0;        // 0 → 15000
+  uint64_t max_send_bytes_per_sec = 0;    // 0 → unlimited
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using Progress = ferry_progress;
+
+struct Event {
+  ferry_event_type type;
+  Code code;
+  uint32_t attempt;
+  uint64_t delay_ms;
+  uint64_t offset;
+  std::string message;
+};
+
+struct UploadOptions {
+  std::vector<std::pair<std::string, std::string>> metadata;
+  // Return false to cancel.
+  std::function<bool(const Progress&)> on_progress;
+  std::function<bool(const Event&)> on_event;
+  bool discard_on_cancel = false;
+  bool restart_on_change = false;
+};
+
+struct UploadResult {
+  std::string url;
+  uint64_t bytes = 0;
+  uint64_t wire_bytes = 0;
+  std::string sha256;
+  uint64_t resumed_from = 0;
+};
+
+class Client {
+ public:
+  // Errors: invalid_argument (bad endpoint or options).
+  static Outcome<std::unique_ptr<Client>> Create(const ClientOptions& o) {
+    ferry_client_options c = FERRY_CLIENT_OPTIONS_INIT;
+    c.endpoint = o.endpoint.c_str();
+    c.state_dir = o.state_dir.empty() ? nullptr : o.state_dir.c_str();
+    c.ca_file = o.ca_file.empty() ? nullptr : o.ca_file.c_str();
+    c.insecure_skip_tls_verify = o.insecure_skip_tls_verify ? 1 : 0;
+    c.chunk_size = o.chunk_size;
+    if (o.max_retries) {
+      c.max_retries = *o.max_retries;
+      c.no_retries = *o.max_retries == 0 ? 1 : 0;
+    }
+    c.retry_base_delay_ms = o.retry_base_delay_ms;
+    c.retry_max_delay_ms = o.retry_max_delay_ms;
+    c.retry_deadline_ms = o.retry_deadline_ms;
+    c.stall_window_ms = o.stall_window_ms;
+    c.stall_min_bps = o.stall_min_bps;
+    c.connect_timeout_ms = o.connect_timeout_ms;
+    c.max_send_bytes_per_sec = o.max_send_bytes_per_sec;
+    ferry_error* err = nullptr;
+    ferry_client* h = ferry_client_new(&c, &err);
+    if (h == nullptr) return Fail(err, FERRY_ERR_INVALID_ARGUMENT);
+    std::unique_ptr<Client> client(new Client(h));
+    for (const auto& [name, value] : o.headers) {
+      ferry_code rc =
+          ferry_client_add_header(h, name.c_str(), value.c_str());
+      if (rc != FERRY_OK) {
+        Error e = Error::FromC(nullptr, rc);
+        e.message = "header not allowed: " + name;
+        return e;
+      }
+    }
+    return client;
+  }
+
+  ~Client() { ferry_client_free(handle_); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Uploads (or resumes) one file; blocks until done. Errors: any code.
+  Outcome<UploadResult> Upload(const std::string& path,
+                               const UploadOptions& o = {}) {
+    std::vector<ferry_kv> kv;
+    for (const auto& [k, v] : o.metadata) kv.push_back({k.c_str(), v.c_str()});
+    ferry_upload_options c = FERRY_UPLOAD_OPTIONS_INIT;
+    c.metadata = kv.data();
+    c.metadata_count = static_cast<uint32_t>(kv.size());
+    if (o.on_progress) {
+      c.on_progress = &ProgressThunk;
+      c.progress_user_data = const_cast<UploadOptions*>(&o);
+    }
+    if (o.on_event) {
+      c.on_event = &EventThunk;
+      c.event_user_data = const_cast<UploadOptions*>(&o);
+    }
+    c.discard_on_cancel = o.discard_on_cancel ? 1 : 0;
+    c.on_change =
+        o.restart_on_change ? FERRY_ON_CHANGE_RESTART : FERRY_ON_CHANGE_FAIL;
+    ferry_result* res = nullptr;
+    ferry_error* err = nullptr;
+    ferry_code rc = ferry_upload_file(handle_, path.c_str(), &c, &res, &err);
+    if (rc != FERRY_OK) return Fail(err, rc);
+    UploadResult out;
+    out.url = ferry_result_url(res);
+    out.bytes = ferry_result_bytes(res);
+    out.wire_bytes = ferry_result_wire_bytes(res);
+    out.sha256 = ferry_result_sha256(res);
+    out.resumed_from = ferry_result_resumed_from(res);
+    ferry_result_free(res);
+    return out;
+  }
+
+ private:
+  explicit Client(ferry_client* h) : handle_(h) {}
+  static Error Fail(ferry_error* err, ferry_code rc) {
+    Error e = Error::FromC(err, rc);
+    ferry_error_free(err);
+    return e;
+  }
+  static int ProgressThunk(const ferry_progress* p, void* user) {
+    return static_cast<UploadOptions*>(user)->on_progress(*p) ? 0 : 1;
+  }
+  static int EventThunk(const ferry_event* e, void* user) {
+    Event ev{static_cast<ferry_event_type>(e->type), static_cast<Code>(e->code),
+             e->attempt, e->delay_ms, e->offset, e->message};
+    return static_cast<UploadOptions*>(user)->on_event(ev) ? 0 : 1;
+  }
+  ferry_client* handle_;
+};
+
+}  // namespace ferry
+
+#endif  // FERRY_FERRY_HPP_

@@ -1,0 +1,79 @@
+// One call of ClientCore::Upload: the per-file state machine (resume or
+// create, send chunk by chunk, retry with resync, finish or keep state).
+#ifndef FERRY_SDK_SRC_ENGINE_UPLOAD_RUN_H_
+#define FERRY_SDK_SRC_ENGINE_UPLOAD_RUN_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chunk/chunk_plan.h"
+#include "engine/client_core.h"
+#include "journal/journal.h"
+#include "retry/backoff.h"
+#include "source/file_source.h"
+
+namespace ferry {
+
+class UploadRun {
+ public:
+  UploadRun(ClientCore* core, const UploadParams& params);
+  Result<UploadSummary> Execute(const std::string& path);
+
+  // Runs op until it succeeds, fails for good, or the budget is spent,
+  // emitting a retry event before each wait.
+  template <typename T, typename Op>
+  Result<T> WithRetry(Op&& op) {
+    for (;;) {
+      Result<T> r = op();
+      if (r.ok()) return r;
+      if (!BackOff(r.error())) return r;
+    }
+  }
+
+ private:
+  static int64_t NowMs();
+  // Decides on a retry for `error`; waits and returns true when one is due.
+  // On false, `error` is final (possibly replaced by cancelled).
+  bool BackOff(Error& error);
+  bool Emit(Event event);
+  // Returns false once the caller asked to cancel.
+  bool ReportProgress(bool force);
+  bool Sleep(int64_t ms);
+
+  Status HashFile();
+  Status LoadChunk(uint64_t index);
+  Result<bool> TryResume(const JournalRecord& saved);
+  Status StartFresh();
+  Status SendAll();
+  Result<UploadSummary> Finish();
+  Error Cancelled();
+  std::string ChecksumHeader(std::string_view data, bool whole_chunk);
+  // Treats an unusable old upload: file_changed error or a fresh start.
+  Result<bool> Abandon(ferry_code why, const std::string& message,
+                       bool file_changed);
+
+  ClientCore* core_;
+  const UploadParams& params_;
+  RetryBudget budget_;
+  ServerCapabilities caps_;
+  std::unique_ptr<FileSource> source_;
+  JournalRecord record_;
+  std::unique_ptr<ChunkPlan> plan_;
+  std::vector<char> buffer_;
+  int64_t buffered_index_ = -1;
+  uint64_t offset_ = 0;
+  uint64_t resumed_from_ = 0;
+  uint64_t inflight_ = 0;
+  uint64_t wire_bytes_ = 0;
+  uint64_t reported_done_ = 0;
+  int64_t last_report_ms_ = -1;
+  int restarts_left_ = 1;
+  bool cancelled_ = false;
+  bool hashed_ = false;
+};
+
+}  // namespace ferry
+
+#endif  // FERRY_SDK_SRC_ENGINE_UPLOAD_RUN_H_

@@ -1,0 +1,283 @@
+#include "errors/classify.h"
+
+#include <curl/curl.h>
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <nlohmann/json.hpp>
+
+namespace ferry {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+bool ParseUint(std::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 18) return false;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+ferry_code CodeForStatus(int status, RequestKind kind) {
+  switch (status) {
+    case 401:
+      return FERRY_ERR_UNAUTHENTICATED;
+    case 403:
+      return FERRY_ERR_PERMISSION_DENIED;
+    case 404:
+    case 410:
+      // On an upload URL: the server forgot the upload. On the endpoint:
+      // the address is wrong.
+      return (kind == RequestKind::kOffset || kind == RequestKind::kSend ||
+              kind == RequestKind::kTerminate)
+                 ? FERRY_ERR_UPLOAD_EXPIRED
+                 : FERRY_ERR_UNEXPECTED_RESPONSE;
+    case 409:
+      return FERRY_ERR_OFFSET_MISMATCH;
+    case 412:
+      return FERRY_ERR_PROTOCOL_UNSUPPORTED;
+    case 413:
+      return FERRY_ERR_FILE_TOO_LARGE;
+    case 422:
+      return FERRY_ERR_CONTENT_REJECTED;
+    case 423:
+      return FERRY_ERR_UPLOAD_LOCKED;
+    case 429:
+      return FERRY_ERR_RATE_LIMITED;
+    case 460:  // tus checksum extension: checksum mismatch
+      return FERRY_ERR_CHECKSUM_MISMATCH;
+    case 501:
+      return FERRY_ERR_PROTOCOL_UNSUPPORTED;
+    case 502:
+    case 503:
+    case 504:
+      return FERRY_ERR_SERVER_UNAVAILABLE;
+    case 507:
+      return FERRY_ERR_QUOTA_EXCEEDED;
+    default:
+      break;
+  }
+  if (status >= 500) return FERRY_ERR_SERVER_ERROR;
+  if (status >= 300 && status < 400) return FERRY_ERR_REDIRECT_REFUSED;
+  return FERRY_ERR_UNEXPECTED_RESPONSE;
+}
+
+}  // namespace
+
+std::string SanitizeServerText(std::string_view body) {
+  std::string out;
+  for (char c : body) {
+    if (c == '\n' || c == '\r') {
+      if (!out.empty()) break;
+      continue;
+    }
+    unsigned char u = static_cast<unsigned char>(c);
+    out.push_back(u >= 0x20 && u < 0x7f ? c : '?');
+    if (out.size() >= 300) break;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::optional<Problem> ParseProblem(std::string_view body) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  Problem p;
+  auto str = [&](const char* key) -> std::string {
+    auto it = j.find(key);
+    if (it == j.end()) return "";
+    if (it->is_string()) return SanitizeServerText(it->get<std::string>());
+    if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
+    return "";
+  };
+  p.type = str("type");
+  p.title = str("title");
+  p.detail = str("detail");
+  p.code = str("code");
+  auto st = j.find("status");
+  if (st != j.end() && st->is_number_integer()) {
+    int64_t v = st->get<int64_t>();
+    if (v >= 100 && v <= 999) p.status = static_cast<int>(v);
+  }
+  return p;
+}
+
+std::optional<int64_t> ParseRetryAfter(std::string_view value,
+                                       int64_t now_unix) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  int64_t seconds = 0;
+  if (ParseUint(value, &seconds)) {
+    // Cap absurd values at a day; the retry deadline decides beyond that.
+    return std::min<int64_t>(seconds, 86400) * 1000;
+  }
+  time_t when = curl_getdate(std::string(value).c_str(), nullptr);
+  if (when < 0) return std::nullopt;
+  int64_t delta = static_cast<int64_t>(when) - now_unix;
+  return std::clamp<int64_t>(delta, 0, 86400) * 1000;
+}
+
+Error ClassifyTransport(const TransportError& f,
+                        std::string_view redacted_url) {
+  ferry_code code;
+  std::string what;
+  switch (static_cast<CURLcode>(f.curl_code)) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+      code = FERRY_ERR_DNS_FAILURE;
+      what = "the server's name could not be resolved";
+      break;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      code = FERRY_ERR_PROXY_ERROR;
+      what = "the proxy's name could not be resolved";
+      break;
+    case CURLE_COULDNT_CONNECT:
+      if (f.os_errno == ENETUNREACH || f.os_errno == EHOSTUNREACH) {
+        code = FERRY_ERR_NETWORK_UNREACHABLE;
+        what = "no route to the server";
+      } else {
+        code = FERRY_ERR_CONNECTION_REFUSED;
+        what = "the connection was refused";
+      }
+      break;
+    case CURLE_OPERATION_TIMEDOUT:
+      code = FERRY_ERR_TIMEOUT;
+      what = "the transfer stalled or the connection timed out";
+      break;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      code = FERRY_ERR_CONNECTION_RESET;
+      what = "the connection broke during the request";
+      break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+      switch (f.ssl_verify_result) {
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+          code = FERRY_ERR_CERTIFICATE_EXPIRED;
+          what = "the server's certificate has expired or is not yet valid";
+          break;
+        case X509_V_ERR_HOSTNAME_MISMATCH:
+        case X509_V_ERR_IP_ADDRESS_MISMATCH:
+          code = FERRY_ERR_CERTIFICATE_NAME_MISMATCH;
+          what = "the server's certificate is for another name";
+          break;
+        default:
+          code = FERRY_ERR_CERTIFICATE_UNTRUSTED;
+          what = "the server's certificate is not trusted";
+          break;
+      }
+      break;
+    case CURLE_SSL_CONNECT_ERROR:
+      code = FERRY_ERR_TLS_HANDSHAKE_FAILED;
+      what = "the TLS handshake failed";
+      break;
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      code = FERRY_ERR_INVALID_ARGUMENT;
+      what = "the request could not be made as configured";
+      break;
+    case CURLE_ABORTED_BY_CALLBACK:
+      code = FERRY_ERR_CANCELLED;
+      what = "cancelled";
+      break;
+    case CURLE_WRITE_ERROR:
+      if (f.response_too_large) {
+        code = FERRY_ERR_UNEXPECTED_RESPONSE;
+        what = "the server's response exceeded ferry's size cap";
+        break;
+      }
+      code = FERRY_ERR_INTERNAL_ERROR;
+      what = "response handling failed";
+      break;
+    case CURLE_OUT_OF_MEMORY:
+      code = FERRY_ERR_INTERNAL_ERROR;
+      what = "out of memory";
+      break;
+    default:
+      if (f.response_too_large) {
+        code = FERRY_ERR_UNEXPECTED_RESPONSE;
+        what = "the server's response exceeded ferry's size cap";
+      } else {
+        code = FERRY_ERR_CONNECTION_RESET;
+        what = "the transfer failed";
+      }
+      break;
+  }
+  Error e = MakeError(code, what + " (" + f.detail + ")");
+  e.url = std::string(redacted_url);
+  return e;
+}
+
+Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
+                       std::string_view redacted_url) {
+  ferry_code code = CodeForStatus(r.status, kind);
+  if (code == FERRY_ERR_UNAUTHENTICATED) {
+    auto www = r.Header("www-authenticate");
+    if (www && Lower(*www).find("invalid_token") != std::string::npos) {
+      code = FERRY_ERR_CREDENTIALS_EXPIRED;
+    }
+  }
+  std::string server_code, server_message;
+  auto content_type = r.Header("content-type");
+  if (content_type &&
+      Lower(*content_type).find("application/problem+json") !=
+          std::string::npos) {
+    if (auto p = ParseProblem(r.body)) {
+      // A server that names a ferry code is taken at its word.
+      if (auto named = CodeFromName(p->code)) code = *named;
+      server_code = !p->code.empty() ? p->code : p->type;
+      server_message = !p->detail.empty() ? p->detail : p->title;
+    }
+  }
+  if (server_message.empty()) server_message = SanitizeServerText(r.body);
+
+  ferry_code_info info{};
+  CodeDefaults(code, &info);
+  std::string message = std::string(info.meaning) + " (HTTP " +
+                        std::to_string(r.status);
+  if (!server_message.empty()) message += ": " + server_message;
+  message += ")";
+  Error e = MakeError(code, message);
+  e.http_status = r.status;
+  e.server_code = server_code;
+  e.server_message = server_message;
+  e.url = std::string(redacted_url);
+  for (const char* h : {"x-request-id", "x-amz-request-id", "x-correlation-id",
+                        "request-id", "x-trace-id"}) {
+    if (auto id = r.Header(h)) {
+      e.request_id = SanitizeServerText(*id);
+      break;
+    }
+  }
+  if (auto ra = r.Header("retry-after")) {
+    if (auto ms = ParseRetryAfter(*ra, static_cast<int64_t>(time(nullptr)))) {
+      e.retry_after_ms = *ms;
+    }
+  }
+  if (code == FERRY_ERR_FILE_TOO_LARGE) {
+    int64_t limit = 0;
+    if (auto max = r.Header("tus-max-size"); max && ParseUint(*max, &limit)) {
+      e.limit = limit;
+    }
+  }
+  return e;
+}
+
+}  // namespace ferry

@@ -1,0 +1,50 @@
+// Turns what came back from the network into one typed ferry error: libcurl
+// and OpenSSL failures, HTTP status with its headers, RFC 9457
+// application/problem+json bodies and plain-text bodies.
+#ifndef FERRY_SDK_SRC_ERRORS_CLASSIFY_H_
+#define FERRY_SDK_SRC_ERRORS_CLASSIFY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "errors/error.h"
+#include "http/http_client.h"
+
+namespace ferry {
+
+// What the request was for; the same status means different things.
+enum class RequestKind {
+  kDiscover,  // OPTIONS on the endpoint
+  kCreate,    // POST on the endpoint
+  kOffset,    // HEAD on the upload
+  kSend,      // PATCH on the upload
+  kTerminate  // DELETE on the upload
+};
+
+Error ClassifyTransport(const TransportError& failure,
+                        std::string_view redacted_url);
+
+// For a response whose status is not the success the protocol expects.
+Error ClassifyResponse(const HttpResponse& response, RequestKind kind,
+                       std::string_view redacted_url);
+
+// Retry-After: delay-seconds or an HTTP-date; milliseconds from now_unix, or
+// nullopt when absent or malformed. A date in the past yields 0.
+std::optional<int64_t> ParseRetryAfter(std::string_view value,
+                                       int64_t now_unix);
+
+// Fields of an application/problem+json body.
+struct Problem {
+  std::string type, title, detail, code;
+  int status = 0;
+};
+std::optional<Problem> ParseProblem(std::string_view body);
+
+// The first line of a text body, printable ASCII only, at most 300 chars.
+std::string SanitizeServerText(std::string_view body);
+
+}  // namespace ferry
+
+#endif  // FERRY_SDK_SRC_ERRORS_CLASSIFY_H_

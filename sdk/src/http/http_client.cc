@@ -1,0 +1,250 @@
+#include "http/http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <mutex>
+
+namespace ferry {
+namespace {
+
+std::once_flag g_curl_init;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' ||
+                        s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Everything the libcurl callbacks of one transfer touch.
+struct Transfer {
+  const HttpOptions* options;
+  const HttpRequest* request;
+  const SendProgressFn* on_send;
+  HttpResponse response;
+  size_t header_bytes = 0;
+  size_t read_pos = 0;
+  bool too_large = false;
+  bool aborted = false;
+};
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t len = size * n;
+  std::string_view line(data, len);
+  if (line.substr(0, 5) == "HTTP/") {
+    // A new response begins (after 1xx): forget the previous one's headers.
+    t->response.headers.clear();
+    t->header_bytes = 0;
+  }
+  t->header_bytes += len;
+  if (t->header_bytes > t->options->max_response_headers) {
+    t->too_large = true;
+    return 0;
+  }
+  size_t colon = line.find(':');
+  if (colon != std::string_view::npos && line.substr(0, 5) != "HTTP/") {
+    t->response.headers.emplace_back(Lower(Trim(line.substr(0, colon))),
+                                     std::string(Trim(line.substr(colon + 1))));
+  }
+  return len;
+}
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t len = size * n;
+  if (t->response.body.size() + len > t->options->max_response_body) {
+    t->too_large = true;
+    return 0;  // CURLE_WRITE_ERROR: a server may not flood us
+  }
+  t->response.body.append(data, len);
+  return len;
+}
+
+size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view body = t->request->body;
+  size_t want = std::min(size * n, body.size() - t->read_pos);
+  std::memcpy(buffer, body.data() + t->read_pos, want);
+  t->read_pos += want;
+  return want;
+}
+
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t ulnow) {
+  auto* t = static_cast<Transfer*>(user);
+  if (*t->on_send && !(*t->on_send)(static_cast<uint64_t>(ulnow))) {
+    t->aborted = true;
+    return 1;
+  }
+  return 0;
+}
+
+int SeekBody(void* user, curl_off_t offset, int origin) {
+  auto* t = static_cast<Transfer*>(user);
+  if (origin != SEEK_SET || offset < 0 ||
+      static_cast<size_t>(offset) > t->request->body.size()) {
+    return CURL_SEEKFUNC_FAIL;
+  }
+  t->read_pos = static_cast<size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
+}  // namespace
+
+std::optional<std::string> HttpResponse::Header(
+    std::string_view lower_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_name) return value;
+  }
+  return std::nullopt;
+}
+
+HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
+  std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+HttpClient::~HttpClient() {
+  absl::MutexLock lock(&mu_);
+  for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
+}
+
+void* HttpClient::Acquire() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!idle_.empty()) {
+      void* h = idle_.back();
+      idle_.pop_back();
+      return h;
+    }
+  }
+  return curl_easy_init();
+}
+
+void HttpClient::Release(void* handle) {
+  absl::MutexLock lock(&mu_);
+  idle_.push_back(handle);
+}
+
+HttpOutcome HttpClient::Perform(const HttpRequest& request,
+                                const SendProgressFn& on_send) {
+  HttpOutcome out;
+  CURL* h = static_cast<CURL*>(Acquire());
+  if (h == nullptr) {
+    out.transport.curl_code = CURLE_OUT_OF_MEMORY;
+    out.transport.detail = "cannot create a libcurl handle";
+    return out;
+  }
+  // reset() clears options but keeps the handle's live connections.
+  curl_easy_reset(h);
+  Transfer t;
+  t.options = &options_;
+  t.request = &request;
+  t.on_send = &on_send;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+
+  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout_ms));  // NOLINT
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT,
+                   static_cast<long>(options_.stall_min_bps));  // NOLINT
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+                   static_cast<long>(  // NOLINT(runtime/int)
+                       (options_.stall_window_ms + 999) / 1000));
+  if (options_.max_send_bytes_per_sec > 0) {
+    curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE,
+                     static_cast<curl_off_t>(options_.max_send_bytes_per_sec));
+  }
+  if (!options_.ca_file.empty()) {
+    curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+  }
+  if (options_.insecure_skip_tls_verify) {
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, OnProgress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
+
+  if (request.method == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (request.has_body) {
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, OnRead);
+    curl_easy_setopt(h, CURLOPT_READDATA, &t);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, SeekBody);
+    curl_easy_setopt(h, CURLOPT_SEEKDATA, &t);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  } else if (request.method == "POST") {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+  } else if (request.method != "GET") {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+
+  struct curl_slist* headers = nullptr;
+  for (const auto& [name, value] : request.headers) {
+    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+  }
+  // No 100-continue round trip: tus PATCH bodies are bounded chunks.
+  headers = curl_slist_append(headers, "Expect:");
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+
+  CURLcode rc = curl_easy_perform(h);
+  curl_slist_free_all(headers);
+
+  curl_off_t sent = 0;
+  curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &sent);
+  out.body_bytes_sent = sent > 0 ? static_cast<uint64_t>(sent) : 0;
+  if (rc == CURLE_OK && !t.too_large) {
+    long status = 0;  // NOLINT(runtime/int)
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    out.ok = true;
+    out.response = std::move(t.response);
+    out.response.status = static_cast<int>(status);
+  } else {
+    out.transport.curl_code = rc;
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &out.transport.os_errno);
+    curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT,
+                      &out.transport.ssl_verify_result);
+    out.transport.aborted_by_caller = t.aborted;
+    out.transport.response_too_large = t.too_large;
+    out.transport.detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    long status = 0;  // NOLINT(runtime/int)
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    out.response.status = static_cast<int>(status);
+  }
+  if (rc == CURLE_OK || rc == CURLE_ABORTED_BY_CALLBACK) {
+    Release(h);
+  } else {
+    // After a transport failure start from a fresh handle (and connection).
+    curl_easy_cleanup(h);
+  }
+  return out;
+}
+
+}  // namespace ferry

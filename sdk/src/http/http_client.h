@@ -1,0 +1,93 @@
+// HTTP(S) transport over libcurl: pooled connections, TLS options, a stall
+// timeout instead of a total one, capped response sizes, abortable transfers.
+#ifndef FERRY_SDK_SRC_HTTP_HTTP_CLIENT_H_
+#define FERRY_SDK_SRC_HTTP_HTTP_CLIENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+
+namespace ferry {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpOptions {
+  std::string ca_file;
+  bool insecure_skip_tls_verify = false;
+  uint32_t connect_timeout_ms = 15000;
+  uint32_t stall_window_ms = 30000;
+  uint32_t stall_min_bps = 1024;
+  uint64_t max_send_bytes_per_sec = 0;
+  size_t max_response_body = 1 << 20;     // bytes kept of a response body
+  size_t max_response_headers = 256 << 10;  // all header bytes together
+};
+
+struct HttpRequest {
+  std::string method;
+  std::string url;
+  HeaderList headers;
+  // The body is borrowed; it must outlive Perform(). Sent only when has_body.
+  std::string_view body;
+  bool has_body = false;
+};
+
+struct HttpResponse {
+  int status = 0;
+  HeaderList headers;  // names lower-cased, in arrival order
+  std::string body;
+  // Header value (the first with that lower-case name), if present.
+  std::optional<std::string> Header(std::string_view lower_name) const;
+};
+
+// A request that produced no usable HTTP response.
+struct TransportError {
+  int curl_code = 0;          // CURLcode
+  long os_errno = 0;          // NOLINT(runtime/int): CURLINFO_OS_ERRNO
+  long ssl_verify_result = 0;  // NOLINT(runtime/int): X509_V_* value
+  bool aborted_by_caller = false;
+  bool response_too_large = false;
+  std::string detail;  // curl's message; never contains the URL's secrets
+};
+
+struct HttpOutcome {
+  bool ok = false;  // a complete HTTP response arrived (any status)
+  HttpResponse response;
+  TransportError transport;
+  uint64_t body_bytes_sent = 0;
+};
+
+// Called as body bytes go out; return false to abort the transfer.
+using SendProgressFn = std::function<bool(uint64_t sent)>;
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpOptions options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Thread-safe: each call borrows a pooled handle (keeping its connection
+  // alive for the next call).
+  HttpOutcome Perform(const HttpRequest& request,
+                      const SendProgressFn& on_send = nullptr);
+
+  const HttpOptions& options() const { return options_; }
+
+ private:
+  void* Acquire();
+  void Release(void* handle);
+
+  HttpOptions options_;
+  absl::Mutex mu_;
+  std::vector<void*> idle_ ABSL_GUARDED_BY(mu_);  // CURL* handles
+};
+
+}  // namespace ferry
+
+#endif  // FERRY_SDK_SRC_HTTP_HTTP_CLIENT_H_

@@ -1,0 +1,24 @@
+// URL helpers over libcurl's URL API (no hand-written URL parsing).
+#ifndef FERRY_SDK_SRC_HTTP_URL_H_
+#define FERRY_SDK_SRC_HTTP_URL_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ferry {
+
+// Resolves `ref` (absolute, or relative as in a Location header) against
+// `base`. nullopt when either does not parse or the scheme is not http(s).
+std::optional<std::string> ResolveUrl(std::string_view base,
+                                      std::string_view ref);
+// "scheme://host:port" with the default port made explicit, lower-case;
+// nullopt when the URL does not parse.
+std::optional<std::string> UrlOrigin(std::string_view url);
+// The URL without user info, query and fragment (signed URLs and tokens live
+// there), safe for logs and error messages.
+std::string RedactUrl(std::string_view url);
+
+}  // namespace ferry
+
+#endif  // FERRY_SDK_SRC_HTTP_URL_H_

@@ -1,0 +1,258 @@
+#include "journal/journal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "codec/hash.h"
+
+namespace ferry {
+namespace {
+
+constexpr std::string_view kMagic = "FERRYJ1 ";
+constexpr size_t kMaxJournalBytes = 64 << 20;  // refuse absurd files
+
+Error Unwritable(const std::string& what) {
+  return MakeError(FERRY_ERR_STATE_UNWRITABLE,
+                   "cannot write resume state: " + what + ": " +
+                       std::strerror(errno));
+}
+
+bool HexDecode(std::string_view hex, std::string* out) {
+  if (hex.size() % 2 != 0) return false;
+  out->clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    auto nib = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    int hi = nib(hex[i]), lo = nib(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return true;
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Unwritable(dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Unwritable(dir);
+  return OkStatus();
+}
+
+}  // namespace
+
+std::string JournalRecord::Encode() const {
+  nlohmann::json chunks = nlohmann::json::array();
+  for (const auto& c : chunk_sha256) chunks.push_back(HexEncode(c));
+  nlohmann::json j = {
+      {"version", 1},
+      {"protocol", protocol},
+      {"endpoint", endpoint},
+      {"path", path},
+      {"identity",
+       {{"device", identity.device},
+        {"inode", identity.inode},
+        {"size", identity.size},
+        {"mtime_ns", identity.mtime_ns}}},
+      {"upload_url", upload_url},
+      {"chunk_size", chunk_size},
+      {"chunk_sha256", chunks},
+      {"file_sha256", HexEncode(file_sha256)},
+      {"expires", expires},
+      {"created_unix", created_unix},
+  };
+  std::string payload = j.dump();
+  return std::string(kMagic) + HexEncode(Sha256(payload)) + " " +
+         std::to_string(payload.size()) + "\n" + payload;
+}
+
+Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
+  auto bad = [](const std::string& why) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT, "corrupt resume state: " + why);
+  };
+  if (bytes.substr(0, kMagic.size()) != kMagic) return bad("bad magic");
+  size_t nl = bytes.find('\n');
+  if (nl == std::string_view::npos || nl < kMagic.size() + 64 + 2) {
+    return bad("truncated header");
+  }
+  std::string_view hash_hex = bytes.substr(kMagic.size(), 64);
+  if (bytes[kMagic.size() + 64] != ' ') return bad("bad header");
+  std::string_view len_text =
+      bytes.substr(kMagic.size() + 65, nl - kMagic.size() - 65);
+  if (len_text.empty() || len_text.size() > 12) return bad("bad length");
+  uint64_t len = 0;
+  for (char c : len_text) {
+    if (c < '0' || c > '9') return bad("bad length");
+    len = len * 10 + static_cast<uint64_t>(c - '0');
+  }
+  std::string_view payload = bytes.substr(nl + 1);
+  if (payload.size() != len) return bad("length mismatch (torn write)");
+  if (HexEncode(Sha256(payload)) != hash_hex) return bad("checksum mismatch");
+
+  nlohmann::json j = nlohmann::json::parse(payload, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return bad("not JSON");
+  JournalRecord r;
+  try {
+    if (j.at("version").get<int>() != 1) return bad("unknown version");
+    r.protocol = j.at("protocol").get<std::string>();
+    r.endpoint = j.at("endpoint").get<std::string>();
+    r.path = j.at("path").get<std::string>();
+    const auto& id = j.at("identity");
+    r.identity.device = id.at("device").get<uint64_t>();
+    r.identity.inode = id.at("inode").get<uint64_t>();
+    r.identity.size = id.at("size").get<uint64_t>();
+    r.identity.mtime_ns = id.at("mtime_ns").get<int64_t>();
+    r.upload_url = j.at("upload_url").get<std::string>();
+    r.chunk_size = j.at("chunk_size").get<uint64_t>();
+    for (const auto& c : j.at("chunk_sha256")) {
+      std::string raw;
+      if (!HexDecode(c.get<std::string>(), &raw) || raw.size() != 32) {
+        return bad("bad chunk hash");
+      }
+      r.chunk_sha256.push_back(std::move(raw));
+    }
+    if (!HexDecode(j.at("file_sha256").get<std::string>(), &r.file_sha256) ||
+        r.file_sha256.size() != 32) {
+      return bad("bad file hash");
+    }
+    r.expires = j.at("expires").get<std::string>();
+    r.created_unix = j.at("created_unix").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    return bad(std::string("missing or mistyped field: ") + e.what());
+  }
+  if (r.chunk_size == 0) return bad("zero chunk size");
+  uint64_t want = r.identity.size == 0
+                      ? 0
+                      : (r.identity.size - 1) / r.chunk_size + 1;
+  if (r.chunk_sha256.size() != want) return bad("chunk count mismatch");
+  return r;
+}
+
+std::string Journal::DefaultDir() {
+  const char* xdg = std::getenv("XDG_STATE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/ferry";
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] != '\0') {
+    return std::string(home) + "/.local/state/ferry";
+  }
+  return "/tmp/ferry-state-" + std::to_string(::getuid());
+}
+
+std::string Journal::EntryPath(std::string_view endpoint,
+                               std::string_view abs_path) const {
+  // Length-prefixed so distinct (endpoint, path) pairs never collide.
+  std::string key = std::to_string(endpoint.size()) + ":" +
+                    std::string(endpoint) + std::string(abs_path);
+  return dir_ + "/" + HexEncode(Sha256(key)).substr(0, 40) + ".fj";
+}
+
+Journal::Loaded Journal::Load(std::string_view endpoint,
+                              std::string_view abs_path) const {
+  Loaded out;
+  std::string path = EntryPath(endpoint, abs_path);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno != ENOENT) {
+      out.state = LoadState::kCorrupt;
+      out.problem = std::string("cannot open: ") + std::strerror(errno);
+    }
+    return out;
+  }
+  std::string bytes;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+    bytes.append(buf, static_cast<size_t>(n));
+    if (bytes.size() > kMaxJournalBytes) break;
+  }
+  ::close(fd);
+  Result<JournalRecord> r = JournalRecord::Decode(bytes);
+  if (!r.ok()) {
+    out.state = LoadState::kCorrupt;
+    out.problem = r.error().message;
+    return out;
+  }
+  if (r.value().endpoint != endpoint || r.value().path != abs_path) {
+    out.state = LoadState::kCorrupt;
+    out.problem = "entry belongs to another file";
+    return out;
+  }
+  out.state = LoadState::kLoaded;
+  out.record = std::move(r.value());
+  return out;
+}
+
+Status Journal::Prepare() const {
+  std::string partial;
+  for (size_t i = 0; i <= dir_.size(); ++i) {
+    if (i == dir_.size() || dir_[i] == '/') {
+      partial = dir_.substr(0, i);
+      if (partial.empty()) continue;
+      if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
+        return Unwritable(partial);
+      }
+    }
+  }
+  if (::access(dir_.c_str(), W_OK | X_OK) != 0) return Unwritable(dir_);
+  return OkStatus();
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
+  std::random_device rd;
+  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                    std::to_string(rd());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Unwritable(tmp);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Error e = Unwritable(tmp);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return e;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    Error e = Unwritable(tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    Error e = Unwritable(path);
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  size_t slash = path.rfind('/');
+  return SyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
+}
+
+Status Journal::Save(const JournalRecord& record) const {
+  Status s = Prepare();
+  if (!s.ok()) return s;
+  return WriteFileAtomic(EntryPath(record.endpoint, record.path),
+                         record.Encode());
+}
+
+Status Journal::Remove(std::string_view endpoint,
+                       std::string_view abs_path) const {
+  std::string path = EntryPath(endpoint, abs_path);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Unwritable(path);
+  return SyncDir(dir_);
+}
+
+}  // namespace ferry

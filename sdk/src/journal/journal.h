@@ -1,0 +1,75 @@
+// Crash-safe resume state: one small file per (endpoint, file path), named by
+// a hash, mode 0600, replaced atomically (temp + fsync + rename + dir fsync)
+// and self-checking (a SHA-256 over the payload), so a torn or corrupted
+// write is detected and never trusted.
+#ifndef FERRY_SDK_SRC_JOURNAL_JOURNAL_H_
+#define FERRY_SDK_SRC_JOURNAL_JOURNAL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "errors/error.h"
+#include "source/file_source.h"
+
+namespace ferry {
+
+struct JournalRecord {
+  std::string protocol = "tus";
+  std::string endpoint;
+  std::string path;  // absolute
+  FileIdentity identity;
+  std::string upload_url;  // secret-bearing: only ever stored 0600
+  uint64_t chunk_size = 0;
+  std::vector<std::string> chunk_sha256;  // raw 32-byte digests, one a chunk
+  std::string file_sha256;                // raw 32 bytes
+  std::string expires;                    // Upload-Expires as sent, or ""
+  int64_t created_unix = 0;
+
+  // Serialised form: a header line with the payload's SHA-256, then JSON.
+  std::string Encode() const;
+  // Fails (invalid_argument) on anything but an intact, well-formed record.
+  static Result<JournalRecord> Decode(std::string_view bytes);
+};
+
+class Journal {
+ public:
+  // dir: the state directory; created 0700 on first write when missing.
+  explicit Journal(std::string dir) : dir_(std::move(dir)) {}
+
+  // Default directory: $XDG_STATE_HOME/ferry, else ~/.local/state/ferry.
+  static std::string DefaultDir();
+
+  const std::string& dir() const { return dir_; }
+  // File that holds the state of `path` uploaded to `endpoint`.
+  std::string EntryPath(std::string_view endpoint,
+                        std::string_view abs_path) const;
+
+  enum class LoadState { kMissing, kLoaded, kCorrupt };
+  struct Loaded {
+    LoadState state = LoadState::kMissing;
+    JournalRecord record;
+    std::string problem;  // why a corrupt entry was rejected
+  };
+  // Creates the directory (0700) when missing and checks it is writable, so
+  // an upload fails before sending rather than after. Errors:
+  // state_unwritable.
+  Status Prepare() const;
+  Loaded Load(std::string_view endpoint, std::string_view abs_path) const;
+  // Atomic replace. Errors: state_unwritable.
+  Status Save(const JournalRecord& record) const;
+  // Removes the entry; missing is fine. Errors: state_unwritable.
+  Status Remove(std::string_view endpoint, std::string_view abs_path) const;
+
+ private:
+  std::string dir_;
+};
+
+// Writes `bytes` to `path` atomically and durably (mode 0600).
+Status WriteFileAtomic(const std::string& path, std::string_view bytes);
+
+}  // namespace ferry
+
+#endif  // FERRY_SDK_SRC_JOURNAL_JOURNAL_H_

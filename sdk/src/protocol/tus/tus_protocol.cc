@@ -1,0 +1,227 @@
+#include "protocol/tus/tus_protocol.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "errors/classify.h"
+#include "http/url.h"
+#include "protocol/tus/tus_headers.h"
+
+namespace ferry {
+namespace {
+
+constexpr char kTusVersion[] = "1.0.0";
+constexpr char kOctetStream[] = "application/offset+octet-stream";
+
+Error Unexpected(const std::string& what, const HttpResponse& r,
+                 const std::string& url) {
+  Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
+                      "the server's answer broke the tus protocol: " + what);
+  e.http_status = r.status;
+  e.url = RedactUrl(url);
+  return e;
+}
+
+// The offset header every successful HEAD and PATCH must carry.
+Result<uint64_t> RequireOffset(const HttpResponse& r, const std::string& url) {
+  auto value = r.Header("upload-offset");
+  if (!value) return Unexpected("Upload-Offset missing", r, url);
+  auto offset = tus::ParseSize(*value);
+  if (!offset) return Unexpected("Upload-Offset is not a number", r, url);
+  return *offset;
+}
+
+}  // namespace
+
+TusProtocol::TusProtocol(HttpClient* http, std::string endpoint,
+                         HeaderList headers)
+    : http_(http), endpoint_(std::move(endpoint)), headers_(std::move(headers)) {}
+
+HttpRequest TusProtocol::NewRequest(std::string method, std::string url) const {
+  HttpRequest req;
+  req.method = std::move(method);
+  req.url = std::move(url);
+  req.headers = headers_;
+  req.headers.emplace_back("Tus-Resumable", kTusVersion);
+  return req;
+}
+
+Status TusProtocol::CheckUploadUrl(const std::string& url) const {
+  auto origin = UrlOrigin(url);
+  if (!origin) {
+    Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
+                        "the server gave an upload URL that does not parse");
+    return e;
+  }
+  if (origin != UrlOrigin(endpoint_)) {
+    Error e = MakeError(
+        FERRY_ERR_REDIRECT_REFUSED,
+        "the server placed the upload on another origin (" + *origin +
+            "); ferry does not send your credentials there");
+    e.url = RedactUrl(url);
+    return e;
+  }
+  return OkStatus();
+}
+
+Result<ServerCapabilities> TusProtocol::Discover() {
+  HttpOutcome out = http_->Perform(NewRequest("OPTIONS", endpoint_));
+  std::string redacted = RedactUrl(endpoint_);
+  if (!out.ok) return ClassifyTransport(out.transport, redacted);
+  const HttpResponse& r = out.response;
+  if (r.status != 200 && r.status != 204) {
+    return ClassifyResponse(r, RequestKind::kDiscover, redacted);
+  }
+  ServerCapabilities caps;
+  caps.versions = tus::ParseList(r.Header("tus-version").value_or(""));
+  caps.extensions = tus::ParseList(r.Header("tus-extension").value_or(""));
+  caps.checksum_algorithms =
+      tus::ParseList(r.Header("tus-checksum-algorithm").value_or(""));
+  if (std::find(caps.versions.begin(), caps.versions.end(), kTusVersion) ==
+      caps.versions.end()) {
+    Error e = MakeError(FERRY_ERR_PROTOCOL_UNSUPPORTED,
+                        "the endpoint does not offer tus 1.0.0 (Tus-Version: " +
+                            r.Header("tus-version").value_or("absent") + ")");
+    e.http_status = r.status;
+    e.url = redacted;
+    return e;
+  }
+  if (auto max = r.Header("tus-max-size")) {
+    auto v = tus::ParseSize(*max);
+    if (!v) return Unexpected("Tus-Max-Size is not a number", r, endpoint_);
+    caps.max_size = static_cast<int64_t>(*v);
+  }
+  if (!caps.Has("creation")) {
+    Error e = MakeError(FERRY_ERR_PROTOCOL_UNSUPPORTED,
+                        "the server does not offer the tus creation extension");
+    e.url = redacted;
+    return e;
+  }
+  return caps;
+}
+
+Result<CreateResult> TusProtocol::Create(const CreateParams& params,
+                                         const SendProgressFn& on_send,
+                                         uint64_t* wire_bytes) {
+  HttpRequest req = NewRequest("POST", endpoint_);
+  req.headers.emplace_back("Upload-Length", std::to_string(params.length));
+  auto metadata = tus::EncodeMetadata(params.metadata);
+  if (!metadata) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "metadata keys must be unique, non-empty ASCII without "
+                     "spaces or commas");
+  }
+  if (!metadata->empty()) req.headers.emplace_back("Upload-Metadata", *metadata);
+  if (!params.first_bytes.empty()) {
+    req.headers.emplace_back("Content-Type", kOctetStream);
+    if (!params.checksum.empty()) {
+      req.headers.emplace_back("Upload-Checksum", params.checksum);
+    }
+    req.body = params.first_bytes;
+    req.has_body = true;
+  }
+  HttpOutcome out = http_->Perform(req, on_send);
+  *wire_bytes += out.body_bytes_sent;
+  std::string redacted = RedactUrl(endpoint_);
+  if (!out.ok) return ClassifyTransport(out.transport, redacted);
+  const HttpResponse& r = out.response;
+  if (r.status != 201) {
+    if (r.status >= 200 && r.status < 300) {
+      return Unexpected("creation answered " + std::to_string(r.status) +
+                            " instead of 201",
+                        r, endpoint_);
+    }
+    return ClassifyResponse(r, RequestKind::kCreate, redacted);
+  }
+  auto location = r.Header("location");
+  if (!location || location->empty()) {
+    return Unexpected("201 without a Location", r, endpoint_);
+  }
+  auto url = ResolveUrl(endpoint_, *location);
+  if (!url) return Unexpected("Location does not parse", r, endpoint_);
+  Status same_origin = CheckUploadUrl(*url);
+  if (!same_origin.ok()) return same_origin.error();
+  CreateResult result;
+  result.url = *url;
+  result.expires = r.Header("upload-expires").value_or("");
+  if (req.has_body) {
+    // A server may take none, part or all of the bytes sent with creation.
+    if (auto value = r.Header("upload-offset")) {
+      auto offset = tus::ParseSize(*value);
+      if (!offset || *offset > params.first_bytes.size()) {
+        return Unexpected("Upload-Offset after creation is out of range", r,
+                          endpoint_);
+      }
+      result.offset = *offset;
+    }
+  }
+  return result;
+}
+
+Result<OffsetResult> TusProtocol::QueryOffset(const std::string& url) {
+  HttpOutcome out = http_->Perform(NewRequest("HEAD", url));
+  std::string redacted = RedactUrl(url);
+  if (!out.ok) return ClassifyTransport(out.transport, redacted);
+  const HttpResponse& r = out.response;
+  if (r.status != 200 && r.status != 204) {
+    return ClassifyResponse(r, RequestKind::kOffset, redacted);
+  }
+  Result<uint64_t> offset = RequireOffset(r, url);
+  if (!offset.ok()) return offset.error();
+  OffsetResult result;
+  result.offset = offset.value();
+  if (auto length = r.Header("upload-length")) {
+    auto v = tus::ParseSize(*length);
+    if (!v) return Unexpected("Upload-Length is not a number", r, url);
+    result.length = static_cast<int64_t>(*v);
+  }
+  result.expires = r.Header("upload-expires").value_or("");
+  return result;
+}
+
+Result<SendResult> TusProtocol::Send(const std::string& url, uint64_t offset,
+                                     std::string_view data,
+                                     const std::string& checksum,
+                                     const SendProgressFn& on_send,
+                                     uint64_t* wire_bytes) {
+  HttpRequest req = NewRequest("PATCH", url);
+  req.headers.emplace_back("Upload-Offset", std::to_string(offset));
+  req.headers.emplace_back("Content-Type", kOctetStream);
+  if (!checksum.empty()) req.headers.emplace_back("Upload-Checksum", checksum);
+  req.body = data;
+  req.has_body = true;
+  HttpOutcome out = http_->Perform(req, on_send);
+  *wire_bytes += out.body_bytes_sent;
+  std::string redacted = RedactUrl(url);
+  if (!out.ok) return ClassifyTransport(out.transport, redacted);
+  const HttpResponse& r = out.response;
+  if (r.status != 204 && r.status != 200) {
+    return ClassifyResponse(r, RequestKind::kSend, redacted);
+  }
+  Result<uint64_t> new_offset = RequireOffset(r, url);
+  if (!new_offset.ok()) return new_offset.error();
+  if (new_offset.value() < offset ||
+      new_offset.value() > offset + data.size()) {
+    return Unexpected("Upload-Offset " + std::to_string(new_offset.value()) +
+                          " after sending bytes " + std::to_string(offset) +
+                          ".." + std::to_string(offset + data.size()),
+                      r, url);
+  }
+  SendResult result;
+  result.offset = new_offset.value();
+  result.expires = r.Header("upload-expires").value_or("");
+  return result;
+}
+
+Status TusProtocol::Terminate(const std::string& url) {
+  HttpOutcome out = http_->Perform(NewRequest("DELETE", url));
+  std::string redacted = RedactUrl(url);
+  if (!out.ok) return ClassifyTransport(out.transport, redacted);
+  int status = out.response.status;
+  if (status == 204 || status == 200 || status == 404 || status == 410) {
+    return OkStatus();
+  }
+  return ClassifyResponse(out.response, RequestKind::kTerminate, redacted);
+}
+
+}  // namespace ferry

@@ -1,0 +1,45 @@
+// tus 1.0: discovery (OPTIONS), creation (+with-upload), offset (HEAD),
+// PATCH with Upload-Checksum where offered, termination (DELETE).
+#ifndef FERRY_SDK_SRC_PROTOCOL_TUS_TUS_PROTOCOL_H_
+#define FERRY_SDK_SRC_PROTOCOL_TUS_TUS_PROTOCOL_H_
+
+#include <string>
+
+#include "http/http_client.h"
+#include "protocol/upload_protocol.h"
+
+namespace ferry {
+
+class TusProtocol : public UploadProtocol {
+ public:
+  // http must outlive this object. headers: sent with every request (the
+  // app's Authorization and so on); upload URLs on another origin than the
+  // endpoint are refused, so they never leave for a stranger.
+  TusProtocol(HttpClient* http, std::string endpoint, HeaderList headers);
+
+  Result<ServerCapabilities> Discover() override;
+  Result<CreateResult> Create(const CreateParams& params,
+                              const SendProgressFn& on_send,
+                              uint64_t* wire_bytes) override;
+  Result<OffsetResult> QueryOffset(const std::string& url) override;
+  Result<SendResult> Send(const std::string& url, uint64_t offset,
+                          std::string_view data, const std::string& checksum,
+                          const SendProgressFn& on_send,
+                          uint64_t* wire_bytes) override;
+  Status Terminate(const std::string& url) override;
+
+  // unexpected_response / redirect_refused unless url is an http(s) URL on
+  // the endpoint's origin.
+  Status CheckUploadUrl(const std::string& url) const;
+
+ private:
+  HttpRequest NewRequest(std::string method, std::string url) const;
+
+  HttpClient* http_;
+  std::string endpoint_;
+  HeaderList headers_;
+};
+
+}  // namespace ferry
+
+#endif  // FERRY_SDK_SRC_PROTOCOL_TUS_TUS_PROTOCOL_H_
