@@ -245,7 +245,8 @@ typedef struct ferry_upload_options {
   /* Extra Upload-Metadata pairs. "filename" and "sha256" are always sent. */
   const ferry_kv* metadata;
   uint32_t metadata_count;
-  /* Called at most every ~100 ms and at the end; non-zero return cancels. */
+  /* Called after every chunk the server acknowledges, at most every ~100 ms
+   * while a request is in flight, and at the end; non-zero return cancels. */
   ferry_progress_fn on_progress;
   void* progress_user_data;
   /* Called for retries, resumes and restarts; non-zero return cancels. */

@@ -302,9 +302,12 @@ Status UploadRun::StartFresh() {
   record_.upload_url = created.value().url;
   record_.expires = created.value().expires;
   offset_ = created.value().offset;
-  if (offset_ > 0) budget_.OnProgress(NowMs());
   Status saved = core_->journal_.Save(record_);
   if (!saved.ok()) return saved;
+  if (offset_ > 0) {
+    budget_.OnProgress(NowMs());
+    if (!ReportProgress(true)) return Cancelled();
+  }
   Event e;
   e.type = FERRY_EVENT_CREATED;
   e.offset = offset_;
@@ -333,7 +336,9 @@ Status UploadRun::SendAll() {
     if (sent.ok() && sent.value().offset > offset_) {
       offset_ = sent.value().offset;
       budget_.OnProgress(NowMs());
-      ReportProgress(offset_ == size);
+      // Every acknowledgement is reported: callers can rely on seeing each
+      // step the server confirms (and cancel at a precise point).
+      if (!ReportProgress(true)) return Cancelled();
       continue;
     }
     Error err = sent.ok() ? MakeError(FERRY_ERR_OFFSET_MISMATCH,
@@ -372,7 +377,10 @@ Status UploadRun::SendAll() {
 Result<UploadSummary> UploadRun::Finish() {
   Status unchanged = source_->CheckUnchanged();
   if (!unchanged.ok()) return unchanged.error();
-  ReportProgress(true);
+  // An empty or fully resumed file has had no acknowledgement in this run.
+  if (reported_done_ < source_->size() || source_->size() == 0) {
+    ReportProgress(true);
+  }
   Status removed = core_->journal_.Remove(core_->config_.endpoint,
                                           source_->absolute_path());
   if (!removed.ok()) return removed.error();

@@ -1,0 +1,190 @@
+"""ferry: resumable, verified uploads with typed errors (Python binding).
+
+    import ferry
+    client = ferry.Client("http://127.0.0.1:1080/files/")
+    try:
+        result = client.upload("video.mp4", on_progress=print)
+    except ferry.FileTooLarge as e:
+        print(e.limit, e.action)
+
+A thin ctypes layer over libferry's C ABI; see docs/errors.md for the codes.
+"""
+
+import ctypes
+import dataclasses
+import os
+
+from ferry import errors as _errors
+from ferry._native import (EVENT_FN, KV, PROGRESS_FN, ClientOptions,
+                           UploadOptions, lib)
+from ferry.errors import *  # noqa: F401,F403  (one class per error code)
+from ferry.errors import CODES, ERROR_CLASSES, FerryError
+
+__version__ = lib.ferry_version().decode()
+
+EVENT_TYPES = {1: "retry", 2: "resumed", 3: "restarted", 4: "created",
+               5: "state_discarded"}
+
+
+@dataclasses.dataclass(frozen=True)
+class UploadResult:
+    url: str
+    bytes: int
+    wire_bytes: int
+    sha256: str
+    resumed_from: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    bytes_done: int
+    bytes_total: int
+    bytes_acked: int
+    wire_bytes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    type: str
+    code: str
+    attempt: int
+    delay_ms: int
+    offset: int
+    message: str
+
+
+def _b(s):
+    return None if s is None else os.fsencode(s) if isinstance(
+        s, os.PathLike) else s.encode()
+
+
+class Client:
+    """An upload client for one endpoint. Thread-safe: several threads may
+    call upload() at once (each runs on its caller's thread)."""
+
+    def __init__(self, endpoint, *, state_dir=None, chunk_size=None,
+                 headers=None, ca_file=None, insecure_skip_tls_verify=False,
+                 max_retries=None, retry_base_delay_ms=None,
+                 retry_max_delay_ms=None, retry_deadline_ms=None,
+                 stall_timeout=None, connect_timeout=None,
+                 max_send_bytes_per_sec=None):
+        self._handle = None
+        o = ClientOptions()
+        o.struct_size = ctypes.sizeof(ClientOptions)
+        self._keep = [_b(endpoint), _b(state_dir), _b(ca_file)]
+        o.endpoint, o.state_dir, o.ca_file = self._keep
+        o.insecure_skip_tls_verify = 1 if insecure_skip_tls_verify else 0
+        o.chunk_size = chunk_size or 0
+        if max_retries is not None:
+            o.max_retries = max_retries
+            o.no_retries = 1 if max_retries == 0 else 0
+        o.retry_base_delay_ms = retry_base_delay_ms or 0
+        o.retry_max_delay_ms = retry_max_delay_ms or 0
+        o.retry_deadline_ms = retry_deadline_ms or 0
+        o.stall_window_ms = int((stall_timeout or 0) * 1000)
+        o.connect_timeout_ms = int((connect_timeout or 0) * 1000)
+        o.max_send_bytes_per_sec = max_send_bytes_per_sec or 0
+        err = ctypes.c_void_p()
+        handle = lib.ferry_client_new(ctypes.byref(o), ctypes.byref(err))
+        if not handle:
+            raise _errors.from_native(err.value, 1)
+        self._handle = handle
+        for name, value in (headers or {}).items():
+            rc = lib.ferry_client_add_header(handle, _b(name), _b(value))
+            if rc != 0:
+                raise ERROR_CLASSES["invalid_argument"](
+                    f"header not allowed: {name}", code="invalid_argument")
+
+    def close(self):
+        if self._handle:
+            lib.ferry_client_free(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+    def upload(self, path, *, metadata=None, on_progress=None, on_event=None,
+               discard_on_cancel=False, on_change="fail"):
+        """Uploads (or resumes) one file and returns an UploadResult.
+
+        on_progress(Progress) and on_event(Event) may return True to cancel
+        (raising ferry.Cancelled); an exception they raise cancels the
+        upload and is re-raised here. Raises a ferry.FerryError subclass
+        named after the error code on failure.
+        """
+        if self._handle is None:
+            raise ValueError("client is closed")
+        if on_change not in ("fail", "restart"):
+            raise ValueError("on_change must be 'fail' or 'restart'")
+        pairs = list((metadata or {}).items())
+        kv = (KV * max(len(pairs), 1))()
+        keep = []
+        for i, (k, v) in enumerate(pairs):
+            keep += [_b(k), _b(v)]
+            kv[i].key, kv[i].value = keep[-2], keep[-1]
+        o = UploadOptions()
+        o.struct_size = ctypes.sizeof(UploadOptions)
+        o.metadata = kv
+        o.metadata_count = len(pairs)
+        raised = []
+
+        def progress_thunk(p, _):
+            try:
+                c = p.contents
+                stop = on_progress(Progress(c.bytes_done, c.bytes_total,
+                                            c.bytes_acked, c.wire_bytes))
+                return 1 if stop is True else 0
+            except BaseException as e:  # noqa: B902 - re-raised below
+                raised.append(e)
+                return 1
+
+        def event_thunk(e, _):
+            try:
+                c = e.contents
+                code = lib.ferry_code_name(c.code)
+                stop = on_event(Event(EVENT_TYPES.get(c.type, "unknown"),
+                                      code.decode() if code else "",
+                                      c.attempt, c.delay_ms, c.offset,
+                                      c.message.decode("utf-8", "replace")))
+                return 1 if stop is True else 0
+            except BaseException as ex:  # noqa: B902 - re-raised below
+                raised.append(ex)
+                return 1
+
+        # The thunks must stay referenced for the duration of the call.
+        pfn = PROGRESS_FN(progress_thunk) if on_progress else PROGRESS_FN()
+        efn = EVENT_FN(event_thunk) if on_event else EVENT_FN()
+        o.on_progress, o.on_event = pfn, efn
+        o.discard_on_cancel = 1 if discard_on_cancel else 0
+        o.on_change = 1 if on_change == "restart" else 0
+        result = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        rc = lib.ferry_upload_file(self._handle, _b(os.fspath(path)),
+                                   ctypes.byref(o), ctypes.byref(result),
+                                   ctypes.byref(err))
+        if raised:
+            if err.value:
+                lib.ferry_error_free(err.value)
+            raise raised[0]
+        if rc != 0:
+            raise _errors.from_native(err.value, rc)
+        r = result.value
+        try:
+            return UploadResult(
+                url=lib.ferry_result_url(r).decode(),
+                bytes=lib.ferry_result_bytes(r),
+                wire_bytes=lib.ferry_result_wire_bytes(r),
+                sha256=lib.ferry_result_sha256(r).decode(),
+                resumed_from=lib.ferry_result_resumed_from(r))
+        finally:
+            lib.ferry_result_free(r)
+
+
+__all__ = ["Client", "UploadResult", "Progress", "Event", "FerryError",
+           "CODES"] + [cls.__name__ for cls in ERROR_CLASSES.values()]

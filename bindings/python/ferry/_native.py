@@ -1,0 +1,132 @@
+"""ctypes declarations of the ferry C ABI (ferry.h) and the library loader."""
+
+import ctypes
+import ctypes.util
+import os
+import pathlib
+
+c_int32, c_uint32, c_int64, c_uint64 = (ctypes.c_int32, ctypes.c_uint32,
+                                        ctypes.c_int64, ctypes.c_uint64)
+c_char_p, c_void_p = ctypes.c_char_p, ctypes.c_void_p
+
+
+class CodeInfo(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("code", c_int32),
+                ("name", c_char_p), ("category", c_int32),
+                ("origin", c_int32), ("retryable", c_int32),
+                ("action", c_int32), ("meaning", c_char_p),
+                ("ferry_does", c_char_p)]
+
+
+class ClientOptions(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("endpoint", c_char_p),
+                ("protocol", c_int32), ("state_dir", c_char_p),
+                ("ca_file", c_char_p), ("insecure_skip_tls_verify", c_int32),
+                ("chunk_size", c_uint64), ("max_retries", c_uint32),
+                ("no_retries", c_int32), ("retry_base_delay_ms", c_uint32),
+                ("retry_max_delay_ms", c_uint32),
+                ("retry_deadline_ms", c_uint32), ("stall_window_ms", c_uint32),
+                ("stall_min_bps", c_uint32), ("connect_timeout_ms", c_uint32),
+                ("max_send_bytes_per_sec", c_uint64)]
+
+
+class Progress(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("bytes_done", c_uint64),
+                ("bytes_total", c_uint64), ("bytes_acked", c_uint64),
+                ("wire_bytes", c_uint64)]
+
+
+class Event(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("type", c_int32),
+                ("code", c_int32), ("attempt", c_uint32),
+                ("delay_ms", c_uint64), ("offset", c_uint64),
+                ("message", c_char_p)]
+
+
+class KV(ctypes.Structure):
+    _fields_ = [("key", c_char_p), ("value", c_char_p)]
+
+
+PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Progress), c_void_p)
+EVENT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Event), c_void_p)
+
+
+class UploadOptions(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("metadata", ctypes.POINTER(KV)),
+                ("metadata_count", c_uint32), ("on_progress", PROGRESS_FN),
+                ("progress_user_data", c_void_p), ("on_event", EVENT_FN),
+                ("event_user_data", c_void_p), ("discard_on_cancel", c_int32),
+                ("on_change", c_int32)]
+
+
+def _candidates():
+    env = os.environ.get("FERRY_LIBRARY")
+    if env:
+        yield env
+    here = pathlib.Path(__file__).resolve().parent
+    try:
+        from ferry import _libpath  # written by the build backend
+        yield _libpath.LIBRARY
+    except ImportError:
+        pass
+    # Running from the source tree after a CMake build.
+    for build in ("build", "build-asan"):
+        yield str(here.parent.parent.parent / build / "sdk" / "libferry.so")
+    found = ctypes.util.find_library("ferry")
+    if found:
+        yield found
+
+
+def load():
+    tried = []
+    for path in _candidates():
+        if path and (os.path.exists(path) or "/" not in path):
+            try:
+                return _declare(ctypes.CDLL(path))
+            except OSError as e:
+                tried.append(f"{path}: {e}")
+        else:
+            tried.append(f"{path}: missing")
+    raise ImportError("cannot load libferry (set FERRY_LIBRARY to its path); "
+                      "tried: " + "; ".join(tried))
+
+
+def _fn(lib, name, restype, *argtypes):
+    f = getattr(lib, name)
+    f.restype = restype
+    f.argtypes = list(argtypes)
+
+
+def _declare(lib):
+    _fn(lib, "ferry_version", c_char_p)
+    for name in ("ferry_code_name", "ferry_category_name",
+                 "ferry_origin_name", "ferry_action_name",
+                 "ferry_action_description"):
+        _fn(lib, name, c_char_p, c_int32)
+    _fn(lib, "ferry_code_info_get", c_int32, c_int32, ctypes.POINTER(CodeInfo))
+    _fn(lib, "ferry_code_max", c_int32)
+    _fn(lib, "ferry_error_free", None, c_void_p)
+    for name, rt in (("code", c_int32), ("category", c_int32),
+                     ("origin", c_int32), ("retryable", c_int32),
+                     ("retry_after_ms", c_int64), ("action", c_int32),
+                     ("message", c_char_p), ("http_status", c_int32),
+                     ("server_code", c_char_p), ("server_message", c_char_p),
+                     ("request_id", c_char_p), ("limit", c_int64),
+                     ("url", c_char_p), ("json", c_char_p)):
+        _fn(lib, "ferry_error_" + name, rt, c_void_p)
+    _fn(lib, "ferry_client_new", c_void_p, ctypes.POINTER(ClientOptions),
+        ctypes.POINTER(c_void_p))
+    _fn(lib, "ferry_client_free", None, c_void_p)
+    _fn(lib, "ferry_client_add_header", c_int32, c_void_p, c_char_p, c_char_p)
+    _fn(lib, "ferry_upload_file", c_int32, c_void_p, c_char_p,
+        ctypes.POINTER(UploadOptions), ctypes.POINTER(c_void_p),
+        ctypes.POINTER(c_void_p))
+    _fn(lib, "ferry_result_free", None, c_void_p)
+    _fn(lib, "ferry_result_url", c_char_p, c_void_p)
+    _fn(lib, "ferry_result_sha256", c_char_p, c_void_p)
+    for name in ("bytes", "wire_bytes", "resumed_from"):
+        _fn(lib, "ferry_result_" + name, c_uint64, c_void_p)
+    return lib
+
+
+lib = load()

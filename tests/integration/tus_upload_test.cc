@@ -1,0 +1,389 @@
+// Uploads through the public C++ API (over the C ABI) to the real local tus
+// server (@tus/server); every upload's stored bytes are checked against the
+// source's SHA-256.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ferry/ferry.hpp"
+#include "tus_server.h"
+
+namespace {
+
+using ferry_test::FileSha256;
+using ferry_test::TempDir;
+using ferry_test::TusServer;
+using ferry_test::WriteRandomFile;
+
+constexpr uint64_t kChunk = 64 * 1024;
+
+std::unique_ptr<ferry::Client> MakeClient(const TusServer& server,
+                                          const std::string& state_dir,
+                                          uint64_t chunk = kChunk) {
+  ferry::ClientOptions o;
+  o.endpoint = server.endpoint();
+  o.state_dir = state_dir;
+  o.chunk_size = chunk;
+  o.retry_base_delay_ms = 20;
+  o.retry_max_delay_ms = 200;
+  auto c = ferry::Client::Create(o);
+  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
+  return c.ok() ? std::move(c.value()) : nullptr;
+}
+
+int CountUploads(const TusServer& server) {
+  int n = 0;
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator(server.store_dir(), ec)) {
+    if (e.path().extension() != ".json") ++n;
+  }
+  return n;
+}
+
+int CountFiles(const std::string& dir) {
+  int n = 0;
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+struct SizeCase {
+  uint64_t size;
+  uint64_t chunk;
+  bool checksum;
+};
+
+class SizeTest : public ::testing::TestWithParam<SizeCase> {};
+
+TEST_P(SizeTest, StoredBytesMatchTheSource) {
+  const SizeCase& c = GetParam();
+  std::vector<std::string> args;
+  if (!c.checksum) args.push_back("--no-checksum");
+  TusServer server(args);
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string file =
+      WriteRandomFile(tmp.path(), "data.bin", c.size, 1000 + c.size);
+  auto client = MakeClient(server, tmp.path() + "/state", c.chunk);
+  ASSERT_NE(client, nullptr);
+
+  std::vector<ferry::Progress> seen;
+  ferry::UploadOptions o;
+  o.on_progress = [&](const ferry::Progress& p) {
+    seen.push_back(p);
+    return true;
+  };
+  auto r = client->Upload(file, o);
+  ASSERT_TRUE(r.ok()) << r.error().json;
+  EXPECT_EQ(r.value().bytes, c.size);
+  EXPECT_EQ(r.value().resumed_from, 0u);
+  EXPECT_EQ(r.value().sha256, FileSha256(file));
+  EXPECT_EQ(server.StoredSha256(r.value().url), FileSha256(file));
+  EXPECT_EQ(r.value().wire_bytes, c.size);  // nothing sent twice
+  // Progress never moves back nor past the total, and ends at 100%.
+  ASSERT_FALSE(seen.empty());
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_LE(seen[i].bytes_done, seen[i].bytes_total);
+    if (i > 0) {
+      EXPECT_GE(seen[i].bytes_done, seen[i - 1].bytes_done);
+    }
+  }
+  EXPECT_EQ(seen.back().bytes_done, c.size);
+  EXPECT_EQ(seen.back().bytes_acked, c.size);
+  // Success forgets the resume state.
+  EXPECT_EQ(CountFiles(tmp.path() + "/state"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Sizes, SizeTest,
+    ::testing::Values(SizeCase{0, kChunk, true}, SizeCase{1, kChunk, true},
+                      SizeCase{kChunk - 1, kChunk, true},
+                      SizeCase{kChunk, kChunk, true},
+                      SizeCase{kChunk + 1, kChunk, true},
+                      SizeCase{3 * kChunk + 7, kChunk, true},
+                      SizeCase{3 * kChunk + 7, kChunk, false},
+                      SizeCase{0, kChunk, false}, SizeCase{1, kChunk, false},
+                      SizeCase{40 * 1024 * 1024 + 13, 8 << 20, true},
+                      SizeCase{40 * 1024 * 1024 + 13, 8 << 20, false}),
+    [](const auto& info) {
+      return "size" + std::to_string(info.param.size) + "_chunk" +
+             std::to_string(info.param.chunk) +
+             (info.param.checksum ? "_checksum" : "_nochecksum");
+    });
+
+TEST(TusUpload, RelativeLocationIsResolved) {
+  TusServer server({"--relative-location"});
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string file = WriteRandomFile(tmp.path(), "f", 200000, 5);
+  auto client = MakeClient(server, tmp.path() + "/state");
+  auto r = client->Upload(file);
+  ASSERT_TRUE(r.ok()) << r.error().json;
+  EXPECT_EQ(r.value().url.rfind(server.endpoint(), 0), 0u) << r.value().url;
+  EXPECT_EQ(server.StoredSha256(r.value().url), FileSha256(file));
+}
+
+TEST(TusUpload, TooLargeIsRefusedBeforeSendingAByte) {
+  TusServer server({"--max-size", "100000"});
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string file = WriteRandomFile(tmp.path(), "big", 100001, 6);
+  auto client = MakeClient(server, tmp.path() + "/state");
+  auto r = client->Upload(file);
+  ASSERT_FALSE(r.ok());
+  const ferry::Error& e = r.error();
+  EXPECT_EQ(e.code, ferry::Code::k_file_too_large);
+  EXPECT_EQ(e.category, "policy");
+  EXPECT_EQ(e.origin, "server");
+  EXPECT_FALSE(e.retryable);
+  EXPECT_TRUE(e.action == "split_file" || e.action == "compress_file");
+  EXPECT_EQ(e.limit, 100000);
+  EXPECT_EQ(CountUploads(server), 0);
+  // Exactly at the limit is fine.
+  std::string fits = WriteRandomFile(tmp.path(), "fits", 100000, 7);
+  auto ok = client->Upload(fits);
+  ASSERT_TRUE(ok.ok()) << ok.error().json;
+  EXPECT_EQ(server.StoredSha256(ok.value().url), FileSha256(fits));
+}
+
+// Cancels the upload from the progress callback once `fraction` is acked.
+ferry::Outcome<ferry::UploadResult> UploadAndCancel(ferry::Client& client,
+                                                    const std::string& file,
+                                                    double fraction,
+                                                    bool discard = false) {
+  ferry::UploadOptions o;
+  o.discard_on_cancel = discard;
+  o.on_progress = [&](const ferry::Progress& p) {
+    return p.bytes_acked < fraction * p.bytes_total;
+  };
+  return client.Upload(file, o);
+}
+
+TEST(TusUpload, CancelKeepsStateAndTheNextRunResumesWhereTheServerIs) {
+  TusServer server;
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  const uint64_t size = 40 * kChunk + 5;
+  std::string file = WriteRandomFile(tmp.path(), "f", size, 8);
+  auto client = MakeClient(server, tmp.path() + "/state");
+  auto first = UploadAndCancel(*client, file, 0.5);
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.error().code, ferry::Code::k_cancelled);
+  EXPECT_EQ(first.error().category, "cancelled");
+  EXPECT_EQ(CountFiles(tmp.path() + "/state"), 1);
+
+  std::vector<ferry::Event> events;
+  ferry::UploadOptions o;
+  o.on_event = [&](const ferry::Event& e) {
+    events.push_back(e);
+    return true;
+  };
+  auto second = client->Upload(file, o);
+  ASSERT_TRUE(second.ok()) << second.error().json;
+  EXPECT_GE(second.value().resumed_from, size / 2);
+  EXPECT_EQ(second.value().wire_bytes, size - second.value().resumed_from);
+  EXPECT_EQ(server.StoredSha256(second.value().url), FileSha256(file));
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front().type, FERRY_EVENT_RESUMED);
+  EXPECT_EQ(events.front().offset, second.value().resumed_from);
+  EXPECT_EQ(CountUploads(server), 1);
+}
+
+TEST(TusUpload, DiscardOnCancelDeletesTheUpload) {
+  TusServer server;
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 9);
+  auto client = MakeClient(server, tmp.path() + "/state");
+  auto first = UploadAndCancel(*client, file, 0.3, /*discard=*/true);
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.error().code, ferry::Code::k_cancelled);
+  EXPECT_EQ(CountUploads(server), 0);  // terminated on the server
+  EXPECT_EQ(CountFiles(tmp.path() + "/state"), 0);
+  auto again = client->Upload(file);
+  ASSERT_TRUE(again.ok()) << again.error().json;
+  EXPECT_EQ(again.value().resumed_from, 0u);
+  EXPECT_EQ(server.StoredSha256(again.value().url), FileSha256(file));
+}
+
+TEST(TusUpload, UploadGoneOnTheServerStartsANewOneAndSaysSo) {
+  TusServer server;
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 10);
+  auto client = MakeClient(server, tmp.path() + "/state");
+  ASSERT_FALSE(UploadAndCancel(*client, file, 0.4).ok());
+  // The server forgets the upload (as after expiry or a cleanup).
+  for (auto& e : std::filesystem::directory_iterator(server.store_dir())) {
+    std::filesystem::remove(e.path());
+  }
+  std::vector<ferry::Event> events;
+  ferry::UploadOptions o;
+  o.on_event = [&](const ferry::Event& e) {
+    events.push_back(e);
+    return true;
+  };
+  auto r = client->Upload(file, o);
+  ASSERT_TRUE(r.ok()) << r.error().json;
+  EXPECT_EQ(r.value().resumed_from, 0u);
+  EXPECT_EQ(server.StoredSha256(r.value().url), FileSha256(file));
+  bool restarted = false;
+  for (const auto& e : events) {
+    if (e.type == FERRY_EVENT_RESTARTED) {
+      restarted = true;
+      EXPECT_EQ(e.code, ferry::Code::k_upload_expired);
+    }
+  }
+  EXPECT_TRUE(restarted);
+}
+
+TEST(TusUpload, ChangedFileIsNeverResumedOnto) {
+  TusServer server;
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 11);
+  auto client = MakeClient(server, tmp.path() + "/state");
+  ASSERT_FALSE(UploadAndCancel(*client, file, 0.4).ok());
+  std::ofstream(file, std::ios::app | std::ios::binary) << "appended";
+  auto r = client->Upload(file);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ferry::Code::k_file_changed);
+  EXPECT_EQ(r.error().origin, "client");
+  EXPECT_EQ(r.error().action, "restart_upload");
+  // Opting in uploads the new content from scratch.
+  ferry::UploadOptions o;
+  o.restart_on_change = true;
+  auto again = client->Upload(file, o);
+  ASSERT_TRUE(again.ok()) << again.error().json;
+  EXPECT_EQ(again.value().resumed_from, 0u);
+  EXPECT_EQ(server.StoredSha256(again.value().url), FileSha256(file));
+}
+
+TEST(TusUpload, InPlaceEditWithRestoredMtimeIsCaughtByChunkHashes) {
+  TusServer server;
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 12);
+  auto client = MakeClient(server, tmp.path() + "/state");
+  ASSERT_FALSE(UploadAndCancel(*client, file, 0.5).ok());
+  struct stat before;
+  ASSERT_EQ(stat(file.c_str(), &before), 0);
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10);
+    f.write("XXXX", 4);  // inside a chunk the server already holds
+  }
+  timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(utimensat(AT_FDCWD, file.c_str(), times, 0), 0);
+  auto r = client->Upload(file);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ferry::Code::k_file_changed);
+}
+
+TEST(TusUpload, CorruptResumeStateIsDiscardedNotTrusted) {
+  TusServer server;
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string state = tmp.path() + "/state";
+  std::string file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 13);
+  auto client = MakeClient(server, state);
+  ASSERT_FALSE(UploadAndCancel(*client, file, 0.4).ok());
+  for (auto& e : std::filesystem::directory_iterator(state)) {
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('#');
+  }
+  bool discarded = false;
+  ferry::UploadOptions o;
+  o.on_event = [&](const ferry::Event& e) {
+    discarded |= e.type == FERRY_EVENT_STATE_DISCARDED;
+    return true;
+  };
+  auto r = client->Upload(file, o);
+  ASSERT_TRUE(r.ok()) << r.error().json;
+  EXPECT_TRUE(discarded);
+  EXPECT_EQ(r.value().resumed_from, 0u);
+  EXPECT_EQ(server.StoredSha256(r.value().url), FileSha256(file));
+}
+
+TEST(TusUpload, LocalFileErrorsAreTyped) {
+  TusServer server;
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  auto client = MakeClient(server, tmp.path() + "/state");
+  auto missing = client->Upload(tmp.path() + "/nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ferry::Code::k_file_not_found);
+  EXPECT_EQ(missing.error().origin, "client");
+  auto dir = client->Upload(tmp.path());
+  ASSERT_FALSE(dir.ok());
+  EXPECT_EQ(dir.error().code, ferry::Code::k_file_unreadable);
+  EXPECT_EQ(CountUploads(server), 0);
+}
+
+TEST(TusUpload, ClosedPortIsConnectionRefusedAfterVisibleRetries) {
+  TempDir tmp;
+  ferry::ClientOptions o;
+  o.endpoint = "http://127.0.0.1:9/files/";  // discard port: nothing listens
+  o.state_dir = tmp.path();
+  o.max_retries = 2;
+  o.retry_base_delay_ms = 10;
+  o.retry_max_delay_ms = 20;
+  auto client = ferry::Client::Create(o);
+  ASSERT_TRUE(client.ok());
+  std::string file = WriteRandomFile(tmp.path(), "f", 10, 14);
+  int retries = 0;
+  ferry::UploadOptions uo;
+  uo.on_event = [&](const ferry::Event& e) {
+    if (e.type == FERRY_EVENT_RETRY) {
+      ++retries;
+      EXPECT_EQ(e.code, ferry::Code::k_connection_refused);
+      EXPECT_EQ(e.attempt, static_cast<uint32_t>(retries));
+    }
+    return true;
+  };
+  auto r = client.value()->Upload(file, uo);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ferry::Code::k_connection_refused);
+  EXPECT_EQ(r.error().origin, "network");
+  EXPECT_TRUE(r.error().retryable);
+  EXPECT_EQ(r.error().action, "check_network");
+  EXPECT_EQ(retries, 2);
+}
+
+TEST(TusUpload, BadOptionsAreInvalidArgument) {
+  ferry::ClientOptions o;
+  o.endpoint = "ftp://example.invalid/";
+  auto c = ferry::Client::Create(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, ferry::Code::k_invalid_argument);
+  o.endpoint = "http://127.0.0.1:1/";
+  o.headers = {{"Upload-Offset", "0"}};
+  auto managed = ferry::Client::Create(o);
+  ASSERT_FALSE(managed.ok());
+  EXPECT_EQ(managed.error().code, ferry::Code::k_invalid_argument);
+  o.headers = {{"X-Bad", "a\r\nInjected: 1"}};
+  EXPECT_FALSE(ferry::Client::Create(o).ok());
+}
+
+TEST(TusUpload, StateDirectoryThatCannotBeWrittenFailsBeforeSending) {
+  TusServer server;
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string blocker = tmp.path() + "/file";
+  std::ofstream(blocker) << "x";
+  auto client = MakeClient(server, blocker + "/state");
+  std::string file = WriteRandomFile(tmp.path(), "f", 1000, 15);
+  auto r = client->Upload(file);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ferry::Code::k_state_unwritable);
+  EXPECT_EQ(CountUploads(server), 0);
+}
+
+}  // namespace

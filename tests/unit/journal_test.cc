@@ -1,0 +1,140 @@
+#include "journal/journal.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "codec/hash.h"
+
+namespace ferry {
+namespace {
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ferry-journal-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    dir_ = root_ + "/state/nested";
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  static JournalRecord Sample() {
+    JournalRecord r;
+    r.endpoint = "http://127.0.0.1:1080/files/";
+    r.path = "/data/video.mp4";
+    r.identity = {7, 1234, 10, 1700000000123456789};
+    r.upload_url = "http://127.0.0.1:1080/files/abc?token=secret";
+    r.chunk_size = 4;
+    r.chunk_sha256 = {Sha256("aaaa"), Sha256("bbbb"), Sha256("cc")};
+    r.file_sha256 = Sha256("aaaabbbbcc");
+    r.expires = "Wed, 25 Jun 2031 16:00:00 GMT";
+    r.created_unix = 1700000000;
+    return r;
+  }
+
+  std::string root_, dir_;
+};
+
+TEST_F(JournalTest, RoundTripWithPrivateModes) {
+  Journal j(dir_);
+  JournalRecord r = Sample();
+  ASSERT_TRUE(j.Save(r).ok());
+  Journal::Loaded l = j.Load(r.endpoint, r.path);
+  ASSERT_EQ(l.state, Journal::LoadState::kLoaded) << l.problem;
+  EXPECT_EQ(l.record.upload_url, r.upload_url);
+  EXPECT_EQ(l.record.identity, r.identity);
+  EXPECT_EQ(l.record.chunk_sha256, r.chunk_sha256);
+  EXPECT_EQ(l.record.file_sha256, r.file_sha256);
+  EXPECT_EQ(l.record.expires, r.expires);
+
+  struct stat st;
+  ASSERT_EQ(stat(j.EntryPath(r.endpoint, r.path).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat(dir_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  // Named by a hash: neither the path nor the URL shows in the file name.
+  std::string name = j.EntryPath(r.endpoint, r.path);
+  EXPECT_EQ(name.find("video"), std::string::npos);
+  // No temp files are left behind.
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir_)) {
+    (void)e;
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+}
+
+TEST_F(JournalTest, MissingAndRemove) {
+  Journal j(dir_);
+  EXPECT_EQ(j.Load("http://x/", "/nope").state, Journal::LoadState::kMissing);
+  JournalRecord r = Sample();
+  ASSERT_TRUE(j.Save(r).ok());
+  ASSERT_TRUE(j.Remove(r.endpoint, r.path).ok());
+  EXPECT_EQ(j.Load(r.endpoint, r.path).state, Journal::LoadState::kMissing);
+  EXPECT_TRUE(j.Remove(r.endpoint, r.path).ok());  // idempotent
+}
+
+TEST_F(JournalTest, DistinctKeysDoNotCollide) {
+  Journal j(dir_);
+  EXPECT_NE(j.EntryPath("http://a/", "b/c"), j.EntryPath("http://a/b", "/c"));
+  EXPECT_NE(j.EntryPath("http://a/", "/x"), j.EntryPath("http://b/", "/x"));
+}
+
+TEST_F(JournalTest, EveryTruncationIsDetected) {
+  std::string encoded = Sample().Encode();
+  for (size_t len = 0; len < encoded.size(); ++len) {
+    EXPECT_FALSE(JournalRecord::Decode(encoded.substr(0, len)).ok()) << len;
+  }
+  EXPECT_TRUE(JournalRecord::Decode(encoded).ok());
+}
+
+TEST_F(JournalTest, EveryBitFlipIsDetected) {
+  std::string encoded = Sample().Encode();
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string bad = encoded;
+      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+      ASSERT_FALSE(JournalRecord::Decode(bad).ok()) << i << ":" << bit;
+    }
+  }
+}
+
+TEST_F(JournalTest, TornFileOnDiskIsReportedCorruptNotTrusted) {
+  Journal j(dir_);
+  JournalRecord r = Sample();
+  ASSERT_TRUE(j.Save(r).ok());
+  std::string path = j.EntryPath(r.endpoint, r.path);
+  std::string encoded = r.Encode();
+  {
+    std::ofstream out(path, std::ios::trunc | std::ios::binary);
+    out << encoded.substr(0, encoded.size() / 2);
+  }
+  Journal::Loaded l = j.Load(r.endpoint, r.path);
+  EXPECT_EQ(l.state, Journal::LoadState::kCorrupt);
+  EXPECT_FALSE(l.problem.empty());
+}
+
+TEST_F(JournalTest, ChunkCountMustMatchTheSize) {
+  JournalRecord r = Sample();
+  r.chunk_sha256.pop_back();
+  EXPECT_FALSE(JournalRecord::Decode(r.Encode()).ok());
+}
+
+TEST_F(JournalTest, UnwritableDirectoryIsTyped) {
+  if (geteuid() == 0) {
+    // root ignores permissions; a path under a regular file fails anyway.
+  }
+  std::string file = root_ + "/plainfile";
+  std::ofstream(file) << "x";
+  Journal j(file + "/sub");
+  Status s = j.Save(Sample());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, FERRY_ERR_STATE_UNWRITABLE);
+}
+
+}  // namespace
+}  // namespace ferry

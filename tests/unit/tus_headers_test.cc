@@ -1,0 +1,46 @@
+#include "protocol/tus/tus_headers.h"
+
+#include <gtest/gtest.h>
+
+namespace ferry::tus {
+namespace {
+
+TEST(TusHeaders, ParseSizeIsStrict) {
+  EXPECT_EQ(ParseSize("0"), 0u);
+  EXPECT_EQ(ParseSize("12345"), 12345u);
+  EXPECT_EQ(ParseSize("999999999999999999"), 999999999999999999u);
+  for (const char* bad : {"", "-1", "+1", " 1", "1 ", "1e3", "0x10", "abc",
+                          "1,2", "9999999999999999999", "1.5"}) {
+    EXPECT_FALSE(ParseSize(bad).has_value()) << bad;
+  }
+}
+
+TEST(TusHeaders, ParseList) {
+  EXPECT_EQ(ParseList("creation, termination ,checksum"),
+            (std::vector<std::string>{"creation", "termination", "checksum"}));
+  EXPECT_TRUE(ParseList("").empty());
+  EXPECT_EQ(ParseList(",,a,,"), (std::vector<std::string>{"a"}));
+}
+
+TEST(TusHeaders, MetadataEncoding) {
+  auto m = EncodeMetadata({{"filename", "world_domination_plan.pdf"},
+                           {"is_confidential", ""}});
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(*m, "filename d29ybGRfZG9taW5hdGlvbl9wbGFuLnBkZg==,is_confidential");
+  // Values are bytes: UTF-8 and commas survive base64.
+  auto utf = EncodeMetadata({{"name", "r\xc3\xa9sum\xc3\xa9, v2"}});
+  ASSERT_TRUE(utf.has_value());
+  EXPECT_EQ(*utf, "name csOpc3Vtw6ksIHYy");
+}
+
+TEST(TusHeaders, MetadataRejectsBadKeys) {
+  EXPECT_FALSE(EncodeMetadata({{"", "x"}}).has_value());
+  EXPECT_FALSE(EncodeMetadata({{"a b", "x"}}).has_value());
+  EXPECT_FALSE(EncodeMetadata({{"a,b", "x"}}).has_value());
+  EXPECT_FALSE(EncodeMetadata({{"k\xc3\xa9", "x"}}).has_value());
+  EXPECT_FALSE(EncodeMetadata({{"dup", "1"}, {"dup", "2"}}).has_value());
+  EXPECT_EQ(EncodeMetadata({}), "");
+}
+
+}  // namespace
+}  // namespace ferry::tus
