@@ -70,7 +70,12 @@ bool UploadRun::Sleep(int64_t ms) {
 }
 
 Error UploadRun::Cancelled() {
-  return MakeError(FERRY_ERR_CANCELLED, "the upload was cancelled");
+  return MakeError(FERRY_ERR_CANCELLED,
+                   params_.discard_on_cancel
+                       ? "the upload was cancelled and discarded"
+                       : "the upload was cancelled; its resume state is kept, "
+                         "so uploading the same file again continues where "
+                         "the server's copy ends");
 }
 
 bool UploadRun::BackOff(Error& error) {

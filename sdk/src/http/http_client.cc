@@ -35,6 +35,7 @@ struct Transfer {
   const HttpOptions* options;
   const HttpRequest* request;
   const SendProgressFn* on_send;
+  RateLimiter* limiter;
   HttpResponse response;
   size_t header_bytes = 0;
   size_t read_pos = 0;
@@ -79,6 +80,7 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view body = t->request->body;
   size_t want = std::min(size * n, body.size() - t->read_pos);
+  if (t->limiter != nullptr && want > 0) want = t->limiter->Take(want);
   std::memcpy(buffer, body.data() + t->read_pos, want);
   t->read_pos += want;
   return want;
@@ -114,6 +116,9 @@ std::optional<std::string> HttpResponse::Header(
 }
 
 HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
+  if (options_.max_send_bytes_per_sec > 0) {
+    limiter_ = std::make_unique<RateLimiter>(options_.max_send_bytes_per_sec);
+  }
   std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
@@ -154,6 +159,7 @@ HttpOutcome HttpClient::Perform(const HttpRequest& request,
   t.options = &options_;
   t.request = &request;
   t.on_send = &on_send;
+  t.limiter = limiter_.get();
   char errbuf[CURL_ERROR_SIZE] = {0};
 
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
@@ -169,10 +175,6 @@ HttpOutcome HttpClient::Perform(const HttpRequest& request,
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
                    static_cast<long>(  // NOLINT(runtime/int)
                        (options_.stall_window_ms + 999) / 1000));
-  if (options_.max_send_bytes_per_sec > 0) {
-    curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE,
-                     static_cast<curl_off_t>(options_.max_send_bytes_per_sec));
-  }
   if (!options_.ca_file.empty()) {
     curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
   }

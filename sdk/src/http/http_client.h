@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "http/rate_limiter.h"
 
 namespace ferry {
 
@@ -84,6 +86,7 @@ class HttpClient {
   void Release(void* handle);
 
   HttpOptions options_;
+  std::unique_ptr<RateLimiter> limiter_;  // null: no bandwidth cap
   absl::Mutex mu_;
   std::vector<void*> idle_ ABSL_GUARDED_BY(mu_);  // CURL* handles
 };

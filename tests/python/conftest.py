@@ -1,0 +1,86 @@
+"""Fixtures: the real local tus server (samples/tus-server) and build paths."""
+
+import hashlib
+import os
+import pathlib
+import random
+import subprocess
+import sys
+
+import pytest
+
+SOURCE_DIR = pathlib.Path(os.environ.get(
+    "FERRY_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
+BUILD_DIR = pathlib.Path(os.environ.get("FERRY_BUILD_DIR", SOURCE_DIR / "build"))
+sys.path.insert(0, str(SOURCE_DIR / "bindings" / "python"))
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_random(path, size, seed):
+    rng = random.Random(seed)
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            n = min(left, 1 << 20)
+            f.write(rng.randbytes(n))
+            left -= n
+    return str(path)
+
+
+class TusServer:
+    def __init__(self, tmp, *args):
+        self.store = tmp / "store"
+        self.proc = subprocess.Popen(
+            ["node", str(SOURCE_DIR / "samples/tus-server/server.mjs"),
+             "--port", "0", "--dir", str(self.store), *args],
+            stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line.startswith("FERRY_TUS_SERVER_URL="), line
+        self.endpoint = line.strip().split("=", 1)[1]
+
+    def stored_sha256(self, url):
+        path = self.store / url.rstrip("/").rsplit("/", 1)[-1]
+        return sha256_file(path) if path.exists() else None
+
+    def uploads(self):
+        return [p for p in self.store.iterdir() if p.suffix != ".json"] \
+            if self.store.exists() else []
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def tus_server(tmp_path):
+    server = TusServer(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tus_server_factory(tmp_path):
+    servers = []
+
+    def make(*args):
+        sub = tmp_path / f"srv{len(servers)}"
+        sub.mkdir()
+        servers.append(TusServer(sub, *args))
+        return servers[-1]
+    yield make
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def cli():
+    path = BUILD_DIR / "samples" / "ferry-upload"
+    assert path.exists(), f"build first: {path}"
+    return str(path)
