@@ -187,3 +187,42 @@ def test_c_sample_uses_only_the_c_header(tus_server, tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 1
     assert json.loads(p.stdout)["code"] == "file_not_found"
+
+
+def test_a_server_that_never_answers_ends_in_timeout(cli, tmp_path):
+    """The stall timeout bounds a silent server: a typed timeout, no hang."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held = []
+
+    def accept():  # accept and read, but never answer
+        listener.settimeout(30)
+        try:
+            while True:
+                conn, _ = listener.accept()
+                held.append(conn)
+        except OSError:
+            pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    f = write_random(tmp_path / "s.bin", 1000, 8)
+    start = time.monotonic()
+    p = run(cli, "--endpoint",
+            f"http://127.0.0.1:{listener.getsockname()[1]}/files/",
+            "--state-dir", str(tmp_path / "st"), "--stall-timeout", "2",
+            "--max-retries", "1", "--retry-base-ms", "10", "--json", f)
+    elapsed = time.monotonic() - start
+    listener.close()
+    for c in held:
+        c.close()
+    assert p.returncode == 1
+    ev = events(p.stdout)
+    assert [e["code"] for e in ev if e["event"] == "retry"] == ["timeout"]
+    assert ev[-1]["error"]["code"] == "timeout"
+    assert ev[-1]["error"]["retryable"] is True
+    assert elapsed < 15  # two stalled attempts of ~2-3 s each

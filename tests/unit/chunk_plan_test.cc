@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 TEST(ChunkPlan, EmptyFileHasNoChunks) {
@@ -44,4 +44,4 @@ TEST(ChunkPlan, ChunksTileTheFile) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 HttpResponse Resp(int status, HeaderList headers = {}, std::string body = "") {
@@ -168,4 +168,4 @@ TEST(Classify, CertificateErrorsAreNotRetriedAndSayWhatToDo) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -7,7 +7,7 @@
 #include "ferry/ferry.h"
 #include "http/url.h"
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 TEST(ErrorTable, ValuesAndNamesAreUniqueAndComplete) {
@@ -94,4 +94,4 @@ TEST(Url, ResolveAndOrigin) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 TEST(Hash, Sha256KnownVectors) {
@@ -38,4 +38,4 @@ TEST(Hash, Base64) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -9,7 +9,7 @@
 
 #include "codec/hash.h"
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 class JournalTest : public ::testing::Test {
@@ -137,4 +137,4 @@ TEST_F(JournalTest, UnwritableDirectoryIsTyped) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::internal

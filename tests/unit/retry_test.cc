@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 Error Retryable() { return MakeError(FERRY_ERR_SERVER_ERROR, "boom"); }
@@ -67,4 +67,4 @@ TEST(Backoff, DeadlineEndsRetriesThatWouldWaitPastIt) {
 }
 
 }  // namespace
-}  // namespace ferry
+}  // namespace ferry::internal

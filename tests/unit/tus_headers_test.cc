@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace ferry::tus {
+namespace ferry::internal::tus {
 namespace {
 
 TEST(TusHeaders, ParseSizeIsStrict) {
@@ -43,4 +43,4 @@ TEST(TusHeaders, MetadataRejectsBadKeys) {
 }
 
 }  // namespace
-}  // namespace ferry::tus
+}  // namespace ferry::internal::tus

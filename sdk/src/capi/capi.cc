@@ -11,18 +11,18 @@
 #include "ferry/ferry.h"
 
 struct ferry_error {
-  ferry::Error error;
+  ferry::internal::Error error;
   std::string json;
 };
 
 struct ferry_result {
-  ferry::UploadSummary summary;
+  ferry::internal::UploadSummary summary;
 };
 
 struct ferry_client {
-  ferry::ClientConfig config;
+  ferry::internal::ClientConfig config;
   absl::Mutex mu;
-  std::unique_ptr<ferry::ClientCore> core ABSL_GUARDED_BY(mu);
+  std::unique_ptr<ferry::internal::ClientCore> core ABSL_GUARDED_BY(mu);
   bool started ABSL_GUARDED_BY(mu) = false;
 };
 
@@ -40,7 +40,7 @@ T ReadVersioned(const T* in) {
   return out;
 }
 
-ferry_code Fail(ferry::Error e, ferry_error** out) {
+ferry_code Fail(ferry::internal::Error e, ferry_error** out) {
   ferry_code code = e.code;
   if (out != nullptr) {
     *out = nullptr;
@@ -56,7 +56,7 @@ ferry_code Fail(ferry::Error e, ferry_error** out) {
 }
 
 ferry_code Fail(ferry_code code, const char* message, ferry_error** out) {
-  return Fail(ferry::MakeError(code, message), out);
+  return Fail(ferry::internal::MakeError(code, message), out);
 }
 
 const char* Str(const char* s) { return s == nullptr ? "" : s; }
@@ -86,18 +86,18 @@ extern "C" {
 
 const char* ferry_version(void) { return "0.1.0"; }
 
-const char* ferry_code_name(int32_t code) { return ferry::CodeName(code); }
-const char* ferry_category_name(int32_t v) { return ferry::CategoryName(v); }
-const char* ferry_origin_name(int32_t v) { return ferry::OriginName(v); }
-const char* ferry_action_name(int32_t v) { return ferry::ActionName(v); }
+const char* ferry_code_name(int32_t code) { return ferry::internal::CodeName(code); }
+const char* ferry_category_name(int32_t v) { return ferry::internal::CategoryName(v); }
+const char* ferry_origin_name(int32_t v) { return ferry::internal::OriginName(v); }
+const char* ferry_action_name(int32_t v) { return ferry::internal::ActionName(v); }
 const char* ferry_action_description(int32_t v) {
-  return ferry::ActionDescription(v);
+  return ferry::internal::ActionDescription(v);
 }
 
 int32_t ferry_code_info_get(int32_t code, ferry_code_info* info) {
   if (info == nullptr) return 0;
   ferry_code_info tmp{};
-  if (!ferry::CodeDefaults(code, &tmp)) return 0;
+  if (!ferry::internal::CodeDefaults(code, &tmp)) return 0;
   // Fill only what the caller's version of the struct has room for.
   uint32_t size = info->struct_size;
   tmp.struct_size = size;
@@ -160,7 +160,7 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
       return nullptr;
     }
     ferry_client_options o = ReadVersioned(options);
-    ferry::ClientConfig cfg;
+    ferry::internal::ClientConfig cfg;
     cfg.endpoint = Str(o.endpoint);
     if (o.protocol != FERRY_PROTOCOL_TUS) {
       Fail(FERRY_ERR_INVALID_ARGUMENT, "unknown protocol", error_out);
@@ -183,7 +183,7 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     if (o.connect_timeout_ms) cfg.http.connect_timeout_ms = o.connect_timeout_ms;
     cfg.http.max_send_bytes_per_sec = o.max_send_bytes_per_sec;
 
-    auto core = ferry::ClientCore::Create(cfg);
+    auto core = ferry::internal::ClientCore::Create(cfg);
     if (!core.ok()) {
       Fail(std::move(core.error()), error_out);
       return nullptr;
@@ -212,7 +212,7 @@ ferry_code ferry_client_add_header(ferry_client* client, const char* name,
     absl::MutexLock lock(&client->mu);
     if (client->started) return FERRY_ERR_INVALID_ARGUMENT;
     client->config.headers.emplace_back(name, value);
-    auto core = ferry::ClientCore::Create(client->config);
+    auto core = ferry::internal::ClientCore::Create(client->config);
     if (!core.ok()) return core.error().code;
     client->core = std::move(core.value());
     return FERRY_OK;
@@ -233,7 +233,7 @@ ferry_code ferry_upload_file(ferry_client* client, const char* path,
                   error_out);
     }
     ferry_upload_options o = ReadVersioned(options);
-    ferry::UploadParams params;
+    ferry::internal::UploadParams params;
     for (uint32_t i = 0; i < o.metadata_count; ++i) {
       if (o.metadata == nullptr || o.metadata[i].key == nullptr) {
         return Fail(FERRY_ERR_INVALID_ARGUMENT, "metadata key is NULL",
@@ -242,14 +242,14 @@ ferry_code ferry_upload_file(ferry_client* client, const char* path,
       params.metadata.emplace_back(o.metadata[i].key, Str(o.metadata[i].value));
     }
     if (o.on_progress != nullptr) {
-      params.on_progress = [&o](const ferry::Progress& p) {
+      params.on_progress = [&o](const ferry::internal::Progress& p) {
         ferry_progress cp{sizeof(ferry_progress), p.bytes_done, p.bytes_total,
                           p.bytes_acked, p.wire_bytes};
         return o.on_progress(&cp, o.progress_user_data) == 0;
       };
     }
     if (o.on_event != nullptr) {
-      params.on_event = [&o](const ferry::Event& e) {
+      params.on_event = [&o](const ferry::internal::Event& e) {
         ferry_event ce{sizeof(ferry_event), e.type,   e.code,
                        e.attempt,           e.delay_ms, e.offset,
                        e.message.c_str()};
@@ -259,7 +259,7 @@ ferry_code ferry_upload_file(ferry_client* client, const char* path,
     params.discard_on_cancel = o.discard_on_cancel != 0;
     params.restart_on_change = o.on_change == FERRY_ON_CHANGE_RESTART;
 
-    ferry::ClientCore* core;
+    ferry::internal::ClientCore* core;
     {
       absl::MutexLock lock(&client->mu);
       client->started = true;

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace ferry {
+namespace ferry::internal {
 
 struct ChunkRange {
   uint64_t index = 0;
@@ -42,6 +42,6 @@ class ChunkPlan {
   uint64_t chunk_size_;
 };
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_CHUNK_CHUNK_PLAN_H_

@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace ferry {
+namespace ferry::internal {
 
 std::unique_ptr<Hasher> Hasher::Create(std::string_view algorithm) {
   const EVP_MD* md = EVP_get_digestbyname(std::string(algorithm).c_str());
@@ -59,4 +59,4 @@ std::string Base64Encode(std::string_view bytes) {
   return out;
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace ferry {
+namespace ferry::internal {
 
 class Hasher {
  public:
@@ -37,6 +37,6 @@ std::string HexEncode(std::string_view bytes);
 // Standard base64 with padding (RFC 4648), as tus metadata and checksums use.
 std::string Base64Encode(std::string_view bytes);
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_CODEC_HASH_H_

@@ -4,7 +4,7 @@
 #include "http/url.h"
 #include "protocol/tus/tus_protocol.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 Result<std::unique_ptr<ClientCore>> ClientCore::Create(ClientConfig config) {
   if (config.endpoint.empty()) {
@@ -55,4 +55,4 @@ Result<UploadSummary> ClientCore::Upload(const std::string& path,
   return run.Execute(path);
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

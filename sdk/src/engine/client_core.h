@@ -18,7 +18,7 @@
 #include "protocol/upload_protocol.h"
 #include "retry/backoff.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 struct ClientConfig {
   std::string endpoint;
@@ -87,6 +87,6 @@ class ClientCore {
   friend class UploadRun;
 };
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_ENGINE_CLIENT_CORE_H_

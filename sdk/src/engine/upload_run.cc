@@ -13,7 +13,7 @@
 #include "http/url.h"
 #include "protocol/tus/tus_protocol.h"
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 std::string Basename(const std::string& path) {
@@ -454,4 +454,4 @@ Result<UploadSummary> UploadRun::Execute(const std::string& path) {
   return Finish();
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -14,7 +14,7 @@
 #include "retry/backoff.h"
 #include "source/file_source.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 class UploadRun {
  public:
@@ -74,6 +74,6 @@ class UploadRun {
   bool hashed_ = false;
 };
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_ENGINE_UPLOAD_RUN_H_

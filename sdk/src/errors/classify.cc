@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 std::string Lower(std::string_view s) {
@@ -280,4 +280,4 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
   return e;
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -12,7 +12,7 @@
 #include "errors/error.h"
 #include "http/http_client.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 // What the request was for; the same status means different things.
 enum class RequestKind {
@@ -45,6 +45,6 @@ std::optional<Problem> ParseProblem(std::string_view body);
 // The first line of a text body, printable ASCII only, at most 300 chars.
 std::string SanitizeServerText(std::string_view body);
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_ERRORS_CLASSIFY_H_

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 struct CodeRow {
@@ -122,4 +122,4 @@ std::string Error::ToJson() const {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -11,7 +11,7 @@
 
 #include "ferry/ferry.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 struct Error {
   ferry_code code = FERRY_ERR_INTERNAL_ERROR;
@@ -66,6 +66,6 @@ struct Ok {};
 using Status = Result<Ok>;
 inline Status OkStatus() { return Ok{}; }
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_ERRORS_ERROR_H_

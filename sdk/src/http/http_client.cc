@@ -7,7 +7,7 @@
 #include <cstring>
 #include <mutex>
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 std::once_flag g_curl_init;
@@ -249,4 +249,4 @@ HttpOutcome HttpClient::Perform(const HttpRequest& request,
   return out;
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

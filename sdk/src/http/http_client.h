@@ -15,7 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "http/rate_limiter.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -91,6 +91,6 @@ class HttpClient {
   std::vector<void*> idle_ ABSL_GUARDED_BY(mu_);  // CURL* handles
 };
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_HTTP_HTTP_CLIENT_H_

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <thread>
 
-namespace ferry {
+namespace ferry::internal {
 
 RateLimiter::RateLimiter(uint64_t bytes_per_sec)
     : rate_(static_cast<double>(bytes_per_sec)),
@@ -37,4 +37,4 @@ size_t RateLimiter::Take(size_t want) {
   }
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -10,7 +10,7 @@
 
 #include "absl/synchronization/mutex.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 class RateLimiter {
  public:
@@ -30,6 +30,6 @@ class RateLimiter {
   Clock::time_point last_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_HTTP_RATE_LIMITER_H_

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <memory>
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 struct UrlDeleter {
@@ -78,4 +78,4 @@ std::string RedactUrl(std::string_view url) {
   return out;
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace ferry {
+namespace ferry::internal {
 
 // Resolves `ref` (absolute, or relative as in a Location header) against
 // `base`. nullopt when either does not parse or the scheme is not http(s).
@@ -19,6 +19,6 @@ std::optional<std::string> UrlOrigin(std::string_view url);
 // there), safe for logs and error messages.
 std::string RedactUrl(std::string_view url);
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_HTTP_URL_H_

@@ -12,7 +12,7 @@
 
 #include "codec/hash.h"
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 constexpr std::string_view kMagic = "FERRYJ1 ";
@@ -255,4 +255,4 @@ Status Journal::Remove(std::string_view endpoint,
   return SyncDir(dir_);
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -14,7 +14,7 @@
 #include "errors/error.h"
 #include "source/file_source.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 struct JournalRecord {
   std::string protocol = "tus";
@@ -70,6 +70,6 @@ class Journal {
 // Writes `bytes` to `path` atomically and durably (mode 0600).
 Status WriteFileAtomic(const std::string& path, std::string_view bytes);
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_JOURNAL_JOURNAL_H_

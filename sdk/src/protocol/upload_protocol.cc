@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
-namespace ferry {
+namespace ferry::internal {
 
 bool ServerCapabilities::Has(std::string_view extension) const {
   return std::find(extensions.begin(), extensions.end(), extension) !=
          extensions.end();
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -11,7 +11,7 @@
 #include "errors/error.h"
 #include "http/http_client.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 struct ServerCapabilities {
   std::vector<std::string> versions;
@@ -63,6 +63,6 @@ class UploadProtocol {
   virtual Status Terminate(const std::string& url) = 0;
 };
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_PROTOCOL_UPLOAD_PROTOCOL_H_

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace ferry {
+namespace ferry::internal {
 
 int64_t FullJitterDelayMs(const RetryOptions& options, uint32_t attempt,
                           std::mt19937_64& rng) {
@@ -27,4 +27,4 @@ std::optional<int64_t> RetryBudget::NextDelay(const Error& error,
   return delay;
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

@@ -9,7 +9,7 @@
 
 #include "errors/error.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 struct RetryOptions {
   uint32_t max_retries = 8;   // failures in a row without progress
@@ -46,6 +46,6 @@ class RetryBudget {
   uint32_t attempt_ = 0;
 };
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_RETRY_BACKOFF_H_

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 FileIdentity IdentityOf(const struct stat& st) {
@@ -92,4 +92,4 @@ Status FileSource::CheckUnchanged() const {
   return OkStatus();
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

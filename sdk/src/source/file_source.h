@@ -8,7 +8,7 @@
 
 #include "errors/error.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 // What identifies one version of a file; any difference means "changed".
 struct FileIdentity {
@@ -52,6 +52,6 @@ class FileSource {
   FileIdentity identity_;
 };
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_SOURCE_FILE_SOURCE_H_

@@ -4,7 +4,7 @@
 
 #include "codec/hash.h"
 
-namespace ferry::tus {
+namespace ferry::internal::tus {
 
 std::optional<uint64_t> ParseSize(std::string_view value) {
   if (value.empty() || value.size() > 18) return std::nullopt;
@@ -56,4 +56,4 @@ std::optional<std::string> EncodeMetadata(
   return out;
 }
 
-}  // namespace ferry::tus
+}  // namespace ferry::internal::tus

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace ferry::tus {
+namespace ferry::internal::tus {
 
 // Upload-Offset / Upload-Length / Tus-Max-Size: a non-negative decimal
 // integer without sign, spaces or leading junk, fitting in 63 bits.
@@ -27,6 +27,6 @@ bool ValidMetadataKey(std::string_view key);
 std::optional<std::string> EncodeMetadata(
     const std::vector<std::pair<std::string, std::string>>& metadata);
 
-}  // namespace ferry::tus
+}  // namespace ferry::internal::tus
 
 #endif  // FERRY_SDK_SRC_PROTOCOL_TUS_TUS_HEADERS_H_

@@ -7,7 +7,7 @@
 #include "http/url.h"
 #include "protocol/tus/tus_headers.h"
 
-namespace ferry {
+namespace ferry::internal {
 namespace {
 
 constexpr char kTusVersion[] = "1.0.0";
@@ -224,4 +224,4 @@ Status TusProtocol::Terminate(const std::string& url) {
   return ClassifyResponse(out.response, RequestKind::kTerminate, redacted);
 }
 
-}  // namespace ferry
+}  // namespace ferry::internal

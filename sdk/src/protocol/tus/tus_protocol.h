@@ -8,7 +8,7 @@
 #include "http/http_client.h"
 #include "protocol/upload_protocol.h"
 
-namespace ferry {
+namespace ferry::internal {
 
 class TusProtocol : public UploadProtocol {
  public:
@@ -40,6 +40,6 @@ class TusProtocol : public UploadProtocol {
   HeaderList headers_;
 };
 
-}  // namespace ferry
+}  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_PROTOCOL_TUS_TUS_PROTOCOL_H_
