@@ -26,7 +26,8 @@ std::atomic<bool> g_interrupted{false};
 
 void OnSignal(int) { g_interrupted = true; }
 
-constexpr char kUsage[] = R"(usage: ferry-upload --endpoint URL [options] FILE...
+constexpr char kUsage[] =
+    R"(usage: ferry-upload --endpoint URL [options] FILE...
 
 Uploads each FILE, resuming an interrupted upload of the same file where the
 server's copy ends. Every failure is a typed error with a suggested action.
@@ -114,9 +115,9 @@ class ProgressBar {
   explicit ProgressBar(std::string name)
       : name_(std::move(name)), start_(std::chrono::steady_clock::now()) {}
   void Draw(const ferry::Progress& p) {
-    double secs = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - start_)
-                      .count();
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+            .count();
     double frac = p.bytes_total ? double(p.bytes_done) / p.bytes_total : 1.0;
     int width = 30, fill = static_cast<int>(frac * width);
     std::string bar(fill, '#');
@@ -148,10 +149,12 @@ void PrintHumanError(const std::string& file, const ferry::Error& e) {
   if (e.retry_after_ms >= 0) {
     std::cerr << "  retry after: " << e.retry_after_ms / 1000.0 << " s\n";
   }
-  if (!e.request_id.empty()) std::cerr << "  request id: " << e.request_id << "\n";
+  if (!e.request_id.empty())
+    std::cerr << "  request id: " << e.request_id << "\n";
   std::cerr << "  what to do (" << e.action << "): ";
   for (int32_t a = 0; ferry_action_name(a) != nullptr; ++a) {
-    if (e.action == ferry_action_name(a)) std::cerr << ferry_action_description(a);
+    if (e.action == ferry_action_name(a))
+      std::cerr << ferry_action_description(a);
   }
   std::cerr << "\n";
 }
@@ -160,9 +163,25 @@ void PrintHumanError(const std::string& file, const ferry::Error& e) {
 
 int main(int argc, char** argv) {
   enum {
-    kEndpoint = 1000, kProtocol, kChunkSize, kCompress, kStateDir, kHeader,
-    kMetadata, kCaFile, kInsecure, kMaxRetries, kRetryBase, kStall, kRate,
-    kOnChange, kDiscard, kJson, kHelp, kVersion, kRules
+    kEndpoint = 1000,
+    kProtocol,
+    kChunkSize,
+    kCompress,
+    kStateDir,
+    kHeader,
+    kMetadata,
+    kCaFile,
+    kInsecure,
+    kMaxRetries,
+    kRetryBase,
+    kStall,
+    kRate,
+    kOnChange,
+    kDiscard,
+    kJson,
+    kHelp,
+    kVersion,
+    kRules
   };
   static const option kLongOptions[] = {
       {"endpoint", required_argument, nullptr, kEndpoint},
@@ -199,11 +218,13 @@ int main(int argc, char** argv) {
         copts.endpoint = arg;
         break;
       case kProtocol:
-        if (arg == "s3") return UsageError("--protocol s3 is not in this build yet");
+        if (arg == "s3")
+          return UsageError("--protocol s3 is not in this build yet");
         if (arg != "tus") return UsageError("--protocol must be tus or s3");
         break;
       case kChunkSize:
-        if (!ParseSize(arg, &n) || n == 0) return UsageError("bad --chunk-size: " + arg);
+        if (!ParseSize(arg, &n) || n == 0)
+          return UsageError("bad --chunk-size: " + arg);
         copts.chunk_size = n;
         break;
       case kCompress:
@@ -246,7 +267,8 @@ int main(int argc, char** argv) {
                      "on the path can read and alter this upload\n";
         break;
       case kMaxRetries:
-        if (!ParseSize(arg, &n) || n > 1000) return UsageError("bad --max-retries");
+        if (!ParseSize(arg, &n) || n > 1000)
+          return UsageError("bad --max-retries");
         copts.max_retries = static_cast<uint32_t>(n);
         break;
       case kRetryBase:
@@ -286,8 +308,9 @@ int main(int argc, char** argv) {
         std::cout << "ferry-upload " << ferry_version() << "\n";
         return 0;
       default:
-        return UsageError(std::string("unknown or incomplete option: ") +
-                          (optind > 0 && optind <= argc ? argv[optind - 1] : "?"));
+        return UsageError(
+            std::string("unknown or incomplete option: ") +
+            (optind > 0 && optind <= argc ? argv[optind - 1] : "?"));
     }
   }
   if (copts.endpoint.empty()) return UsageError("--endpoint is required");
@@ -296,9 +319,10 @@ int main(int argc, char** argv) {
   auto client = ferry::Client::Create(copts);
   if (!client.ok()) {
     if (json) {
-      PrintLine({{"event", "error"}, {"file", nullptr},
-                 {"error", nlohmann::json::parse(client.error().json, nullptr,
-                                                 false)}});
+      PrintLine({{"event", "error"},
+                 {"file", nullptr},
+                 {"error",
+                  nlohmann::json::parse(client.error().json, nullptr, false)}});
     } else {
       PrintHumanError("(client)", client.error());
     }
@@ -315,9 +339,12 @@ int main(int argc, char** argv) {
     ferry::UploadOptions o = uopts;
     o.on_progress = [&](const ferry::Progress& p) {
       if (json) {
-        PrintLine({{"event", "progress"}, {"file", file},
-                   {"bytes", p.bytes_done}, {"total", p.bytes_total},
-                   {"acked", p.bytes_acked}, {"wire_bytes", p.wire_bytes}});
+        PrintLine({{"event", "progress"},
+                   {"file", file},
+                   {"bytes", p.bytes_done},
+                   {"total", p.bytes_total},
+                   {"acked", p.bytes_acked},
+                   {"wire_bytes", p.wire_bytes}});
       } else if (tty) {
         bar.Draw(p);
       }
@@ -372,22 +399,28 @@ int main(int argc, char** argv) {
     if (r.ok()) {
       const ferry::UploadResult& res = r.value();
       if (json) {
-        PrintLine({{"event", "done"}, {"file", file}, {"url", res.url},
-                   {"bytes", res.bytes}, {"wire_bytes", res.wire_bytes},
-                   {"sha256", res.sha256}, {"resumed_from", res.resumed_from}});
+        PrintLine({{"event", "done"},
+                   {"file", file},
+                   {"url", res.url},
+                   {"bytes", res.bytes},
+                   {"wire_bytes", res.wire_bytes},
+                   {"sha256", res.sha256},
+                   {"resumed_from", res.resumed_from}});
       } else {
         std::cout << file << ": uploaded " << res.bytes << " bytes"
                   << (res.resumed_from
-                          ? " (resumed at " + std::to_string(res.resumed_from) + ")"
+                          ? " (resumed at " + std::to_string(res.resumed_from) +
+                                ")"
                           : std::string())
                   << ", sha256 " << res.sha256 << "\n  " << res.url << "\n";
       }
     } else {
       ++failures;
       if (json) {
-        PrintLine({{"event", "error"}, {"file", file},
-                   {"error", nlohmann::json::parse(r.error().json, nullptr,
-                                                   false)}});
+        PrintLine(
+            {{"event", "error"},
+             {"file", file},
+             {"error", nlohmann::json::parse(r.error().json, nullptr, false)}});
       } else {
         PrintHumanError(file, r.error());
       }
@@ -397,9 +430,11 @@ int main(int argc, char** argv) {
       for (int j = i + 1; j < argc; ++j) {
         ++failures;
         if (json) {
-          PrintLine({{"event", "error"}, {"file", argv[j]},
-                     {"error", {{"code", "cancelled"},
-                                {"message", "not started: interrupted"}}}});
+          PrintLine({{"event", "error"},
+                     {"file", argv[j]},
+                     {"error",
+                      {{"code", "cancelled"},
+                       {"message", "not started: interrupted"}}}});
         }
       }
       break;

@@ -1,8 +1,8 @@
 // Uploads through the public C++ API (over the C ABI) to the real local tus
 // server (@tus/server); every upload's stored bytes are checked against the
 // source's SHA-256.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -52,6 +52,30 @@ int CountFiles(const std::string& dir) {
   }
   return n;
 }
+
+// A fresh server, temp dir and client per test.
+class TusUploadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.ok());
+    client_ = MakeClient(server_, tmp_.path() + "/state");
+    ASSERT_NE(client_, nullptr);
+  }
+  // Options that record every event into events_.
+  ferry::UploadOptions Recording() {
+    ferry::UploadOptions o;
+    o.on_event = [this](const ferry::Event& e) {
+      events_.push_back(e);
+      return true;
+    };
+    return o;
+  }
+
+  TusServer server_;
+  TempDir tmp_;
+  std::unique_ptr<ferry::Client> client_;
+  std::vector<ferry::Event> events_;
+};
 
 struct SizeCase {
   uint64_t size;
@@ -165,76 +189,54 @@ ferry::Outcome<ferry::UploadResult> UploadAndCancel(ferry::Client& client,
   return client.Upload(file, o);
 }
 
-TEST(TusUpload, CancelKeepsStateAndTheNextRunResumesWhereTheServerIs) {
-  TusServer server;
-  ASSERT_TRUE(server.ok());
-  TempDir tmp;
+TEST_F(TusUploadTest, CancelKeepsStateAndTheNextRunResumesWhereTheServerIs) {
   const uint64_t size = 40 * kChunk + 5;
-  std::string file = WriteRandomFile(tmp.path(), "f", size, 8);
-  auto client = MakeClient(server, tmp.path() + "/state");
-  auto first = UploadAndCancel(*client, file, 0.5);
+  std::string file = WriteRandomFile(tmp_.path(), "f", size, 8);
+  auto first = UploadAndCancel(*client_, file, 0.5);
   ASSERT_FALSE(first.ok());
   EXPECT_EQ(first.error().code, ferry::Code::k_cancelled);
   EXPECT_EQ(first.error().category, "cancelled");
-  EXPECT_EQ(CountFiles(tmp.path() + "/state"), 1);
+  EXPECT_EQ(CountFiles(tmp_.path() + "/state"), 1);
 
-  std::vector<ferry::Event> events;
-  ferry::UploadOptions o;
-  o.on_event = [&](const ferry::Event& e) {
-    events.push_back(e);
-    return true;
-  };
-  auto second = client->Upload(file, o);
+  ferry::UploadOptions o = Recording();
+  auto second = client_->Upload(file, o);
   ASSERT_TRUE(second.ok()) << second.error().json;
   EXPECT_GE(second.value().resumed_from, size / 2);
   EXPECT_EQ(second.value().wire_bytes, size - second.value().resumed_from);
-  EXPECT_EQ(server.StoredSha256(second.value().url), FileSha256(file));
-  ASSERT_FALSE(events.empty());
-  EXPECT_EQ(events.front().type, FERRY_EVENT_RESUMED);
-  EXPECT_EQ(events.front().offset, second.value().resumed_from);
-  EXPECT_EQ(CountUploads(server), 1);
+  EXPECT_EQ(server_.StoredSha256(second.value().url), FileSha256(file));
+  ASSERT_FALSE(events_.empty());
+  EXPECT_EQ(events_.front().type, FERRY_EVENT_RESUMED);
+  EXPECT_EQ(events_.front().offset, second.value().resumed_from);
+  EXPECT_EQ(CountUploads(server_), 1);
 }
 
-TEST(TusUpload, DiscardOnCancelDeletesTheUpload) {
-  TusServer server;
-  ASSERT_TRUE(server.ok());
-  TempDir tmp;
-  std::string file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 9);
-  auto client = MakeClient(server, tmp.path() + "/state");
-  auto first = UploadAndCancel(*client, file, 0.3, /*discard=*/true);
+TEST_F(TusUploadTest, DiscardOnCancelDeletesTheUpload) {
+  std::string file = WriteRandomFile(tmp_.path(), "f", 20 * kChunk, 9);
+  auto first = UploadAndCancel(*client_, file, 0.3, /*discard=*/true);
   ASSERT_FALSE(first.ok());
   EXPECT_EQ(first.error().code, ferry::Code::k_cancelled);
-  EXPECT_EQ(CountUploads(server), 0);  // terminated on the server
-  EXPECT_EQ(CountFiles(tmp.path() + "/state"), 0);
-  auto again = client->Upload(file);
+  EXPECT_EQ(CountUploads(server_), 0);  // terminated on the server
+  EXPECT_EQ(CountFiles(tmp_.path() + "/state"), 0);
+  auto again = client_->Upload(file);
   ASSERT_TRUE(again.ok()) << again.error().json;
   EXPECT_EQ(again.value().resumed_from, 0u);
-  EXPECT_EQ(server.StoredSha256(again.value().url), FileSha256(file));
+  EXPECT_EQ(server_.StoredSha256(again.value().url), FileSha256(file));
 }
 
-TEST(TusUpload, UploadGoneOnTheServerStartsANewOneAndSaysSo) {
-  TusServer server;
-  ASSERT_TRUE(server.ok());
-  TempDir tmp;
-  std::string file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 10);
-  auto client = MakeClient(server, tmp.path() + "/state");
-  ASSERT_FALSE(UploadAndCancel(*client, file, 0.4).ok());
+TEST_F(TusUploadTest, UploadGoneOnTheServerStartsANewOneAndSaysSo) {
+  std::string file = WriteRandomFile(tmp_.path(), "f", 20 * kChunk, 10);
+  ASSERT_FALSE(UploadAndCancel(*client_, file, 0.4).ok());
   // The server forgets the upload (as after expiry or a cleanup).
-  for (auto& e : std::filesystem::directory_iterator(server.store_dir())) {
+  for (auto& e : std::filesystem::directory_iterator(server_.store_dir())) {
     std::filesystem::remove(e.path());
   }
-  std::vector<ferry::Event> events;
-  ferry::UploadOptions o;
-  o.on_event = [&](const ferry::Event& e) {
-    events.push_back(e);
-    return true;
-  };
-  auto r = client->Upload(file, o);
+  ferry::UploadOptions o = Recording();
+  auto r = client_->Upload(file, o);
   ASSERT_TRUE(r.ok()) << r.error().json;
   EXPECT_EQ(r.value().resumed_from, 0u);
-  EXPECT_EQ(server.StoredSha256(r.value().url), FileSha256(file));
+  EXPECT_EQ(server_.StoredSha256(r.value().url), FileSha256(file));
   bool restarted = false;
-  for (const auto& e : events) {
+  for (const auto& e : events_) {
     if (e.type == FERRY_EVENT_RESTARTED) {
       restarted = true;
       EXPECT_EQ(e.code, ferry::Code::k_upload_expired);
@@ -243,15 +245,11 @@ TEST(TusUpload, UploadGoneOnTheServerStartsANewOneAndSaysSo) {
   EXPECT_TRUE(restarted);
 }
 
-TEST(TusUpload, ChangedFileIsNeverResumedOnto) {
-  TusServer server;
-  ASSERT_TRUE(server.ok());
-  TempDir tmp;
-  std::string file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 11);
-  auto client = MakeClient(server, tmp.path() + "/state");
-  ASSERT_FALSE(UploadAndCancel(*client, file, 0.4).ok());
+TEST_F(TusUploadTest, ChangedFileIsNeverResumedOnto) {
+  std::string file = WriteRandomFile(tmp_.path(), "f", 20 * kChunk, 11);
+  ASSERT_FALSE(UploadAndCancel(*client_, file, 0.4).ok());
   std::ofstream(file, std::ios::app | std::ios::binary) << "appended";
-  auto r = client->Upload(file);
+  auto r = client_->Upload(file);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ferry::Code::k_file_changed);
   EXPECT_EQ(r.error().origin, "client");
@@ -259,19 +257,15 @@ TEST(TusUpload, ChangedFileIsNeverResumedOnto) {
   // Opting in uploads the new content from scratch.
   ferry::UploadOptions o;
   o.restart_on_change = true;
-  auto again = client->Upload(file, o);
+  auto again = client_->Upload(file, o);
   ASSERT_TRUE(again.ok()) << again.error().json;
   EXPECT_EQ(again.value().resumed_from, 0u);
-  EXPECT_EQ(server.StoredSha256(again.value().url), FileSha256(file));
+  EXPECT_EQ(server_.StoredSha256(again.value().url), FileSha256(file));
 }
 
-TEST(TusUpload, InPlaceEditWithRestoredMtimeIsCaughtByChunkHashes) {
-  TusServer server;
-  ASSERT_TRUE(server.ok());
-  TempDir tmp;
-  std::string file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 12);
-  auto client = MakeClient(server, tmp.path() + "/state");
-  ASSERT_FALSE(UploadAndCancel(*client, file, 0.5).ok());
+TEST_F(TusUploadTest, InPlaceEditWithRestoredMtimeIsCaughtByChunkHashes) {
+  std::string file = WriteRandomFile(tmp_.path(), "f", 20 * kChunk, 12);
+  ASSERT_FALSE(UploadAndCancel(*client_, file, 0.5).ok());
   struct stat before;
   ASSERT_EQ(stat(file.c_str(), &before), 0);
   {
@@ -281,17 +275,13 @@ TEST(TusUpload, InPlaceEditWithRestoredMtimeIsCaughtByChunkHashes) {
   }
   timespec times[2] = {before.st_atim, before.st_mtim};
   ASSERT_EQ(utimensat(AT_FDCWD, file.c_str(), times, 0), 0);
-  auto r = client->Upload(file);
+  auto r = client_->Upload(file);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ferry::Code::k_file_changed);
 }
 
-TEST(TusUpload, FileChangedDuringTheUploadStopsBeforeMixingContent) {
-  TusServer server;
-  ASSERT_TRUE(server.ok());
-  TempDir tmp;
-  std::string file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 16);
-  auto client = MakeClient(server, tmp.path() + "/state");
+TEST_F(TusUploadTest, FileChangedDuringTheUploadStopsBeforeMixingContent) {
+  std::string file = WriteRandomFile(tmp_.path(), "f", 20 * kChunk, 16);
   for (const char* how : {"append", "rewrite", "truncate"}) {
     bool changed = false;
     ferry::UploadOptions o;
@@ -317,18 +307,18 @@ TEST(TusUpload, FileChangedDuringTheUploadStopsBeforeMixingContent) {
       }
       return true;
     };
-    auto r = client->Upload(file, o);
+    auto r = client_->Upload(file, o);
     ASSERT_FALSE(r.ok()) << how;
     EXPECT_EQ(r.error().code, ferry::Code::k_file_changed) << how;
-    std::filesystem::remove_all(tmp.path() + "/state");
-    file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 16);
+    std::filesystem::remove_all(tmp_.path() + "/state");
+    file = WriteRandomFile(tmp_.path(), "f", 20 * kChunk, 16);
   }
   // Whatever the server holds is a prefix of the original content: no byte
   // of the changed file was sent.
   std::ifstream in(file, std::ios::binary);
   std::string original((std::istreambuf_iterator<char>(in)), {});
   int checked = 0;
-  for (auto& e : std::filesystem::directory_iterator(server.store_dir())) {
+  for (auto& e : std::filesystem::directory_iterator(server_.store_dir())) {
     if (e.path().extension() == ".json") continue;
     std::ifstream s(e.path(), std::ios::binary);
     std::string stored((std::istreambuf_iterator<char>(s)), {});
@@ -340,14 +330,10 @@ TEST(TusUpload, FileChangedDuringTheUploadStopsBeforeMixingContent) {
   EXPECT_EQ(checked, 3);
 }
 
-TEST(TusUpload, CorruptResumeStateIsDiscardedNotTrusted) {
-  TusServer server;
-  ASSERT_TRUE(server.ok());
-  TempDir tmp;
-  std::string state = tmp.path() + "/state";
-  std::string file = WriteRandomFile(tmp.path(), "f", 20 * kChunk, 13);
-  auto client = MakeClient(server, state);
-  ASSERT_FALSE(UploadAndCancel(*client, file, 0.4).ok());
+TEST_F(TusUploadTest, CorruptResumeStateIsDiscardedNotTrusted) {
+  std::string state = tmp_.path() + "/state";
+  std::string file = WriteRandomFile(tmp_.path(), "f", 20 * kChunk, 13);
+  ASSERT_FALSE(UploadAndCancel(*client_, file, 0.4).ok());
   for (auto& e : std::filesystem::directory_iterator(state)) {
     std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(100);
@@ -359,26 +345,22 @@ TEST(TusUpload, CorruptResumeStateIsDiscardedNotTrusted) {
     discarded |= e.type == FERRY_EVENT_STATE_DISCARDED;
     return true;
   };
-  auto r = client->Upload(file, o);
+  auto r = client_->Upload(file, o);
   ASSERT_TRUE(r.ok()) << r.error().json;
   EXPECT_TRUE(discarded);
   EXPECT_EQ(r.value().resumed_from, 0u);
-  EXPECT_EQ(server.StoredSha256(r.value().url), FileSha256(file));
+  EXPECT_EQ(server_.StoredSha256(r.value().url), FileSha256(file));
 }
 
-TEST(TusUpload, LocalFileErrorsAreTyped) {
-  TusServer server;
-  ASSERT_TRUE(server.ok());
-  TempDir tmp;
-  auto client = MakeClient(server, tmp.path() + "/state");
-  auto missing = client->Upload(tmp.path() + "/nope");
+TEST_F(TusUploadTest, LocalFileErrorsAreTyped) {
+  auto missing = client_->Upload(tmp_.path() + "/nope");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, ferry::Code::k_file_not_found);
   EXPECT_EQ(missing.error().origin, "client");
-  auto dir = client->Upload(tmp.path());
+  auto dir = client_->Upload(tmp_.path());
   ASSERT_FALSE(dir.ok());
   EXPECT_EQ(dir.error().code, ferry::Code::k_file_unreadable);
-  EXPECT_EQ(CountUploads(server), 0);
+  EXPECT_EQ(CountUploads(server_), 0);
 }
 
 TEST(TusUpload, ClosedPortIsConnectionRefusedAfterVisibleRetries) {
@@ -426,18 +408,15 @@ TEST(TusUpload, BadOptionsAreInvalidArgument) {
   EXPECT_FALSE(ferry::Client::Create(o).ok());
 }
 
-TEST(TusUpload, StateDirectoryThatCannotBeWrittenFailsBeforeSending) {
-  TusServer server;
-  ASSERT_TRUE(server.ok());
-  TempDir tmp;
-  std::string blocker = tmp.path() + "/file";
+TEST_F(TusUploadTest, StateDirectoryThatCannotBeWrittenFailsBeforeSending) {
+  std::string blocker = tmp_.path() + "/file";
   std::ofstream(blocker) << "x";
-  auto client = MakeClient(server, blocker + "/state");
-  std::string file = WriteRandomFile(tmp.path(), "f", 1000, 15);
+  auto client = MakeClient(server_, blocker + "/state");
+  std::string file = WriteRandomFile(tmp_.path(), "f", 1000, 15);
   auto r = client->Upload(file);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ferry::Code::k_state_unwritable);
-  EXPECT_EQ(CountUploads(server), 0);
+  EXPECT_EQ(CountUploads(server_), 0);
 }
 
 }  // namespace

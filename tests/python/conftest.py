@@ -40,7 +40,9 @@ class TusServer:
         self.proc = subprocess.Popen(
             ["node", str(SOURCE_DIR / "samples/tus-server/server.mjs"),
              "--port", "0", "--dir", str(self.store), *args],
-            stdout=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, text=True,
+            # node must not inherit a sanitizer runtime preloaded for ferry.
+            env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"})
         line = self.proc.stdout.readline()
         assert line.startswith("FERRY_TUS_SERVER_URL="), line
         self.endpoint = line.strip().split("=", 1)[1]

@@ -56,8 +56,9 @@ TusServer::TusServer(std::vector<std::string> extra_args) {
   root_ = tmpl;
   store_dir_ = root_ + "/store";
   std::vector<std::string> args = {
-      "node", FERRY_SOURCE_DIR "/samples/tus-server/server.mjs", "--port", "0",
-      "--dir", store_dir_};
+      "node",   FERRY_SOURCE_DIR "/samples/tus-server/server.mjs",
+      "--port", "0",
+      "--dir",  store_dir_};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

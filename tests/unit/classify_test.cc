@@ -89,8 +89,9 @@ TEST(Classify, RetryAfterSecondsAndDate) {
 
 TEST(Classify, ProblemJsonWithAFerryCode) {
   Error e = ClassifyResponse(
-      Resp(403, {{"content-type", "application/problem+json"},
-                 {"x-request-id", "req-42"}},
+      Resp(403,
+           {{"content-type", "application/problem+json"},
+            {"x-request-id", "req-42"}},
            R"({"type":"https://example.com/blocked","title":"Blocked",)"
            R"("detail":"files of type .exe are not accepted",)"
            R"("code":"file_type_blocked","status":403})"),

@@ -41,14 +41,27 @@ TEST(ErrorTable, ReleasedValuesNeverChange) {
 }
 
 TEST(ErrorTable, SlicesCodesExistWithExpectedDefaults) {
-  for (const char* name :
-       {"invalid_argument", "file_not_found", "file_unreadable",
-        "file_changed", "cancelled", "dns_failure", "connection_refused",
-        "connection_reset", "timeout", "certificate_untrusted",
-        "tls_handshake_failed", "unauthenticated", "permission_denied",
-        "file_too_large", "rate_limited", "server_unavailable",
-        "server_error", "upload_expired", "protocol_unsupported",
-        "unexpected_response", "checksum_mismatch"}) {
+  for (const char* name : {"invalid_argument",
+                           "file_not_found",
+                           "file_unreadable",
+                           "file_changed",
+                           "cancelled",
+                           "dns_failure",
+                           "connection_refused",
+                           "connection_reset",
+                           "timeout",
+                           "certificate_untrusted",
+                           "tls_handshake_failed",
+                           "unauthenticated",
+                           "permission_denied",
+                           "file_too_large",
+                           "rate_limited",
+                           "server_unavailable",
+                           "server_error",
+                           "upload_expired",
+                           "protocol_unsupported",
+                           "unexpected_response",
+                           "checksum_mismatch"}) {
     EXPECT_TRUE(CodeFromName(name).has_value()) << name;
   }
   Error e = MakeError(FERRY_ERR_FILE_TOO_LARGE, "m");

@@ -1,6 +1,6 @@
-#include "retry/backoff.h"
-
 #include <gtest/gtest.h>
+
+#include "retry/backoff.h"
 
 namespace ferry::internal {
 namespace {

@@ -23,10 +23,11 @@ TEST(TusHeaders, ParseList) {
 }
 
 TEST(TusHeaders, MetadataEncoding) {
-  auto m = EncodeMetadata({{"filename", "world_domination_plan.pdf"},
-                           {"is_confidential", ""}});
+  auto m = EncodeMetadata(
+      {{"filename", "world_domination_plan.pdf"}, {"is_confidential", ""}});
   ASSERT_TRUE(m.has_value());
-  EXPECT_EQ(*m, "filename d29ybGRfZG9taW5hdGlvbl9wbGFuLnBkZg==,is_confidential");
+  EXPECT_EQ(*m,
+            "filename d29ybGRfZG9taW5hdGlvbl9wbGFuLnBkZg==,is_confidential");
   // Values are bytes: UTF-8 and commas survive base64.
   auto utf = EncodeMetadata({{"name", "r\xc3\xa9sum\xc3\xa9, v2"}});
   ASSERT_TRUE(utf.has_value());

@@ -1,6 +1,7 @@
 // Prints docs/errors.md from the error table, through the C API only, so the
 // documentation cannot drift from the library. A test fails when the
-// committed file differs; regenerate with: build/tools/ferry-errors-doc > docs/errors.md
+// committed file differs; regenerate with: build/tools/ferry-errors-doc >
+// docs/errors.md
 #include <cstdio>
 #include <string>
 
@@ -54,7 +55,8 @@ int main() {
           return cls.c_str();
         }());
   }
-  std::printf("\n## Actions\n\n| action | what the user should do |\n|---|---|\n");
+  std::printf(
+      "\n## Actions\n\n| action | what the user should do |\n|---|---|\n");
   for (int32_t a = 0; ferry_action_name(a) != nullptr; ++a) {
     std::printf("| `%s` | %s |\n", ferry_action_name(a),
                 ferry_action_description(a));

@@ -52,8 +52,8 @@ FERRY_API const char* ferry_version(void);
 
 /* ---- Error codes, categories, origins, actions (from the error table) --- */
 
-#define FERRY_X_CODE_(value, upper, lower, cat, origin, retry, action, meaning, \
-                      does)                                                  \
+#define FERRY_X_CODE_(value, upper, lower, cat, origin, retry, action, \
+                      meaning, does)                                   \
   FERRY_ERR_##upper = value,
 typedef enum ferry_code {
   FERRY_OK = 0,
@@ -101,7 +101,8 @@ typedef struct ferry_code_info {
   const char* meaning;
   const char* ferry_does;
 } ferry_code_info;
-#define FERRY_CODE_INFO_INIT {sizeof(ferry_code_info), 0, 0, 0, 0, 0, 0, 0, 0}
+#define FERRY_CODE_INFO_INIT \
+  { sizeof(ferry_code_info), 0, 0, 0, 0, 0, 0, 0, 0 }
 /* Fills *info for code; returns 1 when the code exists, 0 otherwise. */
 FERRY_API int32_t ferry_code_info_get(int32_t code, ferry_code_info* info);
 /* Highest code value in the table (codes 1..max; gaps are never reused). */
@@ -141,9 +142,7 @@ FERRY_API const char* ferry_error_json(const ferry_error* error);
 
 /* ---- Client ------------------------------------------------------------- */
 
-typedef enum ferry_protocol {
-  FERRY_PROTOCOL_TUS = 0
-} ferry_protocol;
+typedef enum ferry_protocol { FERRY_PROTOCOL_TUS = 0 } ferry_protocol;
 
 typedef struct ferry_client_options {
   uint32_t struct_size;
@@ -179,7 +178,7 @@ typedef struct ferry_client_options {
 } ferry_client_options;
 
 #define FERRY_CLIENT_OPTIONS_INIT \
-  {sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+  { sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef struct ferry_client ferry_client;
 
@@ -218,8 +217,8 @@ typedef enum ferry_event_type {
 
 typedef struct ferry_event {
   uint32_t struct_size;
-  int32_t type;  /* ferry_event_type */
-  int32_t code;  /* ferry_code, or 0 */
+  int32_t type; /* ferry_event_type */
+  int32_t code; /* ferry_code, or 0 */
   uint32_t attempt;
   uint64_t delay_ms;
   uint64_t offset;
@@ -259,7 +258,7 @@ typedef struct ferry_upload_options {
 } ferry_upload_options;
 
 #define FERRY_UPLOAD_OPTIONS_INIT \
-  {sizeof(ferry_upload_options), 0, 0, 0, 0, 0, 0, 0, 0}
+  { sizeof(ferry_upload_options), 0, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef struct ferry_result ferry_result;
 

@@ -21,12 +21,9 @@ namespace ferry {
 
 // The error codes of the table, as a scoped enum.
 #define FERRY_X_CXX_CODE_(value, upper, lower, cat, origin, retry, action, \
-                          meaning, does)                                  \
+                          meaning, does)                                   \
   k_##lower = value,
-enum class Code : int32_t {
-  kOk = 0,
-  FERRY_ERROR_TABLE(FERRY_X_CXX_CODE_)
-};
+enum class Code : int32_t { kOk = 0, FERRY_ERROR_TABLE(FERRY_X_CXX_CODE_) };
 #undef FERRY_X_CXX_CODE_
 
 inline const char* CodeName(Code c) {
@@ -166,8 +163,7 @@ class Client {
     if (h == nullptr) return Fail(err, FERRY_ERR_INVALID_ARGUMENT);
     std::unique_ptr<Client> client(new Client(h));
     for (const auto& [name, value] : o.headers) {
-      ferry_code rc =
-          ferry_client_add_header(h, name.c_str(), value.c_str());
+      ferry_code rc = ferry_client_add_header(h, name.c_str(), value.c_str());
       if (rc != FERRY_OK) {
         Error e = Error::FromC(nullptr, rc);
         e.message = "header not allowed: " + name;
@@ -225,8 +221,12 @@ class Client {
     return static_cast<UploadOptions*>(user)->on_progress(*p) ? 0 : 1;
   }
   static int EventThunk(const ferry_event* e, void* user) {
-    Event ev{static_cast<ferry_event_type>(e->type), static_cast<Code>(e->code),
-             e->attempt, e->delay_ms, e->offset, e->message};
+    Event ev{static_cast<ferry_event_type>(e->type),
+             static_cast<Code>(e->code),
+             e->attempt,
+             e->delay_ms,
+             e->offset,
+             e->message};
     return static_cast<UploadOptions*>(user)->on_event(ev) ? 0 : 1;
   }
   ferry_client* handle_;

@@ -15,68 +15,68 @@
 #define FERRY_FERRY_ERROR_TABLE_H_
 
 /* X(value, UPPER_NAME, lower_name, description) */
-#define FERRY_CATEGORY_TABLE(X)                                              \
-  X(0, NONE, none, "No error.")                                              \
+#define FERRY_CATEGORY_TABLE(X)                                               \
+  X(0, NONE, none, "No error.")                                               \
   X(1, LOCAL, local, "Something on this device: arguments, the file, state.") \
-  X(2, NETWORK, network, "The path between this device and the server.")     \
-  X(3, TLS, tls, "The secure connection could not be trusted or set up.")    \
-  X(4, AUTH, auth, "Who you are, or whether you may do this.")               \
-  X(5, POLICY, policy, "The service's rules about what may be uploaded.")    \
-  X(6, QUOTA, quota, "Storage or usage allowance is used up.")               \
-  X(7, THROTTLE, throttle, "Requests came too fast.")                        \
-  X(8, SERVER, server, "The server failed or is not available.")             \
-  X(9, PROTOCOL, protocol, "The conversation with the server went wrong.")   \
-  X(10, INTEGRITY, integrity, "Bytes did not arrive as they were sent.")     \
-  X(11, RECIPIENT, recipient, "The receiving account refused the file.")     \
+  X(2, NETWORK, network, "The path between this device and the server.")      \
+  X(3, TLS, tls, "The secure connection could not be trusted or set up.")     \
+  X(4, AUTH, auth, "Who you are, or whether you may do this.")                \
+  X(5, POLICY, policy, "The service's rules about what may be uploaded.")     \
+  X(6, QUOTA, quota, "Storage or usage allowance is used up.")                \
+  X(7, THROTTLE, throttle, "Requests came too fast.")                         \
+  X(8, SERVER, server, "The server failed or is not available.")              \
+  X(9, PROTOCOL, protocol, "The conversation with the server went wrong.")    \
+  X(10, INTEGRITY, integrity, "Bytes did not arrive as they were sent.")      \
+  X(11, RECIPIENT, recipient, "The receiving account refused the file.")      \
   X(12, CANCELLED, cancelled, "The caller stopped the upload.")
 
 /* X(value, UPPER_NAME, lower_name, description) */
-#define FERRY_ORIGIN_TABLE(X)                                          \
-  X(0, NONE, none, "Nobody: no error.")                                \
-  X(1, CLIENT, client, "This device or the app refused or failed.")    \
-  X(2, NETWORK, network, "The network between device and server.")     \
-  X(3, SERVER, server, "The server refused or failed.")                \
+#define FERRY_ORIGIN_TABLE(X)                                       \
+  X(0, NONE, none, "Nobody: no error.")                             \
+  X(1, CLIENT, client, "This device or the app refused or failed.") \
+  X(2, NETWORK, network, "The network between device and server.")  \
+  X(3, SERVER, server, "The server refused or failed.")             \
   X(4, RECIPIENT, recipient, "The receiving account or its owner refused.")
 
 /* X(value, UPPER_NAME, lower_name, what the user should do) */
-#define FERRY_ACTION_TABLE(X)                                                  \
-  X(0, NONE, none, "Nothing to do.")                                           \
-  X(1, RETRY, retry, "Try again; the problem is likely to pass.")              \
-  X(2, WAIT_AND_RETRY, wait_and_retry,                                         \
-    "Wait (for retry_after when given), then try again.")                      \
-  X(3, RESTART_UPLOAD, restart_upload,                                         \
-    "Start the upload again from the beginning.")                              \
-  X(4, SPLIT_FILE, split_file,                                                 \
-    "Split the file into parts below the limit, or choose a smaller file.")    \
-  X(5, COMPRESS_FILE, compress_file,                                           \
-    "Compress the file so it fits under the limit.")                           \
-  X(6, PACKAGE_FILE, package_file,                                             \
-    "Put the file into an archive (e.g. .zip) if the service allows that.")    \
-  X(7, FREE_QUOTA, free_quota,                                                 \
-    "Delete stored files or raise your storage plan, then try again.")         \
-  X(8, REDUCE_BATCH, reduce_batch, "Send fewer files at once.")                \
-  X(9, REFRESH_CREDENTIALS, refresh_credentials,                               \
-    "Obtain a fresh token or credentials and try again.")                      \
-  X(10, SIGN_IN, sign_in, "Sign in again, or check the credentials given.")    \
-  X(11, SYNC_CLOCK, sync_clock,                                                \
-    "Set this device's clock to the correct time (enable automatic time).")    \
-  X(12, CHECK_NETWORK, check_network,                                          \
-    "Check the connection, DNS, firewall and the endpoint address.")           \
-  X(13, CHECK_PROXY, check_proxy, "Check the proxy settings.")                 \
-  X(14, UPDATE_CA_BUNDLE, update_ca_bundle,                                    \
-    "Install the right CA certificate (or pass a CA file), or fix the "        \
-    "server's certificate.")                                                   \
-  X(15, CONTACT_ADMIN, contact_admin,                                          \
-    "Contact the service's administrator or support.")                         \
-  X(16, CONTACT_RECIPIENT, contact_recipient,                                  \
-    "Ask the recipient to accept files from you, or send it another way.")     \
-  X(17, UPDATE_CLIENT, update_client,                                          \
-    "Update the app or ferry; the server speaks a protocol this one does "     \
-    "not.")                                                                    \
-  X(18, FIX_REQUEST, fix_request,                                              \
-    "Correct the arguments or configuration given to ferry.")                  \
-  X(19, CHECK_FILE, check_file,                                                \
-    "Check that the file exists, is readable and is not being modified.")      \
+#define FERRY_ACTION_TABLE(X)                                               \
+  X(0, NONE, none, "Nothing to do.")                                        \
+  X(1, RETRY, retry, "Try again; the problem is likely to pass.")           \
+  X(2, WAIT_AND_RETRY, wait_and_retry,                                      \
+    "Wait (for retry_after when given), then try again.")                   \
+  X(3, RESTART_UPLOAD, restart_upload,                                      \
+    "Start the upload again from the beginning.")                           \
+  X(4, SPLIT_FILE, split_file,                                              \
+    "Split the file into parts below the limit, or choose a smaller file.") \
+  X(5, COMPRESS_FILE, compress_file,                                        \
+    "Compress the file so it fits under the limit.")                        \
+  X(6, PACKAGE_FILE, package_file,                                          \
+    "Put the file into an archive (e.g. .zip) if the service allows that.") \
+  X(7, FREE_QUOTA, free_quota,                                              \
+    "Delete stored files or raise your storage plan, then try again.")      \
+  X(8, REDUCE_BATCH, reduce_batch, "Send fewer files at once.")             \
+  X(9, REFRESH_CREDENTIALS, refresh_credentials,                            \
+    "Obtain a fresh token or credentials and try again.")                   \
+  X(10, SIGN_IN, sign_in, "Sign in again, or check the credentials given.") \
+  X(11, SYNC_CLOCK, sync_clock,                                             \
+    "Set this device's clock to the correct time (enable automatic time).") \
+  X(12, CHECK_NETWORK, check_network,                                       \
+    "Check the connection, DNS, firewall and the endpoint address.")        \
+  X(13, CHECK_PROXY, check_proxy, "Check the proxy settings.")              \
+  X(14, UPDATE_CA_BUNDLE, update_ca_bundle,                                 \
+    "Install the right CA certificate (or pass a CA file), or fix the "     \
+    "server's certificate.")                                                \
+  X(15, CONTACT_ADMIN, contact_admin,                                       \
+    "Contact the service's administrator or support.")                      \
+  X(16, CONTACT_RECIPIENT, contact_recipient,                               \
+    "Ask the recipient to accept files from you, or send it another way.")  \
+  X(17, UPDATE_CLIENT, update_client,                                       \
+    "Update the app or ferry; the server speaks a protocol this one does "  \
+    "not.")                                                                 \
+  X(18, FIX_REQUEST, fix_request,                                           \
+    "Correct the arguments or configuration given to ferry.")               \
+  X(19, CHECK_FILE, check_file,                                             \
+    "Check that the file exists, is readable and is not being modified.")   \
   X(20, REPORT_BUG, report_bug, "Report this as a bug in ferry.")
 
 /*
@@ -125,7 +125,7 @@
     "Nothing: proxy settings rarely fix themselves.")                          \
   X(13, TLS_HANDSHAKE_FAILED, tls_handshake_failed, TLS, NETWORK, 0,           \
     CONTACT_ADMIN,                                                             \
-    "The TLS handshake failed (no common version or cipher, or the "          \
+    "The TLS handshake failed (no common version or cipher, or the "           \
     "connection was cut during it).",                                          \
     "Nothing: it never falls back to an insecure connection.")                 \
   X(14, CERTIFICATE_UNTRUSTED, certificate_untrusted, TLS, SERVER, 0,          \
@@ -158,15 +158,15 @@
   X(21, FILE_TOO_LARGE, file_too_large, POLICY, SERVER, 0, SPLIT_FILE,         \
     "The file is larger than the server accepts.",                             \
     "Refuses before sending a byte when the server announced its limit.")      \
-  X(22, FILE_TYPE_BLOCKED, file_type_blocked, POLICY, SERVER, 0,               \
-    PACKAGE_FILE, "The service does not accept files of this type.",           \
+  X(22, FILE_TYPE_BLOCKED, file_type_blocked, POLICY, SERVER, 0, PACKAGE_FILE, \
+    "The service does not accept files of this type.",                         \
     "Nothing: retrying would be refused again.")                               \
   X(23, CONTENT_REJECTED, content_rejected, POLICY, SERVER, 0, CONTACT_ADMIN,  \
     "The server refused the content (a scan or validation failed).",           \
     "Nothing: retrying would be refused again.")                               \
   X(24, TOO_MANY_FILES, too_many_files, POLICY, SERVER, 0, REDUCE_BATCH,       \
     "The batch holds more files than the service accepts at once.",            \
-    "Refuses before sending when the limit is known.")                        \
+    "Refuses before sending when the limit is known.")                         \
   X(25, QUOTA_EXCEEDED, quota_exceeded, QUOTA, SERVER, 0, FREE_QUOTA,          \
     "The account's storage or usage quota is used up.",                        \
     "Nothing: retrying would be refused until space is freed.")                \

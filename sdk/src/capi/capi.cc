@@ -86,10 +86,18 @@ extern "C" {
 
 const char* ferry_version(void) { return "0.1.0"; }
 
-const char* ferry_code_name(int32_t code) { return ferry::internal::CodeName(code); }
-const char* ferry_category_name(int32_t v) { return ferry::internal::CategoryName(v); }
-const char* ferry_origin_name(int32_t v) { return ferry::internal::OriginName(v); }
-const char* ferry_action_name(int32_t v) { return ferry::internal::ActionName(v); }
+const char* ferry_code_name(int32_t code) {
+  return ferry::internal::CodeName(code);
+}
+const char* ferry_category_name(int32_t v) {
+  return ferry::internal::CategoryName(v);
+}
+const char* ferry_origin_name(int32_t v) {
+  return ferry::internal::OriginName(v);
+}
+const char* ferry_action_name(int32_t v) {
+  return ferry::internal::ActionName(v);
+}
 const char* ferry_action_description(int32_t v) {
   return ferry::internal::ActionDescription(v);
 }
@@ -180,7 +188,8 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     if (o.retry_deadline_ms) cfg.retry.deadline_ms = o.retry_deadline_ms;
     if (o.stall_window_ms) cfg.http.stall_window_ms = o.stall_window_ms;
     if (o.stall_min_bps) cfg.http.stall_min_bps = o.stall_min_bps;
-    if (o.connect_timeout_ms) cfg.http.connect_timeout_ms = o.connect_timeout_ms;
+    if (o.connect_timeout_ms)
+      cfg.http.connect_timeout_ms = o.connect_timeout_ms;
     cfg.http.max_send_bytes_per_sec = o.max_send_bytes_per_sec;
 
     auto core = ferry::internal::ClientCore::Create(cfg);
@@ -250,7 +259,7 @@ ferry_code ferry_upload_file(ferry_client* client, const char* path,
     }
     if (o.on_event != nullptr) {
       params.on_event = [&o](const ferry::internal::Event& e) {
-        ferry_event ce{sizeof(ferry_event), e.type,   e.code,
+        ferry_event ce{sizeof(ferry_event), e.type,     e.code,
                        e.attempt,           e.delay_ms, e.offset,
                        e.message.c_str()};
         return o.on_event(&ce, o.event_user_data) == 0;

@@ -26,7 +26,7 @@ class Hasher {
 
  private:
   explicit Hasher(void* ctx, const void* md) : ctx_(ctx), md_(md) {}
-  void* ctx_;      // EVP_MD_CTX*
+  void* ctx_;       // EVP_MD_CTX*
   const void* md_;  // const EVP_MD*
 };
 

@@ -136,8 +136,8 @@ Status UploadRun::LoadChunk(uint64_t index) {
       record_.chunk_sha256[index]) {
     return MakeError(FERRY_ERR_FILE_CHANGED,
                      "the file's content changed during the upload (chunk " +
-                         std::to_string(index) + " differs): " +
-                         source_->path());
+                         std::to_string(index) +
+                         " differs): " + source_->path());
   }
   buffered_index_ = static_cast<int64_t>(index);
   return source_->CheckUnchanged();
@@ -176,16 +176,17 @@ Result<bool> UploadRun::Abandon(ferry_code why, const std::string& message,
   if (file_changed && !params_.restart_on_change) {
     return MakeError(
         FERRY_ERR_FILE_CHANGED,
-        message + "; ferry will not resume onto it (opt in to restarting, "
-                  "e.g. --on-change restart, to upload the new content)");
+        message +
+            "; ferry will not resume onto it (opt in to restarting, "
+            "e.g. --on-change restart, to upload the new content)");
   }
   Event e;
   e.type = FERRY_EVENT_RESTARTED;
   e.code = why;
   e.message = message + "; starting a new upload";
   if (!Emit(e)) return Cancelled();
-  Status removed = core_->journal_.Remove(core_->config_.endpoint,
-                                          source_->absolute_path());
+  Status removed =
+      core_->journal_.Remove(core_->config_.endpoint, source_->absolute_path());
   if (!removed.ok()) return removed.error();
   return false;
 }
@@ -351,9 +352,9 @@ Status UploadRun::SendAll() {
                           : sent.error();
     if (err.code == FERRY_ERR_UPLOAD_EXPIRED && restarts_left_ > 0) {
       --restarts_left_;
-      Result<bool> again = Abandon(
-          err.code, "the server lost the upload while it was being sent",
-          false);
+      Result<bool> again =
+          Abandon(err.code,
+                  "the server lost the upload while it was being sent", false);
       if (!again.ok()) return again.error();
       Status s = StartFresh();
       if (!s.ok()) return s;
@@ -386,8 +387,8 @@ Result<UploadSummary> UploadRun::Finish() {
   if (reported_done_ < source_->size() || source_->size() == 0) {
     ReportProgress(true);
   }
-  Status removed = core_->journal_.Remove(core_->config_.endpoint,
-                                          source_->absolute_path());
+  Status removed =
+      core_->journal_.Remove(core_->config_.endpoint, source_->absolute_path());
   if (!removed.ok()) return removed.error();
   UploadSummary s;
   s.url = record_.upload_url;
@@ -408,11 +409,11 @@ Result<UploadSummary> UploadRun::Execute(const std::string& path) {
   caps_ = caps.value();
   if (caps_.max_size >= 0 &&
       source_->size() > static_cast<uint64_t>(caps_.max_size)) {
-    Error e = MakeError(
-        FERRY_ERR_FILE_TOO_LARGE,
-        "the file is " + std::to_string(source_->size()) +
-            " bytes; the server accepts at most " +
-            std::to_string(caps_.max_size) + " (refused before sending)");
+    Error e = MakeError(FERRY_ERR_FILE_TOO_LARGE,
+                        "the file is " + std::to_string(source_->size()) +
+                            " bytes; the server accepts at most " +
+                            std::to_string(caps_.max_size) +
+                            " (refused before sending)");
     e.limit = caps_.max_size;
     e.origin = FERRY_ORIGIN_SERVER;
     e.url = RedactUrl(core_->config_.endpoint);

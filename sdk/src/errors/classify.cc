@@ -236,9 +236,8 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
   }
   std::string server_code, server_message;
   auto content_type = r.Header("content-type");
-  if (content_type &&
-      Lower(*content_type).find("application/problem+json") !=
-          std::string::npos) {
+  if (content_type && Lower(*content_type).find("application/problem+json") !=
+                          std::string::npos) {
     if (auto p = ParseProblem(r.body)) {
       // A server that names a ferry code is taken at its word.
       if (auto named = CodeFromName(p->code)) code = *named;
@@ -250,8 +249,8 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
 
   ferry_code_info info{};
   CodeDefaults(code, &info);
-  std::string message = std::string(info.meaning) + " (HTTP " +
-                        std::to_string(r.status);
+  std::string message =
+      std::string(info.meaning) + " (HTTP " + std::to_string(r.status);
   if (!server_message.empty()) message += ": " + server_message;
   message += ")";
   Error e = MakeError(code, message);

@@ -17,10 +17,15 @@ struct CodeRow {
 };
 
 #define FERRY_X_ROW_(value, upper, lower, cat, origin, retry, action, meaning, \
-                     does)                                                   \
-  {value,          #lower,                 FERRY_CATEGORY_##cat,             \
-   FERRY_ORIGIN_##origin, retry != 0,       FERRY_ACTION_##action,           \
-   meaning,        does},
+                     does)                                                     \
+  {value,                                                                      \
+   #lower,                                                                     \
+   FERRY_CATEGORY_##cat,                                                       \
+   FERRY_ORIGIN_##origin,                                                      \
+   retry != 0,                                                                 \
+   FERRY_ACTION_##action,                                                      \
+   meaning,                                                                    \
+   does},
 constexpr CodeRow kCodes[] = {FERRY_ERROR_TABLE(FERRY_X_ROW_)};
 #undef FERRY_X_ROW_
 

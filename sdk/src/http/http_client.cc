@@ -86,7 +86,8 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   return want;
 }
 
-int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t ulnow) {
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t,
+               curl_off_t ulnow) {
   auto* t = static_cast<Transfer*>(user);
   if (*t->on_send && !(*t->on_send)(static_cast<uint64_t>(ulnow))) {
     t->aborted = true;

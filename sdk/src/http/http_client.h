@@ -26,7 +26,7 @@ struct HttpOptions {
   uint32_t stall_window_ms = 30000;
   uint32_t stall_min_bps = 1024;
   uint64_t max_send_bytes_per_sec = 0;
-  size_t max_response_body = 1 << 20;     // bytes kept of a response body
+  size_t max_response_body = 1 << 20;       // bytes kept of a response body
   size_t max_response_headers = 256 << 10;  // all header bytes together
 };
 
@@ -49,8 +49,8 @@ struct HttpResponse {
 
 // A request that produced no usable HTTP response.
 struct TransportError {
-  int curl_code = 0;          // CURLcode
-  long os_errno = 0;          // NOLINT(runtime/int): CURLINFO_OS_ERRNO
+  int curl_code = 0;           // CURLcode
+  long os_errno = 0;           // NOLINT(runtime/int): CURLINFO_OS_ERRNO
   long ssl_verify_result = 0;  // NOLINT(runtime/int): X509_V_* value
   bool aborted_by_caller = false;
   bool response_too_large = false;

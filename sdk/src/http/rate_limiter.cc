@@ -20,8 +20,8 @@ size_t RateLimiter::Take(size_t want) {
       absl::MutexLock lock(&mu_);
       Clock::time_point now = Clock::now();
       tokens_ = std::min(
-          burst_, tokens_ + rate_ * std::chrono::duration<double>(now - last_)
-                                    .count());
+          burst_,
+          tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
       last_ = now;
       double need = std::min(static_cast<double>(want), quantum_);
       if (tokens_ >= need) {
@@ -32,8 +32,8 @@ size_t RateLimiter::Take(size_t want) {
       wait_s = (need - tokens_) / rate_;
     }
     // Short naps keep the wait responsive; the read callback runs again.
-    std::this_thread::sleep_for(std::chrono::duration<double>(
-        std::clamp(wait_s, 0.0005, 0.05)));
+    std::this_thread::sleep_for(
+        std::chrono::duration<double>(std::clamp(wait_s, 0.0005, 0.05)));
   }
 }
 

@@ -19,9 +19,9 @@ constexpr std::string_view kMagic = "FERRYJ1 ";
 constexpr size_t kMaxJournalBytes = 64 << 20;  // refuse absurd files
 
 Error Unwritable(const std::string& what) {
-  return MakeError(FERRY_ERR_STATE_UNWRITABLE,
-                   "cannot write resume state: " + what + ": " +
-                       std::strerror(errno));
+  return MakeError(
+      FERRY_ERR_STATE_UNWRITABLE,
+      "cannot write resume state: " + what + ": " + std::strerror(errno));
 }
 
 bool HexDecode(std::string_view hex, std::string* out) {
@@ -78,7 +78,8 @@ std::string JournalRecord::Encode() const {
 
 Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
   auto bad = [](const std::string& why) {
-    return MakeError(FERRY_ERR_INVALID_ARGUMENT, "corrupt resume state: " + why);
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "corrupt resume state: " + why);
   };
   if (bytes.substr(0, kMagic.size()) != kMagic) return bad("bad magic");
   size_t nl = bytes.find('\n');
@@ -131,9 +132,8 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
     return bad(std::string("missing or mistyped field: ") + e.what());
   }
   if (r.chunk_size == 0) return bad("zero chunk size");
-  uint64_t want = r.identity.size == 0
-                      ? 0
-                      : (r.identity.size - 1) / r.chunk_size + 1;
+  uint64_t want =
+      r.identity.size == 0 ? 0 : (r.identity.size - 1) / r.chunk_size + 1;
   if (r.chunk_sha256.size() != want) return bad("chunk count mismatch");
   return r;
 }
@@ -209,8 +209,8 @@ Status Journal::Prepare() const {
 
 Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
   std::random_device rd;
-  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                    std::to_string(rd());
+  std::string tmp =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return Unwritable(tmp);
   size_t done = 0;

@@ -7,9 +7,9 @@ namespace ferry::internal {
 int64_t FullJitterDelayMs(const RetryOptions& options, uint32_t attempt,
                           std::mt19937_64& rng) {
   uint32_t shift = attempt == 0 ? 0 : std::min<uint32_t>(attempt - 1, 30);
-  int64_t ceiling = std::min<int64_t>(
-      options.max_delay_ms, static_cast<int64_t>(options.base_delay_ms)
-                                << shift);
+  int64_t ceiling =
+      std::min<int64_t>(options.max_delay_ms,
+                        static_cast<int64_t>(options.base_delay_ms) << shift);
   std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(ceiling, 0));
   return dist(rng);
 }

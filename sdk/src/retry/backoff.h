@@ -12,7 +12,7 @@
 namespace ferry::internal {
 
 struct RetryOptions {
-  uint32_t max_retries = 8;   // failures in a row without progress
+  uint32_t max_retries = 8;  // failures in a row without progress
   uint32_t base_delay_ms = 250;
   uint32_t max_delay_ms = 30000;
   uint32_t deadline_ms = 300000;  // time spent failing without progress

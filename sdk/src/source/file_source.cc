@@ -48,8 +48,7 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return MakeError(FERRY_ERR_FILE_UNREADABLE,
-                     "not a regular file: " + path);
+    return MakeError(FERRY_ERR_FILE_UNREADABLE, "not a regular file: " + path);
   }
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(path, ec);

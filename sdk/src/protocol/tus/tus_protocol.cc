@@ -35,7 +35,9 @@ Result<uint64_t> RequireOffset(const HttpResponse& r, const std::string& url) {
 
 TusProtocol::TusProtocol(HttpClient* http, std::string endpoint,
                          HeaderList headers)
-    : http_(http), endpoint_(std::move(endpoint)), headers_(std::move(headers)) {}
+    : http_(http),
+      endpoint_(std::move(endpoint)),
+      headers_(std::move(headers)) {}
 
 HttpRequest TusProtocol::NewRequest(std::string method, std::string url) const {
   HttpRequest req;
@@ -54,10 +56,10 @@ Status TusProtocol::CheckUploadUrl(const std::string& url) const {
     return e;
   }
   if (origin != UrlOrigin(endpoint_)) {
-    Error e = MakeError(
-        FERRY_ERR_REDIRECT_REFUSED,
-        "the server placed the upload on another origin (" + *origin +
-            "); ferry does not send your credentials there");
+    Error e =
+        MakeError(FERRY_ERR_REDIRECT_REFUSED,
+                  "the server placed the upload on another origin (" + *origin +
+                      "); ferry does not send your credentials there");
     e.url = RedactUrl(url);
     return e;
   }
@@ -111,7 +113,8 @@ Result<CreateResult> TusProtocol::Create(const CreateParams& params,
                      "metadata keys must be unique, non-empty ASCII without "
                      "spaces or commas");
   }
-  if (!metadata->empty()) req.headers.emplace_back("Upload-Metadata", *metadata);
+  if (!metadata->empty())
+    req.headers.emplace_back("Upload-Metadata", *metadata);
   if (!params.first_bytes.empty()) {
     req.headers.emplace_back("Content-Type", kOctetStream);
     if (!params.checksum.empty()) {
@@ -127,9 +130,9 @@ Result<CreateResult> TusProtocol::Create(const CreateParams& params,
   const HttpResponse& r = out.response;
   if (r.status != 201) {
     if (r.status >= 200 && r.status < 300) {
-      return Unexpected("creation answered " + std::to_string(r.status) +
-                            " instead of 201",
-                        r, endpoint_);
+      return Unexpected(
+          "creation answered " + std::to_string(r.status) + " instead of 201",
+          r, endpoint_);
     }
     return ClassifyResponse(r, RequestKind::kCreate, redacted);
   }
