@@ -52,6 +52,15 @@ options:
                           when a file changed since its interrupted upload:
                           fail with file_changed (default) or start anew
   --discard-on-cancel     on Ctrl-C delete the upload instead of keeping it
+  --rules FILE            map a server's own error codes to ferry codes
+                          (JSON; see docs/rules.md)
+  --blocked-extensions L  refuse these types before sending (".exe,.bat")
+  --max-files N           refuse batches of more than N files up front
+  --max-clock-skew SECS   401/403 with the server's clock off by more than
+                          SECS is clock_skew (default 120)
+  --refresh-command CMD   on an expired or refused token, run CMD; its first
+                          output line 'Name: value' becomes a header and the
+                          upload continues where it was
   --json                  one JSON object per line on stdout
   --help, --version
 )";
@@ -101,6 +110,29 @@ std::string HumanBytes(double b) {
   char buf[32];
   std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
   return buf;
+}
+
+using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
+
+// Runs the app's refresh command; its first line "Name: value" is the fresh
+// header. The value is a secret: it is never printed.
+bool RunRefreshCommand(const std::string& cmd, HeaderPairs* headers) {
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return false;
+  char line[8192];
+  bool got = std::fgets(line, sizeof line, p) != nullptr;
+  int status = ::pclose(p);
+  if (!got || status != 0) return false;
+  std::string text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+    text.pop_back();
+  }
+  size_t colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string value = text.substr(colon + 1);
+  while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+  headers->emplace_back(text.substr(0, colon), value);
+  return true;
 }
 
 void PrintLine(const nlohmann::json& j) {
@@ -181,7 +213,11 @@ int main(int argc, char** argv) {
     kJson,
     kHelp,
     kVersion,
-    kRules
+    kRules,
+    kBlocked,
+    kMaxFiles,
+    kMaxSkew,
+    kRefresh
   };
   static const option kLongOptions[] = {
       {"endpoint", required_argument, nullptr, kEndpoint},
@@ -201,6 +237,10 @@ int main(int argc, char** argv) {
       {"discard-on-cancel", no_argument, nullptr, kDiscard},
       {"json", no_argument, nullptr, kJson},
       {"rules", required_argument, nullptr, kRules},
+      {"blocked-extensions", required_argument, nullptr, kBlocked},
+      {"max-files", required_argument, nullptr, kMaxFiles},
+      {"max-clock-skew", required_argument, nullptr, kMaxSkew},
+      {"refresh-command", required_argument, nullptr, kRefresh},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0}};
@@ -300,7 +340,39 @@ int main(int argc, char** argv) {
         json = true;
         break;
       case kRules:
-        return UsageError("--rules is not in this build yet");
+        copts.rules_file = arg;
+        break;
+      case kBlocked: {
+        size_t start = 0;
+        while (start <= arg.size()) {
+          size_t comma = arg.find(',', start);
+          if (comma == std::string::npos) comma = arg.size();
+          if (comma > start) {
+            copts.blocked_extensions.push_back(
+                arg.substr(start, comma - start));
+          }
+          start = comma + 1;
+        }
+        break;
+      }
+      case kMaxFiles:
+        if (!ParseSize(arg, &n) || n == 0 || n > UINT32_MAX) {
+          return UsageError("bad --max-files");
+        }
+        copts.max_files_per_batch = static_cast<uint32_t>(n);
+        break;
+      case kMaxSkew:
+        if (!ParseSize(arg, &n) || n == 0 || n > 86400) {
+          return UsageError("bad --max-clock-skew");
+        }
+        copts.max_clock_skew_ms = static_cast<uint32_t>(n * 1000);
+        break;
+      case kRefresh:
+        copts.refresh_credentials = [cmd = arg](const ferry::Error&,
+                                                HeaderPairs* headers) {
+          return RunRefreshCommand(cmd, headers);
+        };
+        break;
       case kHelp:
         std::cout << kUsage;
         return 0;
@@ -327,6 +399,19 @@ int main(int argc, char** argv) {
       PrintHumanError("(client)", client.error());
     }
     return client.error().code == ferry::Code::k_invalid_argument ? 2 : 1;
+  }
+
+  if (auto refused =
+          client.value()->CheckBatch(static_cast<uint32_t>(argc - optind))) {
+    if (json) {
+      PrintLine(
+          {{"event", "error"},
+           {"file", nullptr},
+           {"error", nlohmann::json::parse(refused->json, nullptr, false)}});
+    } else {
+      PrintHumanError("(batch)", *refused);
+    }
+    return 1;
   }
 
   std::signal(SIGINT, OnSignal);

@@ -4,6 +4,7 @@
 //
 //   node server.mjs [--port N] [--dir DIR] [--max-size BYTES]
 //                   [--no-checksum] [--relative-location] [--expiration-ms N]
+//                   [--policy FILE]
 //
 // Prints one line "FERRY_TUS_SERVER_URL=<endpoint>" once it listens (port 0
 // picks a free port), then serves until SIGINT/SIGTERM.
@@ -12,6 +13,10 @@
 // adds it: a PATCH (or creation-with-upload POST) carrying Upload-Checksum is
 // read whole (bounded by --max-body), verified, and answered 460 without
 // storing a byte when the digest differs.
+//
+// --policy FILE makes it refuse uploads the way real services do (see
+// policy.mjs): blocked types, size caps, quotas, rate limits, maintenance,
+// expiring tokens, clock checks, blocked recipients, a content scan.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -23,6 +28,8 @@ import { parseArgs } from 'node:util';
 import { FileStore } from '@tus/file-store';
 import { Server } from '@tus/server';
 
+import { Policy } from './policy.mjs';
+
 const { values: args } = parseArgs({
   options: {
     port: { type: 'string', default: '0' },
@@ -32,6 +39,7 @@ const { values: args } = parseArgs({
     'no-checksum': { type: 'boolean', default: false },
     'relative-location': { type: 'boolean', default: false },
     'expiration-ms': { type: 'string', default: '0' },
+    policy: { type: 'string' },
   },
 });
 
@@ -47,10 +55,23 @@ const store = new FileStore({
 });
 if (checksumEnabled) store.extensions.push('checksum');
 
+const policy = args.policy
+  ? new Policy(JSON.parse(fs.readFileSync(args.policy, 'utf8')))
+  : null;
+const owners = new Map();  // upload id -> user, for the policy
+
 const tus = new Server({
   path: '/files',
   datastore: store,
   relativeLocation: args['relative-location'],
+  async onUploadCreate(req, upload) {
+    if (policy) {
+      const user = policy.userFor(req.headers);
+      owners.set(upload.id, user);
+      policy.created(user, upload.size || 0);
+    }
+    return {};
+  },
   ...(maxSize > 0 ? { maxSize } : {}),
 });
 
@@ -84,20 +105,38 @@ function readBody(req, res, limit) {
   });
 }
 
-async function handleWithChecksum(req, res, header) {
-  const space = header.indexOf(' ');
-  const algorithm = space > 0 ? header.slice(0, space) : '';
-  const expected = space > 0 ? header.slice(space + 1) : '';
-  if (!CHECKSUM_ALGORITHMS.includes(algorithm)) {
-    reply(res, 400, 'Unsupported checksum algorithm');
-    req.resume();
-    return;
+function send(res, refusal) {
+  res.writeHead(refusal.status, { 'Tus-Resumable': '1.0.0', ...refusal.headers });
+  res.end(refusal.body);
+}
+
+// Reads the whole body, verifies Upload-Checksum (when sent) and scans it
+// (when the policy asks), then hands it to @tus/server.
+async function handleBuffered(req, res, header) {
+  let algorithm = '';
+  let expected = '';
+  if (header !== undefined) {
+    const space = header.indexOf(' ');
+    algorithm = space > 0 ? header.slice(0, space) : '';
+    expected = space > 0 ? header.slice(space + 1) : '';
+    if (!CHECKSUM_ALGORITHMS.includes(algorithm)) {
+      reply(res, 400, 'Unsupported checksum algorithm');
+      req.resume();
+      return;
+    }
   }
   const body = await readBody(req, res, maxBody);
   if (body === null) return;  // nothing is stored from a broken request
-  const actual = crypto.createHash(algorithm).update(body).digest('base64');
-  if (actual !== expected) {
-    reply(res, 460, 'Checksum Mismatch');
+  if (algorithm) {
+    const actual = crypto.createHash(algorithm).update(body).digest('base64');
+    if (actual !== expected) {
+      reply(res, 460, 'Checksum Mismatch');
+      return;
+    }
+  }
+  const rejected = policy && policy.scan(body);
+  if (rejected) {
+    send(res, rejected);
     return;
   }
   const headers = new Headers();
@@ -121,10 +160,23 @@ const httpServer = http.createServer((req, res) => {
   if (req.method === 'OPTIONS' && checksumEnabled) {
     res.setHeader('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
   }
-  const checksum = req.headers['upload-checksum'];
-  if (checksumEnabled && checksum !== undefined &&
+  if (policy) {
+    res.setHeader('Date', new Date(policy.serverNow()).toUTCString());
+    const id = req.url.split('?')[0].split('/').pop();
+    const owner = owners.get(id);
+    const refusal = policy.check(req.method, req.headers,
+      owner === undefined ? null : { user: owner });
+    if (refusal && !refusal.accept) {
+      send(res, refusal);
+      req.resume();
+      return;
+    }
+  }
+  const checksum = checksumEnabled ? req.headers['upload-checksum'] : undefined;
+  const scan = policy && policy.config.scan_marker;
+  if ((checksum !== undefined || scan) &&
       (req.method === 'PATCH' || req.method === 'POST')) {
-    handleWithChecksum(req, res, String(checksum)).catch((err) => {
+    handleBuffered(req, res, checksum === undefined ? undefined : String(checksum)).catch((err) => {
       if (!res.headersSent) reply(res, 500, 'Internal error');
       console.error('checksum handler:', err);
     });

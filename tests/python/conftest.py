@@ -82,6 +82,18 @@ def tus_server_factory(tmp_path):
 
 
 @pytest.fixture
+def policy_server(tus_server_factory, tmp_path):
+    """Starts a tus server with the given policy profile (a dict)."""
+    import json
+
+    def make(policy, *args):
+        path = tmp_path / f"policy{len(os.listdir(tmp_path))}.json"
+        path.write_text(json.dumps(policy))
+        return tus_server_factory("--policy", str(path), *args)
+    return make
+
+
+@pytest.fixture
 def cli():
     path = BUILD_DIR / "samples" / "ferry-upload"
     assert path.exists(), f"build first: {path}"

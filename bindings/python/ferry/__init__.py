@@ -12,11 +12,12 @@ A thin ctypes layer over libferry's C ABI; see docs/errors.md for the codes.
 
 import ctypes
 import dataclasses
+import json
 import os
 
 from ferry import errors as _errors
-from ferry._native import (EVENT_FN, KV, PROGRESS_FN, ClientOptions,
-                           UploadOptions, lib)
+from ferry._native import (EVENT_FN, KV, PROGRESS_FN, REFRESH_FN,
+                           ClientOptions, UploadOptions, lib)
 from ferry.errors import *  # noqa: F401,F403  (one class per error code)
 from ferry.errors import CODES, ERROR_CLASSES, FerryError
 
@@ -67,7 +68,13 @@ class Client:
                  max_retries=None, retry_base_delay_ms=None,
                  retry_max_delay_ms=None, retry_deadline_ms=None,
                  stall_timeout=None, connect_timeout=None,
-                 max_send_bytes_per_sec=None):
+                 max_send_bytes_per_sec=None, blocked_extensions=None,
+                 max_files_per_batch=None, max_clock_skew=None, rules=None,
+                 rules_file=None, on_refresh_credentials=None):
+        """on_refresh_credentials(error) is called on unauthenticated or
+        credentials_expired; return a dict of fresh headers to retry where
+        the upload was, or None to give up. rules: a list of rule dicts (see
+        docs/rules.md) or a rules document; rules_file: a path to one."""
         self._handle = None
         o = ClientOptions()
         o.struct_size = ctypes.sizeof(ClientOptions)
@@ -84,6 +91,28 @@ class Client:
         o.stall_window_ms = int((stall_timeout or 0) * 1000)
         o.connect_timeout_ms = int((connect_timeout or 0) * 1000)
         o.max_send_bytes_per_sec = max_send_bytes_per_sec or 0
+        if blocked_extensions:
+            self._keep.append(",".join(blocked_extensions).encode())
+            o.blocked_extensions = self._keep[-1]
+        o.max_files_per_batch = max_files_per_batch or 0
+        o.max_clock_skew_ms = int((max_clock_skew or 0) * 1000)
+        self._refresh_error = []
+        if on_refresh_credentials is not None:
+            def refresh_thunk(why, out, _):
+                try:
+                    fresh = on_refresh_credentials(_errors.borrowed(why))
+                    if not fresh:
+                        return 1
+                    for name, value in fresh.items():
+                        if lib.ferry_credentials_set_header(
+                                out, _b(name), _b(value)) != 0:
+                            return 1
+                    return 0
+                except BaseException as e:  # noqa: B902 - re-raised later
+                    self._refresh_error.append(e)
+                    return 1
+            self._refresh_fn = REFRESH_FN(refresh_thunk)  # kept alive
+            o.on_refresh_credentials = self._refresh_fn
         err = ctypes.c_void_p()
         handle = lib.ferry_client_new(ctypes.byref(o), ctypes.byref(err))
         if not handle:
@@ -94,6 +123,25 @@ class Client:
             if rc != 0:
                 raise ERROR_CLASSES["invalid_argument"](
                     f"header not allowed: {name}", code="invalid_argument")
+        if rules is not None:
+            doc = rules if isinstance(rules, dict) else {"rules": list(rules)}
+            err = ctypes.c_void_p()
+            if lib.ferry_client_add_rules_json(
+                    handle, json.dumps(doc).encode(), ctypes.byref(err)) != 0:
+                raise _errors.from_native(err.value, 1)
+        if rules_file is not None:
+            err = ctypes.c_void_p()
+            if lib.ferry_client_load_rules_file(
+                    handle, _b(os.fspath(rules_file)), ctypes.byref(err)) != 0:
+                raise _errors.from_native(err.value, 1)
+
+    def check_batch(self, count):
+        """Raises ferry.TooManyFiles when count exceeds max_files_per_batch."""
+        err = ctypes.c_void_p()
+        rc = lib.ferry_client_check_batch(self._handle, count,
+                                          ctypes.byref(err))
+        if rc != 0:
+            raise _errors.from_native(err.value, rc)
 
     def close(self):
         if self._handle:
@@ -168,6 +216,8 @@ class Client:
         rc = lib.ferry_upload_file(self._handle, _b(os.fspath(path)),
                                    ctypes.byref(o), ctypes.byref(result),
                                    ctypes.byref(err))
+        raised += self._refresh_error
+        self._refresh_error.clear()
         if raised:
             if err.value:
                 lib.ferry_error_free(err.value)

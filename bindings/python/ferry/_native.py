@@ -18,6 +18,9 @@ class CodeInfo(ctypes.Structure):
                 ("ferry_does", c_char_p)]
 
 
+REFRESH_FN = ctypes.CFUNCTYPE(ctypes.c_int, c_void_p, c_void_p, c_void_p)
+
+
 class ClientOptions(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("endpoint", c_char_p),
                 ("protocol", c_int32), ("state_dir", c_char_p),
@@ -27,7 +30,12 @@ class ClientOptions(ctypes.Structure):
                 ("retry_max_delay_ms", c_uint32),
                 ("retry_deadline_ms", c_uint32), ("stall_window_ms", c_uint32),
                 ("stall_min_bps", c_uint32), ("connect_timeout_ms", c_uint32),
-                ("max_send_bytes_per_sec", c_uint64)]
+                ("max_send_bytes_per_sec", c_uint64),
+                ("blocked_extensions", c_char_p),
+                ("max_files_per_batch", c_uint32),
+                ("max_clock_skew_ms", c_uint32),
+                ("on_refresh_credentials", REFRESH_FN),
+                ("refresh_user_data", c_void_p)]
 
 
 class Progress(ctypes.Structure):
@@ -120,6 +128,14 @@ def _declare(lib):
     _fn(lib, "ferry_client_add_header", c_int32, c_void_p, c_char_p, c_char_p)
     _fn(lib, "ferry_upload_file", c_int32, c_void_p, c_char_p,
         ctypes.POINTER(UploadOptions), ctypes.POINTER(c_void_p),
+        ctypes.POINTER(c_void_p))
+    _fn(lib, "ferry_credentials_set_header", c_int32, c_void_p, c_char_p,
+        c_char_p)
+    _fn(lib, "ferry_client_add_rules_json", c_int32, c_void_p, c_char_p,
+        ctypes.POINTER(c_void_p))
+    _fn(lib, "ferry_client_load_rules_file", c_int32, c_void_p, c_char_p,
+        ctypes.POINTER(c_void_p))
+    _fn(lib, "ferry_client_check_batch", c_int32, c_void_p, c_uint32,
         ctypes.POINTER(c_void_p))
     _fn(lib, "ferry_result_free", None, c_void_p)
     _fn(lib, "ferry_result_url", c_char_p, c_void_p)

@@ -20,7 +20,8 @@ class FerryError(Exception):
 
     Attributes: code, category, origin, retryable, retry_after (seconds or
     None), action, action_description, message, http_status, server_code,
-    server_message, request_id, limit (or None), url (redacted).
+    server_message, request_id, limit (or None), url (redacted),
+    clock_skew (server clock minus this device's, seconds, or None).
     """
 
     code = "unknown"
@@ -41,6 +42,7 @@ class FerryError(Exception):
         self.request_id = fields.get("request_id", "")
         self.limit = fields.get("limit")
         self.url = fields.get("url", "")
+        self.clock_skew = fields.get("clock_skew")
 
     @property
     def action_description(self):
@@ -50,7 +52,7 @@ class FerryError(Exception):
         return {k: getattr(self, k) for k in (
             "code", "category", "origin", "retryable", "retry_after", "action",
             "message", "http_status", "server_code", "server_message",
-            "request_id", "limit", "url")}
+            "request_id", "limit", "url", "clock_skew")}
 
     def __str__(self):
         return f"{self.code}: {self.message} (action: {self.action})"
@@ -90,18 +92,11 @@ while lib.ferry_action_name(_a) is not None:
     _a += 1
 
 
-def from_native(err, code_value):
-    """Builds the exception for a ferry_error* (may be NULL) and frees it."""
-    if not err:
-        name = _s(lib.ferry_code_name(code_value)) or "internal_error"
-        return ERROR_CLASSES.get(name, FerryError)(name, code=name)
-    try:
-        doc = json.loads(_s(lib.ferry_error_json(err)))
-    finally:
-        lib.ferry_error_free(err)
+def _from_doc(doc):
     retry_after_ms = doc.get("retry_after_ms")
+    skew_ms = doc.get("clock_skew_ms")
     cls = ERROR_CLASSES.get(doc["code"], FerryError)
-    return cls(
+    e = cls(
         doc.get("message", ""),
         code=doc["code"], category=doc["category"], origin=doc["origin"],
         retryable=doc["retryable"],
@@ -109,3 +104,21 @@ def from_native(err, code_value):
         action=doc["action"], http_status=doc["http_status"],
         server_code=doc["server_code"], server_message=doc["server_message"],
         request_id=doc["request_id"], limit=doc["limit"], url=doc["url"])
+    e.clock_skew = None if skew_ms is None else skew_ms / 1000
+    return e
+
+
+def borrowed(err):
+    """The exception for a ferry_error* the caller does not own."""
+    return _from_doc(json.loads(_s(lib.ferry_error_json(err))))
+
+
+def from_native(err, code_value):
+    """Builds the exception for a ferry_error* (may be NULL) and frees it."""
+    if not err:
+        name = _s(lib.ferry_code_name(code_value)) or "internal_error"
+        return ERROR_CLASSES.get(name, FerryError)(name, code=name)
+    try:
+        return borrowed(err)
+    finally:
+        lib.ferry_error_free(err)

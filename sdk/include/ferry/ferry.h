@@ -137,12 +137,34 @@ FERRY_API const char* ferry_error_request_id(const ferry_error* error);
 FERRY_API int64_t ferry_error_limit(const ferry_error* error);
 /* The URL involved, redacted (no query string, no user info), or "". */
 FERRY_API const char* ferry_error_url(const ferry_error* error);
+/* Server clock minus this device's clock in ms, measured from the Date
+ * header of the response behind the error; returns 1 and sets *ms when
+ * known, 0 otherwise. */
+FERRY_API int32_t ferry_error_clock_skew_ms(const ferry_error* error,
+                                            int64_t* ms);
 /* The whole error as one JSON object, as the CLI prints it. */
 FERRY_API const char* ferry_error_json(const ferry_error* error);
 
 /* ---- Client ------------------------------------------------------------- */
 
 typedef enum ferry_protocol { FERRY_PROTOCOL_TUS = 0 } ferry_protocol;
+
+/* ---- Credentials refresh ------------------------------------------------ */
+
+/* Where a refresh callback puts fresh credentials. */
+typedef struct ferry_credentials ferry_credentials;
+/* Sets a header (e.g. "Authorization", "Bearer new") for every later
+ * request, replacing one of the same name. FERRY_OK or
+ * FERRY_ERR_INVALID_ARGUMENT. Only valid inside the callback. */
+FERRY_API ferry_code ferry_credentials_set_header(ferry_credentials* out,
+                                                  const char* name,
+                                                  const char* value);
+/* Called on unauthenticated or credentials_expired (at most 3 times in a row
+ * without progress). Return 0 after setting fresh headers to retry and
+ * continue the upload where it was; non-zero to give up with the error.
+ * Runs on the uploading thread. */
+typedef int (*ferry_refresh_fn)(const ferry_error* why, ferry_credentials* out,
+                                void* user_data);
 
 typedef struct ferry_client_options {
   uint32_t struct_size;
@@ -175,10 +197,23 @@ typedef struct ferry_client_options {
   uint32_t connect_timeout_ms;
   /* Upper bound on the upload speed in bytes/s; 0 means unlimited. */
   uint64_t max_send_bytes_per_sec;
+  /* The service's policy, checked before a byte is sent: comma-separated
+   * extensions it refuses (".exe,.bat") → file_type_blocked. */
+  const char* blocked_extensions;
+  /* Most files one batch may hold (ferry_client_check_batch); 0: no limit. */
+  uint32_t max_files_per_batch;
+  /* A 401/403 while the server's clock (its Date header) differs from this
+   * device's by more than this many ms is clock_skew. Default 120000. */
+  uint32_t max_clock_skew_ms;
+  ferry_refresh_fn on_refresh_credentials;
+  void* refresh_user_data;
 } ferry_client_options;
 
-#define FERRY_CLIENT_OPTIONS_INIT \
-  { sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define FERRY_CLIENT_OPTIONS_INIT                                              \
+  {                                                                            \
+    sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+        0, 0, 0, 0, 0                                                          \
+  }
 
 typedef struct ferry_client ferry_client;
 
@@ -196,6 +231,50 @@ FERRY_API void ferry_client_free(ferry_client* client);
 FERRY_API ferry_code ferry_client_add_header(ferry_client* client,
                                              const char* name,
                                              const char* value);
+
+/* ---- Rules: a server's own error conventions → ferry codes --------------- */
+
+typedef struct ferry_rule {
+  uint32_t struct_size;
+  /* Conditions (all given must hold; 0 / NULL means any). */
+  int32_t status;
+  const char* header_name;
+  const char* header_contains;
+  const char* json_pointer; /* RFC 6901, e.g. "/error/code" */
+  const char* json_equals;  /* compared as text: "50001" matches 50001 */
+  const char* body_contains;
+  /* Outcome: a code name ("clock_skew"); optional action and origin names,
+   * retryable (-1: the code's default, 0, 1) and message. */
+  const char* code;
+  const char* action;
+  const char* origin;
+  int32_t retryable;
+  const char* message;
+} ferry_rule;
+#define FERRY_RULE_INIT \
+  { sizeof(ferry_rule), 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0 }
+
+/* Adds one rule (rules apply in the order added; first match wins). Call
+ * before uploads start. Errors: invalid_argument (unknown code or action,
+ * no condition, bad pointer, uploads already started). */
+FERRY_API ferry_code ferry_client_add_rule(ferry_client* client,
+                                           const ferry_rule* rule,
+                                           ferry_error** error_out);
+/* Adds the rules of a JSON document (see docs/rules.md), from text or from a
+ * file. Errors: invalid_argument naming the rule at fault; file_not_found or
+ * file_unreadable for the file. */
+FERRY_API ferry_code ferry_client_add_rules_json(ferry_client* client,
+                                                 const char* json_text,
+                                                 ferry_error** error_out);
+FERRY_API ferry_code ferry_client_load_rules_file(ferry_client* client,
+                                                  const char* path,
+                                                  ferry_error** error_out);
+
+/* Preflight for a batch of file_count files: too_many_files (with the limit)
+ * when it exceeds max_files_per_batch, else FERRY_OK. Thread-safe. */
+FERRY_API ferry_code ferry_client_check_batch(ferry_client* client,
+                                              uint32_t file_count,
+                                              ferry_error** error_out);
 
 /* ---- Uploads ------------------------------------------------------------ */
 

@@ -45,9 +45,10 @@ struct Error {
   std::string server_code;
   std::string server_message;
   std::string request_id;
-  int64_t limit = -1;  // -1: none
-  std::string url;     // redacted
-  std::string json;    // the whole error as one JSON object
+  int64_t limit = -1;                    // -1: none
+  std::string url;                       // redacted
+  std::optional<int64_t> clock_skew_ms;  // server clock minus ours
+  std::string json;                      // the whole error as one JSON object
 
   static Error FromC(const ferry_error* e, ferry_code fallback) {
     Error out;
@@ -72,6 +73,8 @@ struct Error {
     out.request_id = ferry_error_request_id(e);
     out.limit = ferry_error_limit(e);
     out.url = ferry_error_url(e);
+    int64_t skew = 0;
+    if (ferry_error_clock_skew_ms(e, &skew)) out.clock_skew_ms = skew;
     out.json = ferry_error_json(e);
     return out;
   }
@@ -107,6 +110,18 @@ struct ClientOptions {
   uint32_t connect_timeout_ms = 0;        // 0 → 15000
   uint64_t max_send_bytes_per_sec = 0;    // 0 → unlimited
   std::vector<std::pair<std::string, std::string>> headers;
+  // The service's policy, checked before sending.
+  std::vector<std::string> blocked_extensions;  // ".exe", ".bat", ...
+  uint32_t max_files_per_batch = 0;             // 0: no limit
+  uint32_t max_clock_skew_ms = 0;               // 0 → 120000
+  // Server-specific error mappings: a JSON rules document and/or a file.
+  std::string rules_json;
+  std::string rules_file;
+  // Called on unauthenticated / credentials_expired: put fresh headers in
+  // *headers and return true to retry where the upload was.
+  std::function<bool(const Error& why,
+                     std::vector<std::pair<std::string, std::string>>* headers)>
+      refresh_credentials;
 };
 
 using Progress = ferry_progress;
@@ -158,10 +173,34 @@ class Client {
     c.stall_min_bps = o.stall_min_bps;
     c.connect_timeout_ms = o.connect_timeout_ms;
     c.max_send_bytes_per_sec = o.max_send_bytes_per_sec;
+    std::string blocked;
+    for (const auto& ext : o.blocked_extensions) {
+      blocked += (blocked.empty() ? "" : ",") + ext;
+    }
+    c.blocked_extensions = blocked.c_str();
+    c.max_files_per_batch = o.max_files_per_batch;
+    c.max_clock_skew_ms = o.max_clock_skew_ms;
+    // Owned by the Client so the C callback can reach it for its lifetime.
+    auto refresh = std::make_unique<RefreshFn>(o.refresh_credentials);
+    if (o.refresh_credentials) {
+      c.on_refresh_credentials = &RefreshThunk;
+      c.refresh_user_data = refresh.get();
+    }
     ferry_error* err = nullptr;
     ferry_client* h = ferry_client_new(&c, &err);
     if (h == nullptr) return Fail(err, FERRY_ERR_INVALID_ARGUMENT);
     std::unique_ptr<Client> client(new Client(h));
+    client->refresh_ = std::move(refresh);
+    if (!o.rules_json.empty() &&
+        ferry_client_add_rules_json(h, o.rules_json.c_str(), &err) !=
+            FERRY_OK) {
+      return Fail(err, FERRY_ERR_INVALID_ARGUMENT);
+    }
+    if (!o.rules_file.empty() &&
+        ferry_client_load_rules_file(h, o.rules_file.c_str(), &err) !=
+            FERRY_OK) {
+      return Fail(err, FERRY_ERR_INVALID_ARGUMENT);
+    }
     for (const auto& [name, value] : o.headers) {
       ferry_code rc = ferry_client_add_header(h, name.c_str(), value.c_str());
       if (rc != FERRY_OK) {
@@ -210,8 +249,33 @@ class Client {
     return out;
   }
 
+  // Preflight for a batch: too_many_files when count exceeds the limit.
+  std::optional<Error> CheckBatch(uint32_t count) {
+    ferry_error* err = nullptr;
+    ferry_code rc = ferry_client_check_batch(handle_, count, &err);
+    if (rc == FERRY_OK) return std::nullopt;
+    return Fail(err, rc);
+  }
+
  private:
+  using RefreshFn = std::function<bool(
+      const Error&, std::vector<std::pair<std::string, std::string>>*)>;
   explicit Client(ferry_client* h) : handle_(h) {}
+  static int RefreshThunk(const ferry_error* why, ferry_credentials* out,
+                          void* user) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!(*static_cast<RefreshFn*>(user))(Error::FromC(why, FERRY_OK),
+                                          &headers)) {
+      return 1;
+    }
+    for (const auto& [name, value] : headers) {
+      if (ferry_credentials_set_header(out, name.c_str(), value.c_str()) !=
+          FERRY_OK) {
+        return 1;
+      }
+    }
+    return headers.empty() ? 1 : 0;
+  }
   static Error Fail(ferry_error* err, ferry_code rc) {
     Error e = Error::FromC(err, rc);
     ferry_error_free(err);
@@ -230,6 +294,7 @@ class Client {
     return static_cast<UploadOptions*>(user)->on_event(ev) ? 0 : 1;
   }
   ferry_client* handle_;
+  std::unique_ptr<RefreshFn> refresh_;
 };
 
 }  // namespace ferry

@@ -1,13 +1,18 @@
 // The C ABI over ClientCore. Every entry point catches everything: no C++
 // exception ever crosses into C.
+#include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <functional>
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "engine/client_core.h"
 #include "errors/error.h"
+#include "errors/rules.h"
 #include "ferry/ferry.h"
 
 struct ferry_error {
@@ -17,6 +22,10 @@ struct ferry_error {
 
 struct ferry_result {
   ferry::internal::UploadSummary summary;
+};
+
+struct ferry_credentials {
+  ferry::internal::HeaderList* headers;
 };
 
 struct ferry_client {
@@ -71,6 +80,41 @@ bool HeaderAllowed(const std::string& name) {
     if (lower == managed) return false;
   }
   return true;
+}
+
+// Applies a configuration change to a client whose uploads have not started.
+ferry_code Reconfigure(
+    ferry_client* client,
+    const std::function<void(ferry::internal::ClientConfig&)>& change,
+    ferry_error** error_out) {
+  absl::MutexLock lock(&client->mu);
+  if (client->started) {
+    return Fail(FERRY_ERR_INVALID_ARGUMENT,
+                "configure the client before its first upload", error_out);
+  }
+  ferry::internal::ClientConfig next = client->config;
+  change(next);
+  auto core = ferry::internal::ClientCore::Create(next);
+  if (!core.ok()) return Fail(std::move(core.error()), error_out);
+  client->config = std::move(next);
+  client->core = std::move(core.value());
+  return FERRY_OK;
+}
+
+std::vector<std::string> SplitList(const char* list) {
+  std::vector<std::string> out;
+  std::string item;
+  for (const char* p = list;; ++p) {
+    if (*p == ',' || *p == '\0') {
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      if (!item.empty()) out.push_back(item);
+      item.clear();
+      if (*p == '\0') break;
+    } else if (!(*p == ' ' && item.empty())) {
+      item.push_back(*p);
+    }
+  }
+  return out;
 }
 
 bool Clean(const char* s) {
@@ -155,6 +199,11 @@ int64_t ferry_error_limit(const ferry_error* e) {
 const char* ferry_error_url(const ferry_error* e) {
   return e ? e->error.url.c_str() : "";
 }
+int32_t ferry_error_clock_skew_ms(const ferry_error* e, int64_t* ms) {
+  if (e == nullptr || !e->error.clock_skew_ms) return 0;
+  if (ms != nullptr) *ms = *e->error.clock_skew_ms;
+  return 1;
+}
 const char* ferry_error_json(const ferry_error* e) {
   return e ? e->json.c_str() : "{}";
 }
@@ -191,6 +240,22 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     if (o.connect_timeout_ms)
       cfg.http.connect_timeout_ms = o.connect_timeout_ms;
     cfg.http.max_send_bytes_per_sec = o.max_send_bytes_per_sec;
+    if (o.blocked_extensions != nullptr) {
+      cfg.blocked_extensions = SplitList(o.blocked_extensions);
+    }
+    cfg.max_files_per_batch = o.max_files_per_batch;
+    if (o.max_clock_skew_ms) cfg.max_clock_skew_ms = o.max_clock_skew_ms;
+    if (o.on_refresh_credentials != nullptr) {
+      ferry_refresh_fn fn = o.on_refresh_credentials;
+      void* user_data = o.refresh_user_data;
+      cfg.refresh_credentials = [fn, user_data](
+                                    const ferry::internal::Error& why,
+                                    ferry::internal::HeaderList* out) {
+        ferry_error err{why, why.ToJson()};
+        ferry_credentials creds{out};
+        return fn(&err, &creds, user_data) == 0;
+      };
+    }
 
     auto core = ferry::internal::ClientCore::Create(cfg);
     if (!core.ok()) {
@@ -218,15 +283,155 @@ ferry_code ferry_client_add_header(ferry_client* client, const char* name,
         std::strchr(name, ':') != nullptr || !HeaderAllowed(name)) {
       return FERRY_ERR_INVALID_ARGUMENT;
     }
-    absl::MutexLock lock(&client->mu);
-    if (client->started) return FERRY_ERR_INVALID_ARGUMENT;
-    client->config.headers.emplace_back(name, value);
-    auto core = ferry::internal::ClientCore::Create(client->config);
-    if (!core.ok()) return core.error().code;
-    client->core = std::move(core.value());
+    return Reconfigure(
+        client,
+        [&](ferry::internal::ClientConfig& c) {
+          c.headers.emplace_back(name, value);
+        },
+        nullptr);
+  } catch (...) {
+    return FERRY_ERR_INTERNAL_ERROR;
+  }
+}
+
+ferry_code ferry_credentials_set_header(ferry_credentials* out,
+                                        const char* name, const char* value) {
+  if (out == nullptr || name == nullptr || value == nullptr ||
+      name[0] == '\0' || !Clean(name) || !Clean(value) ||
+      std::strchr(name, ':') != nullptr || !HeaderAllowed(name)) {
+    return FERRY_ERR_INVALID_ARGUMENT;
+  }
+  try {
+    out->headers->emplace_back(name, value);
     return FERRY_OK;
   } catch (...) {
     return FERRY_ERR_INTERNAL_ERROR;
+  }
+}
+
+ferry_code ferry_client_add_rule(ferry_client* client, const ferry_rule* rule,
+                                 ferry_error** error_out) {
+  if (error_out != nullptr) *error_out = nullptr;
+  try {
+    if (client == nullptr || rule == nullptr) {
+      return Fail(FERRY_ERR_INVALID_ARGUMENT, "client and rule are required",
+                  error_out);
+    }
+    ferry_rule r = ReadVersioned(rule);
+    ferry::internal::Rule out;
+    out.status = r.status;
+    out.header_name = Str(r.header_name);
+    out.header_contains = Str(r.header_contains);
+    out.json_pointer = Str(r.json_pointer);
+    out.json_equals = Str(r.json_equals);
+    out.body_contains = Str(r.body_contains);
+    auto code = ferry::internal::CodeFromName(Str(r.code));
+    if (!code) {
+      return Fail(FERRY_ERR_INVALID_ARGUMENT,
+                  (std::string("unknown code: ") + Str(r.code)).c_str(),
+                  error_out);
+    }
+    out.code = *code;
+    if (r.action != nullptr) {
+      bool found = false;
+      for (int a = 0; ferry::internal::ActionName(a) != nullptr; ++a) {
+        if (std::strcmp(r.action, ferry::internal::ActionName(a)) == 0) {
+          out.action = static_cast<ferry_action>(a);
+          found = true;
+        }
+      }
+      if (!found) {
+        return Fail(FERRY_ERR_INVALID_ARGUMENT, "unknown action", error_out);
+      }
+    }
+    if (r.origin != nullptr) {
+      bool found = false;
+      for (int o = 0; ferry::internal::OriginName(o) != nullptr; ++o) {
+        if (std::strcmp(r.origin, ferry::internal::OriginName(o)) == 0) {
+          out.origin = static_cast<ferry_origin>(o);
+          found = true;
+        }
+      }
+      if (!found) {
+        return Fail(FERRY_ERR_INVALID_ARGUMENT, "unknown origin", error_out);
+      }
+    }
+    if (r.retryable >= 0) out.retryable = r.retryable != 0;
+    out.message = Str(r.message);
+    return Reconfigure(
+        client,
+        [&](ferry::internal::ClientConfig& c) { c.rules.push_back(out); },
+        error_out);
+  } catch (...) {
+    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+  }
+}
+
+ferry_code ferry_client_add_rules_json(ferry_client* client,
+                                       const char* json_text,
+                                       ferry_error** error_out) {
+  if (error_out != nullptr) *error_out = nullptr;
+  try {
+    if (client == nullptr || json_text == nullptr) {
+      return Fail(FERRY_ERR_INVALID_ARGUMENT, "client and JSON are required",
+                  error_out);
+    }
+    auto rules = ferry::internal::ParseRules(json_text);
+    if (!rules.ok()) return Fail(std::move(rules.error()), error_out);
+    return Reconfigure(
+        client,
+        [&](ferry::internal::ClientConfig& c) {
+          for (auto& r : rules.value()) c.rules.push_back(r);
+        },
+        error_out);
+  } catch (...) {
+    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+  }
+}
+
+ferry_code ferry_client_load_rules_file(ferry_client* client, const char* path,
+                                        ferry_error** error_out) {
+  if (error_out != nullptr) *error_out = nullptr;
+  try {
+    if (client == nullptr || path == nullptr) {
+      return Fail(FERRY_ERR_INVALID_ARGUMENT, "client and path are required",
+                  error_out);
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return Fail(errno == ENOENT ? FERRY_ERR_FILE_NOT_FOUND
+                                  : FERRY_ERR_FILE_UNREADABLE,
+                  (std::string("cannot read rules file: ") + path).c_str(),
+                  error_out);
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    if (text.size() > (4 << 20)) {
+      return Fail(FERRY_ERR_INVALID_ARGUMENT, "rules file larger than 4 MiB",
+                  error_out);
+    }
+    return ferry_client_add_rules_json(client, text.c_str(), error_out);
+  } catch (...) {
+    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+  }
+}
+
+ferry_code ferry_client_check_batch(ferry_client* client, uint32_t file_count,
+                                    ferry_error** error_out) {
+  if (error_out != nullptr) *error_out = nullptr;
+  try {
+    if (client == nullptr) {
+      return Fail(FERRY_ERR_INVALID_ARGUMENT, "client is required", error_out);
+    }
+    ferry::internal::ClientCore* core;
+    {
+      absl::MutexLock lock(&client->mu);
+      core = client->core.get();
+    }
+    auto s = core->CheckBatch(file_count);
+    if (!s.ok()) return Fail(std::move(s.error()), error_out);
+    return FERRY_OK;
+  } catch (...) {
+    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
   }
 }
 

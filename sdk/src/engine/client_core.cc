@@ -24,6 +24,14 @@ Result<std::unique_ptr<ClientCore>> ClientCore::Create(ClientConfig config) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,
                      "retry max delay is below the base delay");
   }
+  for (const Rule& rule : config.rules) {
+    Status valid = ValidateRule(rule);
+    if (!valid.ok()) return valid.error();
+  }
+  for (std::string& ext : config.blocked_extensions) {
+    for (char& c : ext) c = static_cast<char>(std::tolower(c));
+    if (!ext.empty() && ext[0] != '.') ext.insert(ext.begin(), '.');
+  }
   if (config.state_dir.empty()) config.state_dir = Journal::DefaultDir();
   return std::unique_ptr<ClientCore>(new ClientCore(std::move(config)));
 }
@@ -31,8 +39,9 @@ Result<std::unique_ptr<ClientCore>> ClientCore::Create(ClientConfig config) {
 ClientCore::ClientCore(ClientConfig config)
     : config_(std::move(config)),
       http_(config_.http),
-      protocol_(std::make_unique<TusProtocol>(&http_, config_.endpoint,
-                                              config_.headers)),
+      protocol_(std::make_unique<TusProtocol>(
+          &http_, config_.endpoint, config_.headers,
+          ClassifyOptions{&config_.rules, config_.max_clock_skew_ms})),
       journal_(config_.state_dir) {}
 
 Result<ServerCapabilities> ClientCore::Capabilities(UploadRun& run) {
@@ -47,6 +56,20 @@ Result<ServerCapabilities> ClientCore::Capabilities(UploadRun& run) {
     caps_ = caps.value();
   }
   return caps;
+}
+
+Status ClientCore::CheckBatch(uint64_t count) const {
+  if (config_.max_files_per_batch > 0 && count > config_.max_files_per_batch) {
+    Error e = MakeError(FERRY_ERR_TOO_MANY_FILES,
+                        std::to_string(count) +
+                            " files in one batch; the "
+                            "service accepts at most " +
+                            std::to_string(config_.max_files_per_batch) +
+                            " (refused before sending)");
+    e.limit = config_.max_files_per_batch;
+    return e;
+  }
+  return OkStatus();
 }
 
 Result<UploadSummary> ClientCore::Upload(const std::string& path,

@@ -13,6 +13,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "errors/error.h"
+#include "errors/rules.h"
 #include "http/http_client.h"
 #include "journal/journal.h"
 #include "protocol/upload_protocol.h"
@@ -27,6 +28,14 @@ struct ClientConfig {
   RetryOptions retry;
   uint64_t chunk_size = 8ull << 20;
   HeaderList headers;
+  std::vector<Rule> rules;
+  int64_t max_clock_skew_ms = 120000;
+  // Preflight: the service's policy as the app knows it.
+  std::vector<std::string> blocked_extensions;  // lower case, with the dot
+  uint32_t max_files_per_batch = 0;             // 0: no limit
+  // Called on unauthenticated / credentials_expired; fills fresh headers
+  // and returns true to retry, false to give up.
+  std::function<bool(const Error&, HeaderList*)> refresh_credentials;
 };
 
 struct Progress {
@@ -70,6 +79,9 @@ class ClientCore {
   // Thread-safe; runs on the calling thread.
   Result<UploadSummary> Upload(const std::string& path,
                                const UploadParams& params);
+
+  // too_many_files when `count` exceeds max_files_per_batch.
+  Status CheckBatch(uint64_t count) const;
 
   const ClientConfig& config() const { return config_; }
 

@@ -78,10 +78,42 @@ Error UploadRun::Cancelled() {
                          "the server's copy ends");
 }
 
+void UploadRun::OnProgress() {
+  budget_.OnProgress(NowMs());
+  refreshes_left_ = 3;
+}
+
+bool UploadRun::RefreshCredentials(const Error& error) {
+  const auto& refresh = core_->config_.refresh_credentials;
+  if (!refresh || refreshes_left_ <= 0) return false;
+  --refreshes_left_;
+  HeaderList fresh;
+  if (!refresh(error, &fresh) || fresh.empty()) return false;
+  for (const auto& [name, value] : fresh) {
+    core_->protocol_->SetHeader(name, value);
+  }
+  return true;
+}
+
 bool UploadRun::BackOff(Error& error) {
   if (cancelled_ || error.code == FERRY_ERR_CANCELLED) {
     error = Cancelled();
     return false;
+  }
+  if (error.code == FERRY_ERR_UNAUTHENTICATED ||
+      error.code == FERRY_ERR_CREDENTIALS_EXPIRED) {
+    if (!RefreshCredentials(error)) return false;
+    Event e;
+    e.type = FERRY_EVENT_RETRY;
+    e.code = error.code;
+    e.attempt = 3 - refreshes_left_;
+    e.offset = offset_;
+    e.message = "credentials refreshed by the app; retrying";
+    if (!Emit(e)) {
+      error = Cancelled();
+      return false;
+    }
+    return true;
   }
   std::optional<int64_t> delay = budget_.NextDelay(error, NowMs());
   if (!delay) return false;
@@ -311,7 +343,7 @@ Status UploadRun::StartFresh() {
   Status saved = core_->journal_.Save(record_);
   if (!saved.ok()) return saved;
   if (offset_ > 0) {
-    budget_.OnProgress(NowMs());
+    OnProgress();
     if (!ReportProgress(true)) return Cancelled();
   }
   Event e;
@@ -341,7 +373,7 @@ Status UploadRun::SendAll() {
     inflight_ = 0;
     if (sent.ok() && sent.value().offset > offset_) {
       offset_ = sent.value().offset;
-      budget_.OnProgress(NowMs());
+      OnProgress();
       // Every acknowledgement is reported: callers can rely on seeing each
       // step the server confirms (and cancel at a precise point).
       if (!ReportProgress(true)) return Cancelled();
@@ -374,7 +406,7 @@ Status UploadRun::SendAll() {
       e.url = RedactUrl(record_.upload_url);
       return e;
     }
-    if (at.value().offset > offset_) budget_.OnProgress(NowMs());
+    if (at.value().offset > offset_) OnProgress();
     offset_ = at.value().offset;
   }
   return OkStatus();
@@ -399,10 +431,29 @@ Result<UploadSummary> UploadRun::Finish() {
   return s;
 }
 
+Status UploadRun::Preflight() const {
+  std::string name = Basename(source_->path());
+  for (char& c : name) c = static_cast<char>(std::tolower(c));
+  for (const std::string& ext : core_->config_.blocked_extensions) {
+    if (name.size() >= ext.size() &&
+        name.compare(name.size() - ext.size(), ext.size(), ext) == 0) {
+      Error e = MakeError(FERRY_ERR_FILE_TYPE_BLOCKED,
+                          "files of type " + ext +
+                              " are not accepted by this service (refused "
+                              "before sending, per the app's policy list)");
+      e.url = RedactUrl(core_->config_.endpoint);
+      return e;
+    }
+  }
+  return OkStatus();
+}
+
 Result<UploadSummary> UploadRun::Execute(const std::string& path) {
   Result<std::unique_ptr<FileSource>> opened = FileSource::Open(path);
   if (!opened.ok()) return opened.error();
   source_ = std::move(opened.value());
+  Status allowed = Preflight();
+  if (!allowed.ok()) return allowed.error();
 
   Result<ServerCapabilities> caps = core_->Capabilities(*this);
   if (!caps.ok()) return caps.error();

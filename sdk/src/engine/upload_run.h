@@ -41,6 +41,11 @@ class UploadRun {
   // Returns false once the caller asked to cancel.
   bool ReportProgress(bool force);
   bool Sleep(int64_t ms);
+  // The server confirmed new bytes: retry budgets start over.
+  void OnProgress();
+  // Asks the app for fresh credentials; true when it gave some.
+  bool RefreshCredentials(const Error& error);
+  Status Preflight() const;
 
   Status HashFile();
   Status LoadChunk(uint64_t index);
@@ -70,6 +75,7 @@ class UploadRun {
   uint64_t reported_done_ = 0;
   int64_t last_report_ms_ = -1;
   int restarts_left_ = 1;
+  int refreshes_left_ = 3;  // credential refreshes in a row without progress
   bool cancelled_ = false;
   bool hashed_ = false;
 };

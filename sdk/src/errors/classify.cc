@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 namespace ferry::internal {
@@ -74,6 +76,63 @@ ferry_code CodeForStatus(int status, RequestKind kind) {
 }
 
 }  // namespace
+
+namespace {
+
+// "ERR_MAX_SIZE_EXCEEDED: ..." → "ERR_MAX_SIZE_EXCEEDED".
+std::string LeadingCodeToken(std::string_view text) {
+  size_t n = 0;
+  while (n < text.size() && n < 64 &&
+         ((text[n] >= 'A' && text[n] <= 'Z') || text[n] == '_' ||
+          (text[n] >= '0' && text[n] <= '9'))) {
+    ++n;
+  }
+  if (n >= 3 && n < text.size() && text[n] == ':') {
+    return std::string(text.substr(0, n));
+  }
+  return "";
+}
+
+// The usual places services put an error's code and message in JSON.
+void FromPlainJson(std::string_view body, std::string* code,
+                   std::string* message) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return;
+  auto text = [](const nlohmann::json& v) -> std::string {
+    if (v.is_string()) return SanitizeServerText(v.get<std::string>());
+    if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+    return "";
+  };
+  const nlohmann::json* scope = &j;
+  if (auto e = j.find("error"); e != j.end()) {
+    if (e->is_object()) {
+      scope = &*e;
+    } else if (message->empty()) {
+      *message = text(*e);
+    }
+  }
+  for (const char* k : {"code", "error_code", "errorCode"}) {
+    if (auto it = scope->find(k); it != scope->end() && code->empty()) {
+      *code = text(*it);
+    }
+  }
+  for (const char* k : {"message", "detail", "error_description", "title"}) {
+    if (auto it = scope->find(k); it != scope->end() && message->empty()) {
+      *message = text(*it);
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<int64_t> MeasureClockSkewMs(const HttpResponse& response,
+                                          int64_t now_unix_ms) {
+  auto date = response.Header("date");
+  if (!date) return std::nullopt;
+  time_t when = curl_getdate(date->c_str(), nullptr);
+  if (when < 0) return std::nullopt;
+  return static_cast<int64_t>(when) * 1000 - now_unix_ms;
+}
 
 std::string SanitizeServerText(std::string_view body) {
   std::string out;
@@ -226,7 +285,8 @@ Error ClassifyTransport(const TransportError& f,
 }
 
 Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
-                       std::string_view redacted_url) {
+                       std::string_view redacted_url,
+                       const ClassifyOptions& options) {
   ferry_code code = CodeForStatus(r.status, kind);
   if (code == FERRY_ERR_UNAUTHENTICATED) {
     auto www = r.Header("www-authenticate");
@@ -236,16 +296,39 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
   }
   std::string server_code, server_message;
   auto content_type = r.Header("content-type");
-  if (content_type && Lower(*content_type).find("application/problem+json") !=
-                          std::string::npos) {
+  std::string type = content_type ? Lower(*content_type) : "";
+  bool named_by_server = false;
+  if (type.find("application/problem+json") != std::string::npos) {
     if (auto p = ParseProblem(r.body)) {
       // A server that names a ferry code is taken at its word.
-      if (auto named = CodeFromName(p->code)) code = *named;
+      if (auto named = CodeFromName(p->code)) {
+        code = *named;
+        named_by_server = true;
+      }
       server_code = !p->code.empty() ? p->code : p->type;
       server_message = !p->detail.empty() ? p->detail : p->title;
     }
+  } else if (type.find("json") != std::string::npos) {
+    FromPlainJson(r.body, &server_code, &server_message);
   }
   if (server_message.empty()) server_message = SanitizeServerText(r.body);
+  if (server_code.empty()) server_code = LeadingCodeToken(server_message);
+
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::optional<int64_t> skew = MeasureClockSkewMs(r, now_ms);
+  if (!named_by_server && (r.status == 401 || r.status == 403) && skew &&
+      std::llabs(*skew) > options.max_clock_skew_ms) {
+    code = FERRY_ERR_CLOCK_SKEW;
+  }
+  if (!named_by_server && r.status == 503) {
+    // A long announced outage is maintenance, not a blip.
+    if (auto ra = r.Header("retry-after")) {
+      auto ms = ParseRetryAfter(*ra, now_ms / 1000);
+      if (ms && *ms >= 120000) code = FERRY_ERR_SERVER_MAINTENANCE;
+    }
+  }
 
   ferry_code_info info{};
   CodeDefaults(code, &info);
@@ -258,6 +341,12 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
   e.server_code = server_code;
   e.server_message = server_message;
   e.url = std::string(redacted_url);
+  e.clock_skew_ms = skew;
+  if (code == FERRY_ERR_CLOCK_SKEW && skew) {
+    e.message += "; the server's clock is " +
+                 std::to_string(std::llabs(*skew) / 1000) + " s " +
+                 (*skew > 0 ? "ahead of" : "behind") + " this device's";
+  }
   for (const char* h : {"x-request-id", "x-amz-request-id", "x-correlation-id",
                         "request-id", "x-trace-id"}) {
     if (auto id = r.Header(h)) {
@@ -276,6 +365,7 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
       e.limit = limit;
     }
   }
+  if (options.rules != nullptr) ApplyRules(*options.rules, r, &e);
   return e;
 }
 

@@ -8,8 +8,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "errors/error.h"
+#include "errors/rules.h"
 #include "http/http_client.h"
 
 namespace ferry::internal {
@@ -26,9 +28,21 @@ enum class RequestKind {
 Error ClassifyTransport(const TransportError& failure,
                         std::string_view redacted_url);
 
+struct ClassifyOptions {
+  const std::vector<Rule>* rules = nullptr;  // the app's, applied last
+  // A 401/403 while the server's clock differs by more than this is
+  // clock_skew (signed requests and tokens fail on skewed clocks).
+  int64_t max_clock_skew_ms = 120000;
+};
+
 // For a response whose status is not the success the protocol expects.
 Error ClassifyResponse(const HttpResponse& response, RequestKind kind,
-                       std::string_view redacted_url);
+                       std::string_view redacted_url,
+                       const ClassifyOptions& options = {});
+
+// Server clock minus local clock from a response's Date header, if any.
+std::optional<int64_t> MeasureClockSkewMs(const HttpResponse& response,
+                                          int64_t now_unix_ms);
 
 // Retry-After: delay-seconds or an HTTP-date; milliseconds from now_unix, or
 // nullopt when absent or malformed. A date in the past yields 0.

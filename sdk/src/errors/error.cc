@@ -122,6 +122,8 @@ std::string Error::ToJson() const {
       {"request_id", request_id},
       {"limit", limit >= 0 ? nlohmann::json(limit) : nlohmann::json(nullptr)},
       {"url", url},
+      {"clock_skew_ms", clock_skew_ms ? nlohmann::json(*clock_skew_ms)
+                                      : nlohmann::json(nullptr)},
   };
   // Server text may be any bytes: replace invalid UTF-8 rather than throw.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -27,6 +27,8 @@ struct Error {
   std::string request_id;
   int64_t limit = -1;
   std::string url;  // always redacted before it is stored here
+  // Server clock minus this device's, from the response's Date header.
+  std::optional<int64_t> clock_skew_ms;
 
   // One JSON object, the shape the CLI prints and Python mirrors.
   std::string ToJson() const;

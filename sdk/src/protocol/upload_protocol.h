@@ -61,6 +61,8 @@ class UploadProtocol {
                                   const SendProgressFn& on_send,
                                   uint64_t* wire_bytes) = 0;
   virtual Status Terminate(const std::string& url) = 0;
+  // Replaces (or adds) a header on every later request. Thread-safe.
+  virtual void SetHeader(const std::string& name, const std::string& value) = 0;
 };
 
 }  // namespace ferry::internal

@@ -1,6 +1,8 @@
 #include "protocol/tus/tus_protocol.h"
 
 #include <algorithm>
+#include <cctype>
+#include <ctime>
 #include <utility>
 
 #include "errors/classify.h"
@@ -34,17 +36,44 @@ Result<uint64_t> RequireOffset(const HttpResponse& r, const std::string& url) {
 }  // namespace
 
 TusProtocol::TusProtocol(HttpClient* http, std::string endpoint,
-                         HeaderList headers)
+                         HeaderList headers, ClassifyOptions classify)
     : http_(http),
       endpoint_(std::move(endpoint)),
+      classify_(classify),
       headers_(std::move(headers)) {}
+
+void TusProtocol::SetHeader(const std::string& name, const std::string& value) {
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(c));
+    return s;
+  };
+  absl::MutexLock lock(&mu_);
+  std::erase_if(headers_,
+                [&](const auto& h) { return lower(h.first) == lower(name); });
+  headers_.emplace_back(name, value);
+}
+
+Error TusProtocol::Classify(const HttpResponse& r, RequestKind kind,
+                            const std::string& url) const {
+  return ClassifyResponse(r, kind, RedactUrl(url), classify_);
+}
 
 HttpRequest TusProtocol::NewRequest(std::string method, std::string url) const {
   HttpRequest req;
   req.method = std::move(method);
   req.url = std::move(url);
-  req.headers = headers_;
+  {
+    absl::MutexLock lock(&mu_);
+    req.headers = headers_;
+  }
   req.headers.emplace_back("Tus-Resumable", kTusVersion);
+  // The client's clock, so a server can refuse (and explain) a skewed one.
+  char date[64];
+  time_t now = time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  req.headers.emplace_back("Date", date);
   return req;
 }
 
@@ -72,7 +101,7 @@ Result<ServerCapabilities> TusProtocol::Discover() {
   if (!out.ok) return ClassifyTransport(out.transport, redacted);
   const HttpResponse& r = out.response;
   if (r.status != 200 && r.status != 204) {
-    return ClassifyResponse(r, RequestKind::kDiscover, redacted);
+    return Classify(r, RequestKind::kDiscover, endpoint_);
   }
   ServerCapabilities caps;
   caps.versions = tus::ParseList(r.Header("tus-version").value_or(""));
@@ -134,7 +163,7 @@ Result<CreateResult> TusProtocol::Create(const CreateParams& params,
           "creation answered " + std::to_string(r.status) + " instead of 201",
           r, endpoint_);
     }
-    return ClassifyResponse(r, RequestKind::kCreate, redacted);
+    return Classify(r, RequestKind::kCreate, endpoint_);
   }
   auto location = r.Header("location");
   if (!location || location->empty()) {
@@ -167,7 +196,7 @@ Result<OffsetResult> TusProtocol::QueryOffset(const std::string& url) {
   if (!out.ok) return ClassifyTransport(out.transport, redacted);
   const HttpResponse& r = out.response;
   if (r.status != 200 && r.status != 204) {
-    return ClassifyResponse(r, RequestKind::kOffset, redacted);
+    return Classify(r, RequestKind::kOffset, url);
   }
   Result<uint64_t> offset = RequireOffset(r, url);
   if (!offset.ok()) return offset.error();
@@ -199,7 +228,7 @@ Result<SendResult> TusProtocol::Send(const std::string& url, uint64_t offset,
   if (!out.ok) return ClassifyTransport(out.transport, redacted);
   const HttpResponse& r = out.response;
   if (r.status != 204 && r.status != 200) {
-    return ClassifyResponse(r, RequestKind::kSend, redacted);
+    return Classify(r, RequestKind::kSend, url);
   }
   Result<uint64_t> new_offset = RequireOffset(r, url);
   if (!new_offset.ok()) return new_offset.error();
@@ -224,7 +253,7 @@ Status TusProtocol::Terminate(const std::string& url) {
   if (status == 204 || status == 200 || status == 404 || status == 410) {
     return OkStatus();
   }
-  return ClassifyResponse(out.response, RequestKind::kTerminate, redacted);
+  return Classify(out.response, RequestKind::kTerminate, url);
 }
 
 }  // namespace ferry::internal

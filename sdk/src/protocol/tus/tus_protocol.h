@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "absl/synchronization/mutex.h"
+#include "errors/classify.h"
 #include "http/http_client.h"
 #include "protocol/upload_protocol.h"
 
@@ -15,7 +17,12 @@ class TusProtocol : public UploadProtocol {
   // http must outlive this object. headers: sent with every request (the
   // app's Authorization and so on); upload URLs on another origin than the
   // endpoint are refused, so they never leave for a stranger.
-  TusProtocol(HttpClient* http, std::string endpoint, HeaderList headers);
+  TusProtocol(HttpClient* http, std::string endpoint, HeaderList headers,
+              ClassifyOptions classify);
+
+  // Replaces (or adds) a header for every later request, e.g. a refreshed
+  // Authorization. Thread-safe.
+  void SetHeader(const std::string& name, const std::string& value) override;
 
   Result<ServerCapabilities> Discover() override;
   Result<CreateResult> Create(const CreateParams& params,
@@ -35,9 +42,14 @@ class TusProtocol : public UploadProtocol {
  private:
   HttpRequest NewRequest(std::string method, std::string url) const;
 
+  Error Classify(const HttpResponse& r, RequestKind kind,
+                 const std::string& url) const;
+
   HttpClient* http_;
   std::string endpoint_;
-  HeaderList headers_;
+  ClassifyOptions classify_;
+  mutable absl::Mutex mu_;
+  HeaderList headers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ferry::internal
