@@ -4,7 +4,7 @@
 //
 //   node server.mjs [--port N] [--dir DIR] [--max-size BYTES]
 //                   [--no-checksum] [--relative-location] [--expiration-ms N]
-//                   [--policy FILE]
+//                   [--policy FILE] [--tls-cert PEM --tls-key PEM]
 //
 // Prints one line "FERRY_TUS_SERVER_URL=<endpoint>" once it listens (port 0
 // picks a free port), then serves until SIGINT/SIGTERM.
@@ -20,6 +20,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -40,6 +41,8 @@ const { values: args } = parseArgs({
     'relative-location': { type: 'boolean', default: false },
     'expiration-ms': { type: 'string', default: '0' },
     policy: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
   },
 });
 
@@ -60,10 +63,15 @@ const policy = args.policy
   : null;
 const owners = new Map();  // upload id -> user, for the policy
 
+const tls = args['tls-cert'] && args['tls-key'];
 const tus = new Server({
   path: '/files',
   datastore: store,
   relativeLocation: args['relative-location'],
+  // @tus/server assumes http; behind our own TLS the upload URL is https.
+  ...(tls ? {
+    generateUrl: (req, { host, path, id }) => `https://${host}${path}/${id}`,
+  } : {}),
   async onUploadCreate(req, upload) {
     if (policy) {
       const user = policy.userFor(req.headers);
@@ -156,7 +164,7 @@ async function handleBuffered(req, res, header) {
   res.end(Buffer.from(await response.arrayBuffer()));
 }
 
-const httpServer = http.createServer((req, res) => {
+function handler(req, res) {
   if (req.method === 'OPTIONS' && checksumEnabled) {
     res.setHeader('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
   }
@@ -183,11 +191,16 @@ const httpServer = http.createServer((req, res) => {
     return;
   }
   tus.handle(req, res);
-});
+}
+const httpServer = tls
+  ? https.createServer({ cert: fs.readFileSync(args['tls-cert']),
+    key: fs.readFileSync(args['tls-key']) }, handler)
+  : http.createServer(handler);
 
 httpServer.listen(Number(args.port), '127.0.0.1', () => {
   const { port } = httpServer.address();
-  process.stdout.write(`FERRY_TUS_SERVER_URL=http://127.0.0.1:${port}/files/\n`);
+  const scheme = tls ? 'https' : 'http';
+  process.stdout.write(`FERRY_TUS_SERVER_URL=${scheme}://127.0.0.1:${port}/files/\n`);
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -158,6 +158,19 @@ TEST(Classify, TransportErrors) {
   EXPECT_EQ(ClassifyTransport(flood, "").code, FERRY_ERR_UNEXPECTED_RESPONSE);
 }
 
+TEST(Classify, LibcurlsOwnHostNameCheckIsANameMismatch) {
+  TransportError t;
+  t.curl_code = CURLE_PEER_FAILED_VERIFICATION;
+  t.ssl_verify_result = X509_V_ERR_UNSPECIFIED;
+  t.detail =
+      "SSL: no alternative certificate subject name matches target host name "
+      "'127.0.0.1'";
+  EXPECT_EQ(ClassifyTransport(t, "").code, FERRY_ERR_CERTIFICATE_NAME_MISMATCH);
+  t.detail = "SSL certificate problem: self-signed certificate";
+  t.ssl_verify_result = X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+  EXPECT_EQ(ClassifyTransport(t, "").code, FERRY_ERR_CERTIFICATE_UNTRUSTED);
+}
+
 TEST(Classify, CertificateErrorsAreNotRetriedAndSayWhatToDo) {
   TransportError t;
   t.curl_code = CURLE_PEER_FAILED_VERIFICATION;

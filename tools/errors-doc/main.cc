@@ -27,6 +27,47 @@ int main() {
                 ferry_origin_name(i.origin), i.retryable ? "yes" : "no",
                 ferry_action_name(i.action));
   }
+  std::printf(
+      "\n## Why did my upload fail?\n\n"
+      "Start from what you saw; the code ferry reports tells the causes "
+      "apart.\n\n"
+      "| what you saw | ferry says | who said no | what to do |\n"
+      "|---|---|---|---|\n"
+      "| \"The server rejected your file\" right away | `file_too_large`, "
+      "`file_type_blocked`, `content_rejected`, `recipient_rejected` | "
+      "server or recipient | split or compress; package it; contact the "
+      "admin; ask the recipient |\n"
+      "| Big uploads fail, small ones work | `file_too_large` (with `limit`) | "
+      "server | stay under `limit`: split or compress |\n"
+      "| Uploads stopped working after a while | `quota_exceeded` | server | "
+      "free space or upgrade the plan |\n"
+      "| Many files at once fail | `too_many_files`, `rate_limited` | server "
+      "| send fewer files; ferry waits out `retry_after` by itself |\n"
+      "| Works again later by itself | `server_unavailable`, "
+      "`server_maintenance`, `rate_limited` | server | nothing: ferry "
+      "retries within its budget; otherwise wait for `retry_after` |\n"
+      "| Failed after ~30 minutes of uploading | `credentials_expired` | "
+      "server | give ferry a credential refresh hook; it then continues "
+      "where it was |\n"
+      "| \"Unauthorized\" though the password is right | `clock_skew` "
+      "(with the measured offset) | client | turn on automatic time |\n"
+      "| Fails on one network, works on another | `dns_failure`, "
+      "`connection_refused`, `network_unreachable`, `proxy_error`, "
+      "`certificate_untrusted` | network | check DNS, firewall, proxy; a "
+      "network that intercepts TLS shows as an untrusted certificate |\n"
+      "| Certificate warnings | `certificate_untrusted`, "
+      "`certificate_expired`, `certificate_name_mismatch` | server | fix "
+      "the server's certificate, or pass the right CA file |\n"
+      "| Hangs | `timeout` (the stall timeout) | network | ferry gives up on "
+      "a stalled transfer and resumes from the server's offset |\n"
+      "| The file was edited while uploading | `file_changed` | client | "
+      "upload again; ferry never mixes old and new bytes |\n"
+      "| The server speaks its own codes (`50001`) | `unexpected_response` "
+      "with `server_code` | server | register a rule (docs/rules.md) to map "
+      "it |\n\n"
+      "`ferry-doctor URL` checks DNS, TCP, TLS, the clock, the server's "
+      "capabilities, your credentials and a 1-byte upload, and says which "
+      "of these is the problem.\n");
   std::printf("\n## Codes\n");
   for (int32_t v = 1; v <= ferry_code_max(); ++v) {
     ferry_code_info i = FERRY_CODE_INFO_INIT;

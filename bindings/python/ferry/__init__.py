@@ -135,6 +135,24 @@ class Client:
                     handle, _b(os.fspath(rules_file)), ctypes.byref(err)) != 0:
                 raise _errors.from_native(err.value, 1)
 
+    def doctor(self):
+        """Checks DNS, TCP, TLS, clock, server capabilities, credentials and
+        a 1-byte upload. Returns a dict: {"ok": bool, "checks": [{"check",
+        "status", "detail", "error"?}], "text": str}. Never raises for what
+        it finds."""
+        report = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        lib.ferry_client_doctor(self._handle, ctypes.byref(report),
+                                ctypes.byref(err))
+        if err.value:
+            lib.ferry_error_free(err.value)
+        try:
+            doc = json.loads(lib.ferry_doctor_report_json(report.value))
+            doc["text"] = lib.ferry_doctor_report_text(report.value).decode()
+        finally:
+            lib.ferry_doctor_report_free(report.value)
+        return doc
+
     def check_batch(self, count):
         """Raises ferry.TooManyFiles when count exceeds max_files_per_batch."""
         err = ctypes.c_void_p()
@@ -236,5 +254,11 @@ class Client:
             lib.ferry_result_free(r)
 
 
-__all__ = ["Client", "UploadResult", "Progress", "Event", "FerryError",
+def doctor(endpoint, **client_options):
+    """ferry-doctor as a call: see Client.doctor()."""
+    with Client(endpoint, **client_options) as client:
+        return client.doctor()
+
+
+__all__ = ["Client", "doctor", "UploadResult", "Progress", "Event", "FerryError",
            "CODES"] + [cls.__name__ for cls in ERROR_CLASSES.values()]

@@ -137,6 +137,11 @@ def _declare(lib):
         ctypes.POINTER(c_void_p))
     _fn(lib, "ferry_client_check_batch", c_int32, c_void_p, c_uint32,
         ctypes.POINTER(c_void_p))
+    _fn(lib, "ferry_client_doctor", c_int32, c_void_p,
+        ctypes.POINTER(c_void_p), ctypes.POINTER(c_void_p))
+    _fn(lib, "ferry_doctor_report_free", None, c_void_p)
+    _fn(lib, "ferry_doctor_report_json", c_char_p, c_void_p)
+    _fn(lib, "ferry_doctor_report_text", c_char_p, c_void_p)
     _fn(lib, "ferry_result_free", None, c_void_p)
     _fn(lib, "ferry_result_url", c_char_p, c_void_p)
     _fn(lib, "ferry_result_sha256", c_char_p, c_void_p)

@@ -276,6 +276,26 @@ FERRY_API ferry_code ferry_client_check_batch(ferry_client* client,
                                               uint32_t file_count,
                                               ferry_error** error_out);
 
+/* ---- Doctor: what stands between this device and a working upload ------- */
+
+typedef struct ferry_doctor_report ferry_doctor_report;
+/* Checks DNS, TCP, TLS (version, chain, expiry, name), the clock against the
+ * server's Date, the server's capabilities (tus version, extensions, max
+ * size), the credentials, and a 1-byte upload (removed again when the
+ * server offers termination), with the client's options and headers.
+ * Returns FERRY_OK when nothing failed; otherwise the first failure's code,
+ * with that error in *error_out. The report (always set when report_out is
+ * not NULL) says what each check found. Thread-safe. */
+FERRY_API ferry_code ferry_client_doctor(ferry_client* client,
+                                         ferry_doctor_report** report_out,
+                                         ferry_error** error_out);
+FERRY_API void ferry_doctor_report_free(ferry_doctor_report* report);
+/* {"ok": bool, "checks": [{"check", "status" (ok|warn|fail|skipped),
+ *  "detail", "error"?}]} */
+FERRY_API const char* ferry_doctor_report_json(const ferry_doctor_report* r);
+/* The same for people: one line per check, with what to do. */
+FERRY_API const char* ferry_doctor_report_text(const ferry_doctor_report* r);
+
 /* ---- Uploads ------------------------------------------------------------ */
 
 typedef struct ferry_progress {

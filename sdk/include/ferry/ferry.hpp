@@ -249,6 +249,27 @@ class Client {
     return out;
   }
 
+  struct DoctorReport {
+    bool ok = false;
+    std::string json;  // {"ok":..., "checks":[...]}
+    std::string text;  // one line per check, with what to do
+    std::optional<Error> first_failure;
+  };
+  // Checks DNS, TCP, TLS, clock, server capabilities, credentials and a
+  // 1-byte upload against this client's endpoint.
+  DoctorReport Doctor() {
+    ferry_doctor_report* report = nullptr;
+    ferry_error* err = nullptr;
+    ferry_code rc = ferry_client_doctor(handle_, &report, &err);
+    DoctorReport out;
+    out.ok = rc == FERRY_OK;
+    out.json = ferry_doctor_report_json(report);
+    out.text = ferry_doctor_report_text(report);
+    if (rc != FERRY_OK) out.first_failure = Fail(err, rc);
+    ferry_doctor_report_free(report);
+    return out;
+  }
+
   // Preflight for a batch: too_many_files when count exceeds the limit.
   std::optional<Error> CheckBatch(uint32_t count) {
     ferry_error* err = nullptr;

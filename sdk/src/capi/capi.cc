@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "doctor/doctor.h"
 #include "engine/client_core.h"
 #include "errors/error.h"
 #include "errors/rules.h"
@@ -22,6 +23,11 @@ struct ferry_error {
 
 struct ferry_result {
   ferry::internal::UploadSummary summary;
+};
+
+struct ferry_doctor_report {
+  std::string json;
+  std::string text;
 };
 
 struct ferry_credentials {
@@ -492,6 +498,41 @@ ferry_code ferry_upload_file(ferry_client* client, const char* path,
   } catch (...) {
     return Fail(FERRY_ERR_INTERNAL_ERROR, "unknown failure", error_out);
   }
+}
+
+ferry_code ferry_client_doctor(ferry_client* client,
+                               ferry_doctor_report** report_out,
+                               ferry_error** error_out) {
+  if (report_out != nullptr) *report_out = nullptr;
+  if (error_out != nullptr) *error_out = nullptr;
+  try {
+    if (client == nullptr) {
+      return Fail(FERRY_ERR_INVALID_ARGUMENT, "client is required", error_out);
+    }
+    ferry::internal::ClientConfig config;
+    {
+      absl::MutexLock lock(&client->mu);
+      config = client->config;
+    }
+    ferry::internal::DoctorReport report = ferry::internal::RunDoctor(config);
+    if (report_out != nullptr) {
+      *report_out = new ferry_doctor_report{report.ToJson(), report.ToText()};
+    }
+    if (report.first_failure) {
+      return Fail(std::move(*report.first_failure), error_out);
+    }
+    return FERRY_OK;
+  } catch (...) {
+    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+  }
+}
+
+void ferry_doctor_report_free(ferry_doctor_report* r) { delete r; }
+const char* ferry_doctor_report_json(const ferry_doctor_report* r) {
+  return r ? r->json.c_str() : "{}";
+}
+const char* ferry_doctor_report_text(const ferry_doctor_report* r) {
+  return r ? r->text.c_str() : "";
 }
 
 void ferry_result_free(ferry_result* result) { delete result; }

@@ -224,6 +224,17 @@ Error ClassifyTransport(const TransportError& f,
       what = "the connection broke during the request";
       break;
     case CURLE_PEER_FAILED_VERIFICATION:
+      // libcurl (7.88, OpenSSL backend) checks the host name itself after
+      // the chain verified, reporting X509_V_OK or X509_V_ERR_UNSPECIFIED
+      // and saying "subject name ... match" in its message.
+      if ((f.ssl_verify_result == X509_V_OK ||
+           f.ssl_verify_result == X509_V_ERR_UNSPECIFIED) &&
+          f.detail.find("subject name") != std::string::npos &&
+          f.detail.find("match") != std::string::npos) {
+        code = FERRY_ERR_CERTIFICATE_NAME_MISMATCH;
+        what = "the server's certificate is for another name";
+        break;
+      }
       switch (f.ssl_verify_result) {
         case X509_V_ERR_CERT_HAS_EXPIRED:
         case X509_V_ERR_CERT_NOT_YET_VALID:

@@ -180,9 +180,9 @@ bool ApplyRules(const std::vector<Rule>& rules, const HttpResponse& response,
     if (rule.retryable) e.retryable = *rule.retryable;
     ferry_code_info info{};
     CodeDefaults(rule.code, &info);
-    e.message = (rule.message.empty() ? std::string(info.meaning)
-                                      : rule.message) +
-                " (HTTP " + std::to_string(response.status);
+    e.message =
+        (rule.message.empty() ? std::string(info.meaning) : rule.message) +
+        " (HTTP " + std::to_string(response.status);
     if (!e.server_code.empty()) e.message += ", server code " + e.server_code;
     if (!e.server_message.empty()) e.message += ": " + e.server_message;
     e.message += ")";
