@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
 #include "doctor/doctor.h"
 #include "engine/client_core.h"
@@ -77,8 +78,7 @@ ferry_code Fail(ferry_code code, const char* message, ferry_error** out) {
 const char* Str(const char* s) { return s == nullptr ? "" : s; }
 
 bool HeaderAllowed(const std::string& name) {
-  std::string lower;
-  for (char c : name) lower.push_back(static_cast<char>(std::tolower(c)));
+  std::string lower = absl::AsciiStrToLower(name);
   for (const char* managed :
        {"upload-offset", "upload-length", "upload-metadata", "tus-resumable",
         "content-length", "content-type", "upload-checksum", "host",
@@ -339,26 +339,14 @@ ferry_code ferry_client_add_rule(ferry_client* client, const ferry_rule* rule,
     }
     out.code = *code;
     if (r.action != nullptr) {
-      bool found = false;
-      for (int a = 0; ferry::internal::ActionName(a) != nullptr; ++a) {
-        if (std::strcmp(r.action, ferry::internal::ActionName(a)) == 0) {
-          out.action = static_cast<ferry_action>(a);
-          found = true;
-        }
-      }
-      if (!found) {
+      out.action = ferry::internal::ActionFromName(r.action);
+      if (!out.action) {
         return Fail(FERRY_ERR_INVALID_ARGUMENT, "unknown action", error_out);
       }
     }
     if (r.origin != nullptr) {
-      bool found = false;
-      for (int o = 0; ferry::internal::OriginName(o) != nullptr; ++o) {
-        if (std::strcmp(r.origin, ferry::internal::OriginName(o)) == 0) {
-          out.origin = static_cast<ferry_origin>(o);
-          found = true;
-        }
-      }
-      if (!found) {
+      out.origin = ferry::internal::OriginFromName(r.origin);
+      if (!out.origin) {
         return Fail(FERRY_ERR_INVALID_ARGUMENT, "unknown origin", error_out);
       }
     }

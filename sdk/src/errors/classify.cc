@@ -10,15 +10,10 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
+
 namespace ferry::internal {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 bool ParseUint(std::string_view s, int64_t* out) {
   if (s.empty() || s.size() > 18) return false;
@@ -301,13 +296,14 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
   ferry_code code = CodeForStatus(r.status, kind);
   if (code == FERRY_ERR_UNAUTHENTICATED) {
     auto www = r.Header("www-authenticate");
-    if (www && Lower(*www).find("invalid_token") != std::string::npos) {
+    if (www && absl::AsciiStrToLower(*www).find("invalid_token") !=
+                   std::string::npos) {
       code = FERRY_ERR_CREDENTIALS_EXPIRED;
     }
   }
   std::string server_code, server_message;
   auto content_type = r.Header("content-type");
-  std::string type = content_type ? Lower(*content_type) : "";
+  std::string type = content_type ? absl::AsciiStrToLower(*content_type) : "";
   bool named_by_server = false;
   if (type.find("application/problem+json") != std::string::npos) {
     if (auto p = ParseProblem(r.body)) {

@@ -76,6 +76,20 @@ std::optional<ferry_code> CodeFromName(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<ferry_action> ActionFromName(std::string_view name) {
+  for (const NameRow& row : kActions) {
+    if (name == row.name) return static_cast<ferry_action>(row.value);
+  }
+  return std::nullopt;
+}
+
+std::optional<ferry_origin> OriginFromName(std::string_view name) {
+  for (const NameRow& row : kOrigins) {
+    if (name == row.name) return static_cast<ferry_origin>(row.value);
+  }
+  return std::nullopt;
+}
+
 bool CodeDefaults(int code, ferry_code_info* info) {
   const CodeRow* row = Find(kCodes, code);
   if (row == nullptr) return false;

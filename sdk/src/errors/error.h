@@ -45,6 +45,8 @@ const char* ActionName(int action);
 const char* ActionDescription(int action);
 // The code named `name` ("file_too_large"); nullopt when not in the table.
 std::optional<ferry_code> CodeFromName(std::string_view name);
+std::optional<ferry_action> ActionFromName(std::string_view name);
+std::optional<ferry_origin> OriginFromName(std::string_view name);
 // Fills the table defaults of `code`; false when it is not in the table.
 bool CodeDefaults(int code, ferry_code_info* info);
 

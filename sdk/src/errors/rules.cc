@@ -4,17 +4,11 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "errors/classify.h"
 
 namespace ferry::internal {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // A scalar as text, so 50001 and "50001" compare equal.
 std::optional<std::string> ScalarText(const nlohmann::json& v) {
@@ -23,16 +17,6 @@ std::optional<std::string> ScalarText(const nlohmann::json& v) {
   if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_number_float()) return v.dump();
-  return std::nullopt;
-}
-
-template <typename T>
-std::optional<T> NamedValue(const std::string& name,
-                            const char* (*name_of)(int)) {
-  for (int v = 0; v < 64; ++v) {
-    const char* n = name_of(v);
-    if (n != nullptr && name == n) return static_cast<T>(v);
-  }
   return std::nullopt;
 }
 
@@ -112,12 +96,12 @@ Result<std::vector<Rule>> ParseRules(std::string_view json_text) {
       r.code = *named;
       if (item.contains("action")) {
         std::string a = item.at("action").get<std::string>();
-        r.action = NamedValue<ferry_action>(a, &ActionName);
+        r.action = ActionFromName(a);
         if (!r.action) return bad(where + "unknown action \"" + a + "\"");
       }
       if (item.contains("origin")) {
         std::string o = item.at("origin").get<std::string>();
-        r.origin = NamedValue<ferry_origin>(o, &OriginName);
+        r.origin = OriginFromName(o);
         if (!r.origin) return bad(where + "unknown origin \"" + o + "\"");
       }
       if (item.contains("retryable")) {
@@ -144,7 +128,7 @@ bool ApplyRules(const std::vector<Rule>& rules, const HttpResponse& response,
   for (const Rule& rule : rules) {
     if (rule.status != 0 && rule.status != response.status) continue;
     if (!rule.header_name.empty()) {
-      auto value = response.Header(Lower(rule.header_name));
+      auto value = response.Header(absl::AsciiStrToLower(rule.header_name));
       if (!value || value->find(rule.header_contains) == std::string::npos) {
         continue;
       }

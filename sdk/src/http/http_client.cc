@@ -7,17 +7,12 @@
 #include <cstring>
 #include <mutex>
 
+#include "absl/strings/ascii.h"
+
 namespace ferry::internal {
 namespace {
 
 std::once_flag g_curl_init;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -59,8 +54,9 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   }
   size_t colon = line.find(':');
   if (colon != std::string_view::npos && line.substr(0, 5) != "HTTP/") {
-    t->response.headers.emplace_back(Lower(Trim(line.substr(0, colon))),
-                                     std::string(Trim(line.substr(colon + 1))));
+    t->response.headers.emplace_back(
+        absl::AsciiStrToLower(std::string(Trim(line.substr(0, colon)))),
+        std::string(Trim(line.substr(colon + 1))));
   }
   return len;
 }

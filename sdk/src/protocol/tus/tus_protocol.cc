@@ -5,6 +5,7 @@
 #include <ctime>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "errors/classify.h"
 #include "http/url.h"
 #include "protocol/tus/tus_headers.h"
@@ -43,13 +44,10 @@ TusProtocol::TusProtocol(HttpClient* http, std::string endpoint,
       headers_(std::move(headers)) {}
 
 void TusProtocol::SetHeader(const std::string& name, const std::string& value) {
-  auto lower = [](std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(c));
-    return s;
-  };
   absl::MutexLock lock(&mu_);
-  std::erase_if(headers_,
-                [&](const auto& h) { return lower(h.first) == lower(name); });
+  std::erase_if(headers_, [&](const auto& h) {
+    return absl::EqualsIgnoreCase(h.first, name);
+  });
   headers_.emplace_back(name, value);
 }
 
