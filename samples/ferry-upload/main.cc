@@ -36,7 +36,8 @@ options:
   --endpoint URL          tus creation endpoint (required)
   --protocol tus          wire protocol (tus; s3 is not in this build yet)
   --chunk-size SIZE       bytes per chunk/PATCH, e.g. 8M (default 8M)
-  --compress auto|off|N   compression (not in this build yet: always sent as is)
+  --compress auto|off|N   zstd compression: auto adapts the level to the
+                          link (default), off, or a fixed level 1-22
   --state-dir DIR         resume state directory
                           (default $XDG_STATE_HOME/ferry or ~/.local/state/ferry)
   --header 'K: V'         extra request header (repeatable)
@@ -268,13 +269,14 @@ int main(int argc, char** argv) {
         copts.chunk_size = n;
         break;
       case kCompress:
-        if (arg != "auto" && arg != "off" &&
-            !(ParseSize(arg, &n) && n >= 1 && n <= 22)) {
+        if (arg == "auto") {
+          copts.compress_level = FERRY_COMPRESS_AUTO;
+        } else if (arg == "off") {
+          copts.compress_level = FERRY_COMPRESS_OFF;
+        } else if (ParseSize(arg, &n) && n >= 1 && n <= 22) {
+          copts.compress_level = static_cast<int>(n);
+        } else {
           return UsageError("--compress takes auto, off or a level 1-22");
-        }
-        if (arg != "auto" && arg != "off") {
-          std::cerr << "ferry-upload: warning: compression is not in this "
-                       "build yet; sending files as they are\n";
         }
         break;
       case kStateDir:
@@ -461,6 +463,9 @@ int main(int argc, char** argv) {
           case FERRY_EVENT_STATE_DISCARDED:
             j["event"] = "state_discarded";
             break;
+          case FERRY_EVENT_COMPRESSION_OFF:
+            j["event"] = "compression_off";
+            break;
         }
         PrintLine(j);
       } else {
@@ -490,7 +495,8 @@ int main(int argc, char** argv) {
                    {"bytes", res.bytes},
                    {"wire_bytes", res.wire_bytes},
                    {"sha256", res.sha256},
-                   {"resumed_from", res.resumed_from}});
+                   {"resumed_from", res.resumed_from},
+                   {"encoding", res.encoding}});
       } else {
         std::cout << file << ": uploaded " << res.bytes << " bytes"
                   << (res.resumed_from

@@ -133,6 +133,14 @@ export class Policy {
         'This upload belongs to another user');
     }
 
+    // A deferred length arrives with a PATCH: the same caps apply to it.
+    if (method === 'PATCH' && headers['upload-length'] !== undefined) {
+      const length = Number(headers['upload-length']);
+      if (c.max_file_bytes !== undefined && length > c.max_file_bytes) {
+        return this.refuse(413, 10003, 'file_too_large', 'File too large',
+          `Files may be at most ${c.max_file_bytes} bytes`);
+      }
+    }
     if (method === 'POST') {
       const meta = decodeMetadata(headers['upload-metadata']);
       const name = (meta.filename || '').toLowerCase();

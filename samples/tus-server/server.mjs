@@ -3,7 +3,8 @@
 // @tus/file-store, listening on 127.0.0.1 only.
 //
 //   node server.mjs [--port N] [--dir DIR] [--max-size BYTES]
-//                   [--no-checksum] [--relative-location] [--expiration-ms N]
+//                   [--no-checksum] [--no-defer-length] [--relative-location]
+//                   [--expiration-ms N]
 //                   [--policy FILE] [--tls-cert PEM --tls-key PEM]
 //
 // Prints one line "FERRY_TUS_SERVER_URL=<endpoint>" once it listens (port 0
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     'max-size': { type: 'string', default: '0' },
     'max-body': { type: 'string', default: String(256 * 1024 * 1024) },
     'no-checksum': { type: 'boolean', default: false },
+    'no-defer-length': { type: 'boolean', default: false },
     'relative-location': { type: 'boolean', default: false },
     'expiration-ms': { type: 'string', default: '0' },
     policy: { type: 'string' },
@@ -57,6 +59,9 @@ const store = new FileStore({
   expirationPeriodInMilliseconds: Number(args['expiration-ms']),
 });
 if (checksumEnabled) store.extensions.push('checksum');
+if (args['no-defer-length']) {
+  store.extensions = store.extensions.filter((e) => e !== 'creation-defer-length');
+}
 
 const policy = args.policy
   ? new Policy(JSON.parse(fs.readFileSync(args.policy, 'utf8')))

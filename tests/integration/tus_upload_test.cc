@@ -20,15 +20,18 @@ using ferry_test::WriteRandomFile;
 
 constexpr uint64_t kChunk = 64 * 1024;
 
-std::unique_ptr<ferry::Client> MakeClient(const TusServer& server,
-                                          const std::string& state_dir,
-                                          uint64_t chunk = kChunk) {
+// Byte-exact accounting (wire == file) needs compression off; the
+// compression tests pass their own mode.
+std::unique_ptr<ferry::Client> MakeClient(
+    const TusServer& server, const std::string& state_dir,
+    uint64_t chunk = kChunk, int compress = FERRY_COMPRESS_OFF) {
   ferry::ClientOptions o;
   o.endpoint = server.endpoint();
   o.state_dir = state_dir;
   o.chunk_size = chunk;
   o.retry_base_delay_ms = 20;
   o.retry_max_delay_ms = 200;
+  o.compress_level = compress;
   auto c = ferry::Client::Create(o);
   EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
   return c.ok() ? std::move(c.value()) : nullptr;

@@ -48,8 +48,21 @@ class TusServer:
         self.endpoint = line.strip().split("=", 1)[1]
 
     def stored_sha256(self, url):
+        """SHA-256 of the stored content; a zstd-encoded upload (per its
+        metadata) is decoded with `zstd -d`, as any reader would."""
         path = self.store / url.rstrip("/").rsplit("/", 1)[-1]
-        return sha256_file(path) if path.exists() else None
+        if not path.exists():
+            return None
+        if self.encoding(url) != "zstd":
+            return sha256_file(path)
+        out = subprocess.run(["zstd", "-dc", str(path)], check=True,
+                             capture_output=True).stdout
+        return hashlib.sha256(out).hexdigest()
+
+    def encoding(self, url):
+        import json
+        meta = self.store / (url.rstrip("/").rsplit("/", 1)[-1] + ".json")
+        return json.loads(meta.read_text())["metadata"].get("encoding")
 
     def uploads(self):
         return [p for p in self.store.iterdir() if p.suffix != ".json"] \

@@ -14,7 +14,7 @@ def test_upload_with_progress(tus_server, tmp_path):
     f = write_random(tmp_path / "p.bin", 3 * 1024 * 1024 + 9, 1)
     seen = []
     with ferry.Client(tus_server.endpoint, state_dir=str(tmp_path / "st"),
-                      chunk_size=512 * 1024) as client:
+                      chunk_size=512 * 1024, compress="off") as client:
         r = client.upload(f, on_progress=seen.append,
                           metadata={"kind": "test"})
     assert isinstance(r, ferry.UploadResult)

@@ -25,7 +25,7 @@ def test_json_done_event_and_stored_bytes(cli, tus_server, tmp_path):
     f = write_random(tmp_path / "a.bin", 3 * CHUNK + 7, 1)
     p = run(cli, "--endpoint", tus_server.endpoint, "--state-dir",
             str(tmp_path / "st"), "--chunk-size", "256K", "--json",
-            "--metadata", "album=holiday", f)
+            "--compress", "off", "--metadata", "album=holiday", f)
     assert p.returncode == 0, p.stderr
     ev = events(p.stdout)
     done = [e for e in ev if e["event"] == "done"]
@@ -101,12 +101,13 @@ def test_retry_events_on_connection_refused(cli, tmp_path):
     assert ev[-1]["error"]["origin"] == "network"
 
 
-def kill_when_acked(cli, endpoint, f, state, fraction, chunk="256K"):
+def kill_when_acked(cli, endpoint, f, state, fraction, chunk="256K",
+                    compress="off"):
     """Runs the CLI and SIGKILLs it once `fraction` of the file is acked.
     Returns the highest byte count it reported before dying."""
     proc = subprocess.Popen(
         [cli, "--endpoint", endpoint, "--state-dir", state, "--chunk-size",
-         chunk, "--max-send-rate", "8M", "--json", f],
+         chunk, "--max-send-rate", "8M", "--compress", compress, "--json", f],
         stdout=subprocess.PIPE, text=True)
     last = 0
     for line in proc.stdout:
@@ -130,7 +131,7 @@ def test_sigkill_then_resume_sends_at_most_one_chunk_twice(
     sent_before = kill_when_acked(cli, tus_server.endpoint, f, state, fraction)
     assert len(os.listdir(state)) == 1
     p = run(cli, "--endpoint", tus_server.endpoint, "--state-dir", state,
-            "--chunk-size", "256K", "--json", f)
+            "--chunk-size", "256K", "--compress", "off", "--json", f)
     assert p.returncode == 0, p.stderr
     ev = events(p.stdout)
     assert [e for e in ev if e["event"] != "progress"][0]["event"] == "resumed"

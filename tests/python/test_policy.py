@@ -11,6 +11,9 @@ from conftest import sha256_file, write_random
 
 
 def client_for(server, tmp_path, **kw):
+    # These tests are about naming refusals: uncompressed, so every size the
+    # server sees is the file's (test_compression.py covers zstd).
+    kw.setdefault("compress", "off")
     kw.setdefault("retry_base_delay_ms", 20)
     kw.setdefault("retry_max_delay_ms", 200)
     return ferry.Client(server.endpoint, state_dir=str(tmp_path / "st"), **kw)

@@ -14,6 +14,9 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
+
+#include <zstd.h>
 
 extern char** environ;
 
@@ -114,10 +117,38 @@ std::string TusServer::StoredPath(const std::string& upload_url) const {
   return store_dir_ + "/" + upload_url.substr(slash + 1);
 }
 
+bool TusServer::StoredAsZstd(const std::string& upload_url) const {
+  std::ifstream meta(StoredPath(upload_url) + ".json");
+  std::stringstream text;
+  text << meta.rdbuf();
+  // The metadata value is base64 for "zstd" in the upload's request; the
+  // file store keeps it decoded.
+  return text.str().find("\"encoding\":\"zstd\"") != std::string::npos;
+}
+
 std::string TusServer::StoredSha256(const std::string& upload_url) const {
   std::ifstream in(StoredPath(upload_url), std::ios::binary);
   if (!in) return "";
-  return HexSha256OfStream(in);
+  if (!StoredAsZstd(upload_url)) return HexSha256OfStream(in);
+  // Decode as any reader would: the zstd library, window size capped.
+  std::string compressed((std::istreambuf_iterator<char>(in)), {});
+  ZSTD_DStream* d = ZSTD_createDStream();
+  ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 27);
+  std::string out;
+  std::vector<char> buf(ZSTD_DStreamOutSize());
+  ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
+  while (input.pos < input.size) {
+    ZSTD_outBuffer output{buf.data(), buf.size(), 0};
+    size_t rc = ZSTD_decompressStream(d, &output, &input);
+    if (ZSTD_isError(rc)) {
+      ZSTD_freeDStream(d);
+      return std::string("zstd error: ") + ZSTD_getErrorName(rc);
+    }
+    out.append(buf.data(), output.pos);
+  }
+  ZSTD_freeDStream(d);
+  std::istringstream decoded(out);
+  return HexSha256OfStream(decoded);
 }
 
 std::string WriteRandomFile(const std::string& dir, const std::string& name,

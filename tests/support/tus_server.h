@@ -21,10 +21,12 @@ class TusServer {
   bool ok() const { return !endpoint_.empty(); }
   const std::string& endpoint() const { return endpoint_; }
   const std::string& store_dir() const { return store_dir_; }
-  // SHA-256 (hex) of the bytes the server stored for an upload URL, or ""
-  // when it has no such file.
+  // SHA-256 (hex) of the content the server stored for an upload URL
+  // (decoded when its metadata says encoding=zstd), or "" when it has no
+  // such file.
   std::string StoredSha256(const std::string& upload_url) const;
   std::string StoredPath(const std::string& upload_url) const;
+  bool StoredAsZstd(const std::string& upload_url) const;
 
  private:
   pid_t pid_ = -1;

@@ -24,7 +24,7 @@ from ferry.errors import CODES, ERROR_CLASSES, FerryError
 __version__ = lib.ferry_version().decode()
 
 EVENT_TYPES = {1: "retry", 2: "resumed", 3: "restarted", 4: "created",
-               5: "state_discarded"}
+               5: "state_discarded", 6: "compression_off"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +34,7 @@ class UploadResult:
     wire_bytes: int
     sha256: str
     resumed_from: int
+    encoding: str = "identity"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +71,8 @@ class Client:
                  stall_timeout=None, connect_timeout=None,
                  max_send_bytes_per_sec=None, blocked_extensions=None,
                  max_files_per_batch=None, max_clock_skew=None, rules=None,
-                 rules_file=None, on_refresh_credentials=None):
+                 rules_file=None, on_refresh_credentials=None,
+                 compress="auto"):
         """on_refresh_credentials(error) is called on unauthenticated or
         credentials_expired; return a dict of fresh headers to retry where
         the upload was, or None to give up. rules: a list of rule dicts (see
@@ -95,6 +97,16 @@ class Client:
             self._keep.append(",".join(blocked_extensions).encode())
             o.blocked_extensions = self._keep[-1]
         o.max_files_per_batch = max_files_per_batch or 0
+        if compress == "auto":
+            o.compress_level = 0
+        elif compress == "off" or compress is False:
+            o.compress_level = -1
+        elif isinstance(compress, int) and 1 <= compress <= 22:
+            o.compress_level = compress
+        else:
+            raise ERROR_CLASSES["invalid_argument"](
+                "compress must be 'auto', 'off' or a level 1-22",
+                code="invalid_argument")
         o.max_clock_skew_ms = int((max_clock_skew or 0) * 1000)
         self._refresh_error = []
         if on_refresh_credentials is not None:
@@ -249,7 +261,8 @@ class Client:
                 bytes=lib.ferry_result_bytes(r),
                 wire_bytes=lib.ferry_result_wire_bytes(r),
                 sha256=lib.ferry_result_sha256(r).decode(),
-                resumed_from=lib.ferry_result_resumed_from(r))
+                resumed_from=lib.ferry_result_resumed_from(r),
+                encoding=lib.ferry_result_encoding(r).decode())
         finally:
             lib.ferry_result_free(r)
 

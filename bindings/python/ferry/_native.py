@@ -35,7 +35,8 @@ class ClientOptions(ctypes.Structure):
                 ("max_files_per_batch", c_uint32),
                 ("max_clock_skew_ms", c_uint32),
                 ("on_refresh_credentials", REFRESH_FN),
-                ("refresh_user_data", c_void_p)]
+                ("refresh_user_data", c_void_p),
+                ("compress_level", c_int32)]
 
 
 class Progress(ctypes.Structure):
@@ -145,6 +146,7 @@ def _declare(lib):
     _fn(lib, "ferry_result_free", None, c_void_p)
     _fn(lib, "ferry_result_url", c_char_p, c_void_p)
     _fn(lib, "ferry_result_sha256", c_char_p, c_void_p)
+    _fn(lib, "ferry_result_encoding", c_char_p, c_void_p)
     for name in ("bytes", "wire_bytes", "resumed_from"):
         _fn(lib, "ferry_result_" + name, c_uint64, c_void_p)
     return lib

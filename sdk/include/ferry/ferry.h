@@ -207,12 +207,19 @@ typedef struct ferry_client_options {
   uint32_t max_clock_skew_ms;
   ferry_refresh_fn on_refresh_credentials;
   void* refresh_user_data;
+  /* Compression: FERRY_COMPRESS_AUTO (0, the default: adapts the zstd level
+   * to the link), FERRY_COMPRESS_OFF (-1), or a zstd level 1..22. See
+   * docs/compression.md for the stored format. */
+  int32_t compress_level;
 } ferry_client_options;
+
+#define FERRY_COMPRESS_AUTO 0
+#define FERRY_COMPRESS_OFF (-1)
 
 #define FERRY_CLIENT_OPTIONS_INIT                                              \
   {                                                                            \
     sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-        0, 0, 0, 0, 0                                                          \
+        0, 0, 0, 0, 0, 0                                                       \
   }
 
 typedef struct ferry_client ferry_client;
@@ -311,7 +318,8 @@ typedef enum ferry_event_type {
   FERRY_EVENT_RESUMED = 2,   /* offset: where the server's copy ends */
   FERRY_EVENT_RESTARTED = 3, /* code: why a fresh upload replaced the old */
   FERRY_EVENT_CREATED = 4,   /* a new upload exists on the server */
-  FERRY_EVENT_STATE_DISCARDED = 5 /* unreadable or corrupt resume state */
+  FERRY_EVENT_STATE_DISCARDED = 5, /* unreadable or corrupt resume state */
+  FERRY_EVENT_COMPRESSION_OFF = 6  /* compression asked for, not possible */
 } ferry_event_type;
 
 typedef struct ferry_event {
@@ -380,7 +388,11 @@ FERRY_API uint64_t ferry_result_bytes(const ferry_result* result);
 FERRY_API uint64_t ferry_result_wire_bytes(const ferry_result* result);
 /* Lower-case hex SHA-256 of the whole file. */
 FERRY_API const char* ferry_result_sha256(const ferry_result* result);
-/* Offset this call resumed from (0 for a fresh upload). */
+/* "identity", or "zstd" when the stored object is a zstd stream of the file
+ * (docs/compression.md). */
+FERRY_API const char* ferry_result_encoding(const ferry_result* result);
+/* Offset in the stored object this call resumed from (0 for a fresh
+ * upload); for "zstd" it counts compressed bytes. */
 FERRY_API uint64_t ferry_result_resumed_from(const ferry_result* result);
 
 #ifdef __cplusplus

@@ -109,6 +109,8 @@ struct ClientOptions {
   uint32_t stall_min_bps = 0;             // 0 → 1024
   uint32_t connect_timeout_ms = 0;        // 0 → 15000
   uint64_t max_send_bytes_per_sec = 0;    // 0 → unlimited
+  // FERRY_COMPRESS_AUTO (default), FERRY_COMPRESS_OFF, or a level 1..22.
+  int compress_level = FERRY_COMPRESS_AUTO;
   std::vector<std::pair<std::string, std::string>> headers;
   // The service's policy, checked before sending.
   std::vector<std::string> blocked_extensions;  // ".exe", ".bat", ...
@@ -150,6 +152,7 @@ struct UploadResult {
   uint64_t wire_bytes = 0;
   std::string sha256;
   uint64_t resumed_from = 0;
+  std::string encoding;  // "identity" or "zstd"
 };
 
 class Client {
@@ -173,6 +176,7 @@ class Client {
     c.stall_min_bps = o.stall_min_bps;
     c.connect_timeout_ms = o.connect_timeout_ms;
     c.max_send_bytes_per_sec = o.max_send_bytes_per_sec;
+    c.compress_level = o.compress_level;
     std::string blocked;
     for (const auto& ext : o.blocked_extensions) {
       blocked += (blocked.empty() ? "" : ",") + ext;
@@ -245,6 +249,7 @@ class Client {
     out.wire_bytes = ferry_result_wire_bytes(res);
     out.sha256 = ferry_result_sha256(res);
     out.resumed_from = ferry_result_resumed_from(res);
+    out.encoding = ferry_result_encoding(res);
     ferry_result_free(res);
     return out;
   }

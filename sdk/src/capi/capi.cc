@@ -250,6 +250,16 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
       cfg.blocked_extensions = SplitList(o.blocked_extensions);
     }
     cfg.max_files_per_batch = o.max_files_per_batch;
+    if (o.compress_level < FERRY_COMPRESS_OFF || o.compress_level > 22) {
+      Fail(FERRY_ERR_INVALID_ARGUMENT,
+           "compress_level must be AUTO (0), OFF (-1) or a level 1..22",
+           error_out);
+      return nullptr;
+    }
+    // The C ABI's zero default is auto; internally -1 is auto and 0 is off.
+    cfg.compress_level = o.compress_level == FERRY_COMPRESS_AUTO  ? -1
+                         : o.compress_level == FERRY_COMPRESS_OFF ? 0
+                                                                  : o.compress_level;
     if (o.max_clock_skew_ms) cfg.max_clock_skew_ms = o.max_clock_skew_ms;
     if (o.on_refresh_credentials != nullptr) {
       ferry_refresh_fn fn = o.on_refresh_credentials;
@@ -535,6 +545,9 @@ uint64_t ferry_result_wire_bytes(const ferry_result* r) {
 }
 const char* ferry_result_sha256(const ferry_result* r) {
   return r ? r->summary.sha256_hex.c_str() : "";
+}
+const char* ferry_result_encoding(const ferry_result* r) {
+  return r ? r->summary.encoding.c_str() : "";
 }
 uint64_t ferry_result_resumed_from(const ferry_result* r) {
   return r ? r->summary.resumed_from : 0;

@@ -306,7 +306,7 @@ class Doctor {
                                        : "credentials accepted");
     if (created.value().offset < 1) {
       Result<SendResult> sent =
-          tus.Send(created.value().url, 0, std::string_view(kByte, 1), "",
+          tus.Send(created.value().url, 0, std::string_view(kByte, 1), "", {},
                    nullptr, &wire);
       if (!sent.ok()) {
         Fail("upload", "a 1-byte PATCH failed", sent.error());

@@ -27,6 +27,8 @@ struct ClientConfig {
   HttpOptions http;
   RetryOptions retry;
   uint64_t chunk_size = 8ull << 20;
+  // -1 auto (adaptive), 0 off, 1..22 a fixed zstd level.
+  int compress_level = -1;
   HeaderList headers;
   std::vector<Rule> rules;
   int64_t max_clock_skew_ms = 120000;
@@ -69,6 +71,7 @@ struct UploadSummary {
   uint64_t wire_bytes = 0;
   std::string sha256_hex;
   uint64_t resumed_from = 0;
+  std::string encoding;  // "identity" or "zstd"
 };
 
 class ClientCore {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "codec/hash.h"
+#include "codec/zstd_frames.h"
 #include "http/url.h"
 #include "protocol/tus/tus_protocol.h"
 
@@ -26,7 +27,8 @@ std::string Basename(const std::string& path) {
 UploadRun::UploadRun(ClientCore* core, const UploadParams& params)
     : core_(core),
       params_(params),
-      budget_(core->config().retry, std::random_device{}(), NowMs()) {}
+      budget_(core->config().retry, std::random_device{}(), NowMs()),
+      chooser_(std::max(core->config().compress_level, 0)) {}
 
 int64_t UploadRun::NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -48,10 +50,10 @@ bool UploadRun::ReportProgress(bool force) {
   last_report_ms_ = now;
   Progress p;
   p.bytes_total = source_ ? source_->size() : 0;
-  p.bytes_acked = offset_;
+  p.bytes_acked = std::min(p.bytes_total, RawAt(offset_));
   // Monotonic and capped: a retry never moves the bar back or past 100%.
-  reported_done_ =
-      std::max(reported_done_, std::min(p.bytes_total, offset_ + inflight_));
+  reported_done_ = std::max(reported_done_,
+                            std::min(p.bytes_total, RawAt(offset_ + inflight_)));
   p.bytes_done = reported_done_;
   p.wire_bytes = wire_bytes_;
   if (params_.on_progress && !params_.on_progress(p)) cancelled_ = true;
@@ -257,19 +259,36 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
     return err;
   }
   const OffsetResult& at = server.value();
-  if ((at.length >= 0 && static_cast<uint64_t>(at.length) != source_->size()) ||
-      at.offset > source_->size()) {
-    return Abandon(FERRY_ERR_UNEXPECTED_RESPONSE,
-                   "the server's copy has another length or an offset past "
-                   "the end",
-                   false);
-  }
   record_ = saved;
   plan_ = std::make_unique<ChunkPlan>(source_->size(), record_.chunk_size);
+  bool zstd = record_.encoding == "zstd";
+  // The server's copy must fit what was recorded: for zstd, the frames
+  // journaled (and the seek table once all are); otherwise the file.
+  uint64_t known_end = KnownEnd();
+  bool complete = !zstd || record_.frames.size() == plan_->count();
+  if (at.offset > known_end ||
+      (at.length >= 0 && (!complete || static_cast<uint64_t>(at.length) !=
+                                           (zstd ? known_end : source_->size())))) {
+    hashed_ = false;
+    return Abandon(FERRY_ERR_UNEXPECTED_RESPONSE,
+                   "the server's copy has another length or an offset past "
+                   "what was sent",
+                   false);
+  }
+  length_declared_ = at.length >= 0;
   hashed_ = true;
   // Re-read what the server holds and compare it with the hashes recorded
   // when it was sent: a file edited in place is never resumed onto.
-  uint64_t covered = at.offset == 0 ? 0 : plan_->IndexAt(at.offset - 1) + 1;
+  uint64_t covered = 0;
+  if (!zstd) {
+    covered = at.offset == 0 ? 0 : plan_->IndexAt(at.offset - 1) + 1;
+  } else {
+    for (uint64_t start = 0; covered < record_.frames.size() &&
+                             start < at.offset;
+         ++covered) {
+      start += record_.frames[covered].compressed_size;
+    }
+  }
   for (uint64_t i = 0; i < covered; ++i) {
     Status s = LoadChunk(i);
     if (!s.ok()) {
@@ -307,6 +326,25 @@ Status UploadRun::StartFresh() {
   }
   record_.upload_url.clear();
   record_.expires.clear();
+  record_.frames.clear();
+  record_.encoding = "identity";
+  frame_index_ = -1;
+  length_declared_ = false;
+  if (cfg.compress_level != 0 && source_->size() > 0) {
+    if (caps_.Has("creation-defer-length")) {
+      record_.encoding = "zstd";
+      record_.zstd_version = ZstdVersion();
+    } else {
+      // The compressed length is not known up front; without deferring it
+      // the choice is to send the file as it is (documented).
+      Event e;
+      e.type = FERRY_EVENT_COMPRESSION_OFF;
+      e.message =
+          "the server does not offer creation-defer-length: sending the file "
+          "uncompressed";
+      if (!Emit(e)) return Cancelled();
+    }
+  }
   record_.created_unix = static_cast<int64_t>(time(nullptr));
   offset_ = 0;
   resumed_from_ = 0;
@@ -316,10 +354,18 @@ Status UploadRun::StartFresh() {
   meta["filename"] = Basename(source_->path());
   for (const auto& [k, v] : params_.metadata) meta[k] = v;
   meta["sha256"] = HexEncode(record_.file_sha256);
+  bool zstd = record_.encoding == "zstd";
+  if (zstd) {
+    // The stored object is a zstd stream of the file (docs/compression.md).
+    meta["encoding"] = "zstd";
+    meta["original-length"] = std::to_string(source_->size());
+  }
   CreateParams create;
   create.length = source_->size();
+  create.defer_length = zstd;
   create.metadata.assign(meta.begin(), meta.end());
-  bool with_upload = caps_.Has("creation-with-upload") && source_->size() > 0;
+  bool with_upload =
+      !zstd && caps_.Has("creation-with-upload") && source_->size() > 0;
   if (with_upload) {
     Status s = LoadChunk(0);
     if (!s.ok()) return s;
@@ -354,25 +400,151 @@ Status UploadRun::StartFresh() {
   return OkStatus();
 }
 
+uint64_t UploadRun::RawAt(uint64_t wire) const {
+  if (record_.encoding != "zstd") return wire;
+  uint64_t start = 0, raw = 0;
+  for (const FrameInfo& f : record_.frames) {
+    if (wire < start + f.compressed_size) {
+      return raw + (wire - start) * f.raw_size / f.compressed_size;
+    }
+    start += f.compressed_size;
+    raw += f.raw_size;
+  }
+  return raw;
+}
+
+uint64_t UploadRun::KnownEnd() const {
+  if (record_.encoding != "zstd") return source_->size();
+  uint64_t end = 0;
+  for (const FrameInfo& f : record_.frames) end += f.compressed_size;
+  if (record_.frames.size() == plan_->count()) {
+    end += SeekTable(record_.frames).size();
+  }
+  return end;
+}
+
+Status UploadRun::EncodeFrame(uint64_t index, int level, FrameInfo* info) {
+  Status loaded = LoadChunk(index);
+  if (!loaded.ok()) return loaded;
+  std::string_view raw(buffer_.data(), plan_->Chunk(index).length);
+  auto start = std::chrono::steady_clock::now();
+  frame_ = encoder_.Encode(raw, level, info);
+  double secs = std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+  chooser_.OnCompressed(info->level, static_cast<double>(raw.size()), secs,
+                        static_cast<double>(frame_.size()) /
+                            static_cast<double>(raw.size()));
+  frame_index_ = static_cast<int64_t>(index);
+  return OkStatus();
+}
+
+Result<std::optional<UploadRun::Piece>> UploadRun::NextPiece() {
+  if (record_.encoding != "zstd") {
+    if (offset_ >= source_->size()) return std::optional<Piece>();
+    ChunkRange chunk = plan_->Chunk(plan_->IndexAt(offset_));
+    Status loaded = LoadChunk(chunk.index);
+    if (!loaded.ok()) return loaded.error();
+    Piece p;
+    p.data = std::string_view(buffer_.data() + (offset_ - chunk.offset),
+                              chunk.end() - offset_);
+    p.whole_chunk = offset_ == chunk.offset;
+    return std::optional<Piece>(p);
+  }
+  // zstd: frames in chunk order, then the seek table.
+  uint64_t start = 0;
+  size_t k = 0;
+  auto& frames = record_.frames;
+  while (k < frames.size() && start + frames[k].compressed_size <= offset_) {
+    start += frames[k].compressed_size;
+    ++k;
+  }
+  Piece p;
+  if (k < frames.size()) {
+    // The server holds part of frame k, or we are about to send it: make it
+    // again and check it is byte for byte the frame recorded.
+    if (frame_index_ != static_cast<int64_t>(k)) {
+      FrameInfo again;
+      Status s = EncodeFrame(k, frames[k].level, &again);
+      if (!s.ok()) return s.error();
+      if (again.sha256 != frames[k].sha256) {
+        frame_index_ = -1;
+        irreproducible_ = true;
+        return MakeError(FERRY_ERR_INTEGRITY_FAILED,
+                         "frame " + std::to_string(k) +
+                             " cannot be regenerated exactly (zstd " +
+                             std::to_string(record_.zstd_version) + " then, " +
+                             std::to_string(ZstdVersion()) + " now)");
+      }
+    }
+    p.data = std::string_view(frame_).substr(offset_ - start);
+    return std::optional<Piece>(p);
+  }
+  if (k < plan_->count()) {
+    // A new frame: choose its level, encode, record it, then send it.
+    Status loaded = LoadChunk(k);
+    if (!loaded.ok()) return loaded.error();
+    ChunkRange chunk = plan_->Chunk(k);
+    size_t sample_len = std::min<size_t>(chunk.length, 256 * 1024);
+    std::string_view sample(
+        buffer_.data() + (chunk.length - sample_len) / 2, sample_len);
+    double secs = 0;
+    double ratio = encoder_.SampleRatio(sample, 1, &secs);
+    chooser_.OnCompressed(1, static_cast<double>(sample_len), secs, ratio);
+    FrameInfo info;
+    Status s = EncodeFrame(k, chooser_.Choose(ratio), &info);
+    if (!s.ok()) return s.error();
+    frames.push_back(info);
+    Status saved = core_->journal_.Save(record_);
+    if (!saved.ok()) return saved.error();
+    p.data = frame_;
+    return std::optional<Piece>(p);
+  }
+  seek_table_ = SeekTable(frames);
+  uint64_t total = start + seek_table_.size();
+  if (offset_ >= total) return std::optional<Piece>();
+  p.data = std::string_view(seek_table_).substr(offset_ - start);
+  if (!length_declared_) p.declare_length = total;
+  return std::optional<Piece>(p);
+}
+
 Status UploadRun::SendAll() {
-  const uint64_t size = source_->size();
   SendProgressFn on_send = [this](uint64_t sent) {
     inflight_ = sent;
     return ReportProgress(false);
   };
-  while (offset_ < size) {
-    ChunkRange chunk = plan_->Chunk(plan_->IndexAt(offset_));
-    Status loaded = LoadChunk(chunk.index);
-    if (!loaded.ok()) return loaded;
-    std::string_view part(buffer_.data() + (offset_ - chunk.offset),
-                          chunk.end() - offset_);
-    std::string checksum = ChecksumHeader(part, offset_ == chunk.offset);
+  for (;;) {
+    Result<std::optional<Piece>> next = NextPiece();
+    if (!next.ok() && irreproducible_ && restarts_left_ > 0) {
+      // The server's copy cannot be continued byte-exactly: start over
+      // cleanly rather than send bytes that do not match it.
+      --restarts_left_;
+      irreproducible_ = false;
+      (void)core_->protocol_->Terminate(record_.upload_url);
+      Result<bool> again =
+          Abandon(FERRY_ERR_INTEGRITY_FAILED, next.error().message, false);
+      if (!again.ok()) return again.error();
+      Status s = StartFresh();
+      if (!s.ok()) return s;
+      continue;
+    }
+    if (!next.ok()) return next.error();
+    if (!next.value()) return OkStatus();
+    const Piece& piece = *next.value();
+    std::string checksum = ChecksumHeader(piece.data, piece.whole_chunk);
     inflight_ = 0;
+    auto start = std::chrono::steady_clock::now();
     Result<SendResult> sent = core_->protocol_->Send(
-        record_.upload_url, offset_, part, checksum, on_send, &wire_bytes_);
+        record_.upload_url, offset_, piece.data, checksum,
+        piece.declare_length, on_send, &wire_bytes_);
     inflight_ = 0;
     if (sent.ok() && sent.value().offset > offset_) {
+      chooser_.OnSent(static_cast<double>(sent.value().offset - offset_),
+                      std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count());
       offset_ = sent.value().offset;
+      if (piece.declare_length) length_declared_ = true;
       OnProgress();
       // Every acknowledgement is reported: callers can rely on seeing each
       // step the server confirms (and cancel at a precise point).
@@ -397,19 +569,18 @@ Status UploadRun::SendAll() {
     Result<OffsetResult> at = WithRetry<OffsetResult>(
         [&] { return core_->protocol_->QueryOffset(record_.upload_url); });
     if (!at.ok()) return at.error();
-    if (at.value().offset > size) {
+    if (at.value().offset > KnownEnd()) {
       Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
-                          "the server claims an offset past the end of the "
-                          "file (" +
+                          "the server claims an offset past what was sent (" +
                               std::to_string(at.value().offset) + " > " +
-                              std::to_string(size) + ")");
+                              std::to_string(KnownEnd()) + ")");
       e.url = RedactUrl(record_.upload_url);
       return e;
     }
+    if (at.value().length >= 0) length_declared_ = true;
     if (at.value().offset > offset_) OnProgress();
     offset_ = at.value().offset;
   }
-  return OkStatus();
 }
 
 Result<UploadSummary> UploadRun::Finish() {
@@ -428,6 +599,7 @@ Result<UploadSummary> UploadRun::Finish() {
   s.wire_bytes = wire_bytes_;
   s.sha256_hex = HexEncode(record_.file_sha256);
   s.resumed_from = resumed_from_;
+  s.encoding = record_.encoding;
   return s;
 }
 

@@ -5,10 +5,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "chunk/chunk_plan.h"
+#include "codec/level_chooser.h"
+#include "codec/zstd_frames.h"
 #include "engine/client_core.h"
 #include "journal/journal.h"
 #include "retry/backoff.h"
@@ -51,6 +54,19 @@ class UploadRun {
   Status LoadChunk(uint64_t index);
   Result<bool> TryResume(const JournalRecord& saved);
   Status StartFresh();
+  // What to send next from offset_: part of a chunk (identity), of a frame
+  // or of the seek table (zstd); nullopt when everything is sent.
+  struct Piece {
+    std::string_view data;
+    std::optional<uint64_t> declare_length;  // the final zstd PATCH's
+    bool whole_chunk = false;                // data is chunk i exactly
+  };
+  Result<std::optional<Piece>> NextPiece();
+  Status EncodeFrame(uint64_t index, int level, FrameInfo* info);
+  // Raw (file) bytes before upload offset `wire`.
+  uint64_t RawAt(uint64_t wire) const;
+  // The largest offset the server may legitimately hold.
+  uint64_t KnownEnd() const;
   Status SendAll();
   Result<UploadSummary> Finish();
   Error Cancelled();
@@ -77,6 +93,13 @@ class UploadRun {
   int restarts_left_ = 1;
   int refreshes_left_ = 3;  // credential refreshes in a row without progress
   bool cancelled_ = false;
+  FrameEncoder encoder_;
+  LevelChooser chooser_;
+  std::string frame_;  // the encoded frame frame_index_
+  int64_t frame_index_ = -1;
+  std::string seek_table_;
+  bool length_declared_ = false;
+  bool irreproducible_ = false;
   bool hashed_ = false;
 };
 

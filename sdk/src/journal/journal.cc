@@ -1,9 +1,12 @@
 #include "journal/journal.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -70,7 +73,15 @@ std::string JournalRecord::Encode() const {
       {"file_sha256", HexEncode(file_sha256)},
       {"expires", expires},
       {"created_unix", created_unix},
+      {"encoding", encoding},
+      {"zstd_version", zstd_version},
   };
+  nlohmann::json frame_list = nlohmann::json::array();
+  for (const FrameInfo& f : frames) {
+    frame_list.push_back({f.compressed_size, f.raw_size, f.checksum, f.level,
+                          HexEncode(f.sha256)});
+  }
+  j["frames"] = frame_list;
   std::string payload = j.dump();
   return std::string(kMagic) + HexEncode(Sha256(payload)) + " " +
          std::to_string(payload.size()) + "\n" + payload;
@@ -128,6 +139,23 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
     }
     r.expires = j.at("expires").get<std::string>();
     r.created_unix = j.at("created_unix").get<int64_t>();
+    r.encoding = j.at("encoding").get<std::string>();
+    r.zstd_version = j.at("zstd_version").get<unsigned>();
+    if (r.encoding != "identity" && r.encoding != "zstd") {
+      return bad("unknown encoding");
+    }
+    for (const auto& f : j.at("frames")) {
+      FrameInfo info;
+      info.compressed_size = f.at(0).get<uint32_t>();
+      info.raw_size = f.at(1).get<uint32_t>();
+      info.checksum = f.at(2).get<uint32_t>();
+      info.level = f.at(3).get<int>();
+      if (!HexDecode(f.at(4).get<std::string>(), &info.sha256) ||
+          info.sha256.size() != 32) {
+        return bad("bad frame hash");
+      }
+      r.frames.push_back(std::move(info));
+    }
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("missing or mistyped field: ") + e.what());
   }
@@ -135,6 +163,12 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
   uint64_t want =
       r.identity.size == 0 ? 0 : (r.identity.size - 1) / r.chunk_size + 1;
   if (r.chunk_sha256.size() != want) return bad("chunk count mismatch");
+  if (r.frames.size() > want) return bad("more frames than chunks");
+  for (size_t i = 0; i < r.frames.size(); ++i) {
+    uint64_t raw = std::min<uint64_t>(r.chunk_size,
+                                      r.identity.size - i * r.chunk_size);
+    if (r.frames[i].raw_size != raw) return bad("frame size mismatch");
+  }
   return r;
 }
 
@@ -241,16 +275,36 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
   return SyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
 }
 
+// Removes temp files that writers of `entry` left when they were killed
+// mid-write (their process is gone); a live writer's file is left alone.
+void RemoveStaleTemps(const std::string& dir, const std::string& entry) {
+  std::string prefix = entry.substr(entry.rfind('/') + 1) + ".tmp.";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.rfind(prefix, 0) != 0) continue;
+    long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);  // NOLINT
+    if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) {
+      continue;
+    }
+    ::unlinkat(::dirfd(d), name.c_str(), 0);
+  }
+  ::closedir(d);
+}
+
 Status Journal::Save(const JournalRecord& record) const {
   Status s = Prepare();
   if (!s.ok()) return s;
-  return WriteFileAtomic(EntryPath(record.endpoint, record.path),
-                         record.Encode());
+  std::string entry = EntryPath(record.endpoint, record.path);
+  RemoveStaleTemps(dir_, entry);
+  return WriteFileAtomic(entry, record.Encode());
 }
 
 Status Journal::Remove(std::string_view endpoint,
                        std::string_view abs_path) const {
   std::string path = EntryPath(endpoint, abs_path);
+  RemoveStaleTemps(dir_, path);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Unwritable(path);
   return SyncDir(dir_);
 }

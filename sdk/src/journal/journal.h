@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/zstd_frames.h"
 #include "errors/error.h"
 #include "source/file_source.h"
 
@@ -27,6 +28,12 @@ struct JournalRecord {
   std::string file_sha256;                // raw 32 bytes
   std::string expires;                    // Upload-Expires as sent, or ""
   int64_t created_unix = 0;
+  // "identity", or "zstd": one frame per chunk, then a seek table. Frames
+  // are recorded before they are sent, so a resume can regenerate and
+  // verify the one the server holds part of.
+  std::string encoding = "identity";
+  unsigned zstd_version = 0;
+  std::vector<FrameInfo> frames;
 
   // Serialised form: a header line with the payload's SHA-256, then JSON.
   std::string Encode() const;

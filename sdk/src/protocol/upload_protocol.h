@@ -3,6 +3,7 @@
 #define FERRY_SDK_SRC_PROTOCOL_UPLOAD_PROTOCOL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,7 @@ struct ServerCapabilities {
 
 struct CreateParams {
   uint64_t length = 0;
+  bool defer_length = false;  // Upload-Defer-Length: 1 instead of a length
   std::vector<std::pair<std::string, std::string>> metadata;
   // Sent in the creation request when not empty (creation-with-upload).
   std::string_view first_bytes;
@@ -55,9 +57,11 @@ class UploadProtocol {
                                       uint64_t* wire_bytes) = 0;
   virtual Result<OffsetResult> QueryOffset(const std::string& url) = 0;
   // Appends `data` at `offset`. checksum: "algo base64" or "".
+  // declare_length: the total, sent with this request (deferred length).
   virtual Result<SendResult> Send(const std::string& url, uint64_t offset,
                                   std::string_view data,
                                   const std::string& checksum,
+                                  std::optional<uint64_t> declare_length,
                                   const SendProgressFn& on_send,
                                   uint64_t* wire_bytes) = 0;
   virtual Status Terminate(const std::string& url) = 0;

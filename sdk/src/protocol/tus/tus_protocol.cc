@@ -133,7 +133,11 @@ Result<CreateResult> TusProtocol::Create(const CreateParams& params,
                                          const SendProgressFn& on_send,
                                          uint64_t* wire_bytes) {
   HttpRequest req = NewRequest("POST", endpoint_);
-  req.headers.emplace_back("Upload-Length", std::to_string(params.length));
+  if (params.defer_length) {
+    req.headers.emplace_back("Upload-Defer-Length", "1");
+  } else {
+    req.headers.emplace_back("Upload-Length", std::to_string(params.length));
+  }
   auto metadata = tus::EncodeMetadata(params.metadata);
   if (!metadata) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,
@@ -212,10 +216,14 @@ Result<OffsetResult> TusProtocol::QueryOffset(const std::string& url) {
 Result<SendResult> TusProtocol::Send(const std::string& url, uint64_t offset,
                                      std::string_view data,
                                      const std::string& checksum,
+                                     std::optional<uint64_t> declare_length,
                                      const SendProgressFn& on_send,
                                      uint64_t* wire_bytes) {
   HttpRequest req = NewRequest("PATCH", url);
   req.headers.emplace_back("Upload-Offset", std::to_string(offset));
+  if (declare_length) {
+    req.headers.emplace_back("Upload-Length", std::to_string(*declare_length));
+  }
   req.headers.emplace_back("Content-Type", kOctetStream);
   if (!checksum.empty()) req.headers.emplace_back("Upload-Checksum", checksum);
   req.body = data;

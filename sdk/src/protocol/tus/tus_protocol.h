@@ -31,6 +31,7 @@ class TusProtocol : public UploadProtocol {
   Result<OffsetResult> QueryOffset(const std::string& url) override;
   Result<SendResult> Send(const std::string& url, uint64_t offset,
                           std::string_view data, const std::string& checksum,
+                          std::optional<uint64_t> declare_length,
                           const SendProgressFn& on_send,
                           uint64_t* wire_bytes) override;
   Status Terminate(const std::string& url) override;

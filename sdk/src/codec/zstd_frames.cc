@@ -1,0 +1,119 @@
+#include "codec/zstd_frames.h"
+
+#include <xxhash.h>
+#include <zstd.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "codec/hash.h"
+
+namespace ferry::internal {
+namespace {
+
+constexpr uint32_t kFrameMagic = 0xFD2FB528;
+constexpr uint32_t kSkippableMagic = 0x184D2A5E;
+constexpr uint32_t kSeekableMagic = 0x8F92EAB1;
+constexpr size_t kMaxBlock = 128 * 1024;
+
+void Put32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+void Put24(std::string* out, uint32_t v) {
+  for (int i = 0; i < 3; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+}  // namespace
+
+uint32_t ContentChecksum(std::string_view data) {
+  return static_cast<uint32_t>(XXH64(data.data(), data.size(), 0));
+}
+
+std::string StoredFrame(std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + data.size() / kMaxBlock * 3 + 32);
+  Put32(&out, kFrameMagic);
+  // Frame header descriptor: 4-byte content size, single segment (the
+  // window is the content), content checksum, no dictionary.
+  out.push_back(static_cast<char>((2 << 6) | (1 << 5) | (1 << 2)));
+  Put32(&out, static_cast<uint32_t>(data.size()));
+  size_t pos = 0;
+  do {
+    size_t n = std::min(kMaxBlock, data.size() - pos);
+    bool last = pos + n == data.size();
+    // Block header: last flag, type 0 (raw), size.
+    Put24(&out, (static_cast<uint32_t>(n) << 3) | (last ? 1 : 0));
+    out.append(data.data() + pos, n);
+    pos += n;
+  } while (pos < data.size());
+  Put32(&out, ContentChecksum(data));
+  return out;
+}
+
+FrameEncoder::FrameEncoder() : cctx_(ZSTD_createCCtx()) {}
+FrameEncoder::~FrameEncoder() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
+
+std::string FrameEncoder::Encode(std::string_view data, int level,
+                                 FrameInfo* info) {
+  info->raw_size = static_cast<uint32_t>(data.size());
+  info->checksum = ContentChecksum(data);
+  std::string out;
+  info->level = 0;
+  if (level != 0 && cctx_ != nullptr) {
+    auto* c = static_cast<ZSTD_CCtx*>(cctx_);
+    ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
+    out.resize(ZSTD_compressBound(data.size()));
+    size_t n = ZSTD_compress2(c, out.data(), out.size(), data.data(),
+                              data.size());
+    // A frame that does not shrink the chunk is sent as stored blocks.
+    if (!ZSTD_isError(n) && n < data.size()) {
+      out.resize(n);
+      info->level = level;
+    } else {
+      out.clear();
+    }
+  }
+  if (info->level == 0) out = StoredFrame(data);
+  info->compressed_size = static_cast<uint32_t>(out.size());
+  info->sha256 = Sha256(out);
+  return out;
+}
+
+double FrameEncoder::SampleRatio(std::string_view sample, int level,
+                                 double* seconds) {
+  auto* c = static_cast<ZSTD_CCtx*>(cctx_);
+  auto start = std::chrono::steady_clock::now();
+  ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
+  ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+  scratch_.resize(ZSTD_compressBound(sample.size()));
+  size_t n = ZSTD_compress2(c, scratch_.data(), scratch_.size(), sample.data(),
+                            sample.size());
+  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                           start)
+                 .count();
+  if (ZSTD_isError(n) || sample.empty() || n >= sample.size()) return 1.0;
+  return static_cast<double>(n) / static_cast<double>(sample.size());
+}
+
+std::string SeekTable(const std::vector<FrameInfo>& frames) {
+  std::string out;
+  Put32(&out, kSkippableMagic);
+  Put32(&out, static_cast<uint32_t>(frames.size() * 12 + 9));
+  for (const FrameInfo& f : frames) {
+    Put32(&out, f.compressed_size);
+    Put32(&out, f.raw_size);
+    Put32(&out, f.checksum);
+  }
+  Put32(&out, static_cast<uint32_t>(frames.size()));
+  out.push_back(static_cast<char>(0x80));  // entries carry checksums
+  Put32(&out, kSeekableMagic);
+  return out;
+}
+
+unsigned ZstdVersion() { return ZSTD_versionNumber(); }
+
+}  // namespace ferry::internal
