@@ -106,3 +106,19 @@ def test_pip_install_without_an_index(tmp_path):
         env=dict(os.environ, PYTHONPATH=str(target)), timeout=60)
     assert check.returncode == 0, check.stderr
     assert str(target) in check.stdout and "FerryError" in check.stdout
+
+
+def test_compression_option(tus_server, tmp_path):
+    f = tmp_path / "log.txt"
+    f.write_bytes(b"".join(b"line %d of a very repetitive log\n" % i
+                           for i in range(100000)))
+    client = ferry.Client(tus_server.endpoint, state_dir=str(tmp_path / "st"),
+                          compress=3)
+    r = client.upload(f)
+    assert r.encoding == "zstd" and r.wire_bytes < r.bytes / 3
+    assert tus_server.stored_sha256(r.url) == sha256_file(f)
+    plain = ferry.Client(tus_server.endpoint, state_dir=str(tmp_path / "st"),
+                         compress="off").upload(f)
+    assert plain.encoding == "identity" and plain.wire_bytes == plain.bytes
+    with pytest.raises(ferry.InvalidArgument):
+        ferry.Client(tus_server.endpoint, compress=99)

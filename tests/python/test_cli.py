@@ -102,12 +102,12 @@ def test_retry_events_on_connection_refused(cli, tmp_path):
 
 
 def kill_when_acked(cli, endpoint, f, state, fraction, chunk="256K",
-                    compress="off"):
+                    compress="off", rate="8M"):
     """Runs the CLI and SIGKILLs it once `fraction` of the file is acked.
     Returns the highest byte count it reported before dying."""
     proc = subprocess.Popen(
         [cli, "--endpoint", endpoint, "--state-dir", state, "--chunk-size",
-         chunk, "--max-send-rate", "8M", "--compress", compress, "--json", f],
+         chunk, "--max-send-rate", rate, "--compress", compress, "--json", f],
         stdout=subprocess.PIPE, text=True)
     last = 0
     for line in proc.stdout:
@@ -227,3 +227,31 @@ def test_a_server_that_never_answers_ends_in_timeout(cli, tmp_path):
     assert ev[-1]["error"]["code"] == "timeout"
     assert ev[-1]["error"]["retryable"] is True
     assert elapsed < 15  # two stalled attempts of ~2-3 s each
+
+
+def write_text(path, size):
+    line = b"2026-11-22 INFO upload chunk=%d resumed offset verified ferry\n"
+    data = b"".join(line % i for i in range(size // 40 + 1))[:size]
+    path.write_bytes(data)
+    return str(path)
+
+
+@pytest.mark.parametrize("server_args", [(), ("--no-checksum",)])
+def test_sigkill_with_compression_then_resume(cli, tus_server_factory,
+                                              tmp_path, server_args):
+    server = tus_server_factory(*server_args)
+    f = write_text(tmp_path / "log.txt", 6 * 1024 * 1024)
+    state = str(tmp_path / "st")
+    kill_when_acked(cli, server.endpoint, f, state, 0.4, chunk="1M",
+                    compress="3", rate="256K")
+    p = run(cli, "--endpoint", server.endpoint, "--state-dir", state,
+            "--chunk-size", "1M", "--compress", "3", "--json", f)
+    assert p.returncode == 0, p.stderr
+    ev = events(p.stdout)
+    assert [e for e in ev if e["event"] != "progress"][0]["event"] == "resumed"
+    done = ev[-1]
+    assert done["event"] == "done" and done["encoding"] == "zstd"
+    assert done["resumed_from"] > 0
+    assert server.encoding(done["url"]) == "zstd"
+    assert server.stored_sha256(done["url"]) == sha256_file(f)  # zstd -d
+    assert len(server.uploads()) == 1

@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -15,8 +16,6 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-
-#include <zstd.h>
 
 extern char** environ;
 
@@ -166,6 +165,28 @@ std::string WriteRandomFile(const std::string& dir, const std::string& name,
     left -= n;
   }
   return path;
+}
+
+std::string WriteTextFile(const std::string& dir, const std::string& name,
+                          uint64_t size, uint32_t seed) {
+  std::string path = dir + "/" + name;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  std::mt19937 rng(seed);
+  static const char* kWords[] = {"upload", "chunk",  "resume", "server",
+                                 "ferry",  "offset", "retry",  "verified"};
+  std::string text;
+  while (text.size() < size) {
+    text += "2026-11-22T10:" + std::to_string(rng() % 60) + " INFO " +
+            kWords[rng() % 8] + " id=" + std::to_string(rng() % 100000) + " " +
+            kWords[rng() % 8] + "\n";
+  }
+  out.write(text.data(), static_cast<std::streamsize>(size));
+  return path;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
 std::string FileSha256(const std::string& path) {

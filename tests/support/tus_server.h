@@ -49,7 +49,11 @@ class TempDir {
 // Writes `size` bytes of seeded pseudo-random data; returns the path.
 std::string WriteRandomFile(const std::string& dir, const std::string& name,
                             uint64_t size, uint32_t seed);
+// Compressible text (log-like lines with varying numbers), `size` bytes.
+std::string WriteTextFile(const std::string& dir, const std::string& name,
+                          uint64_t size, uint32_t seed);
 std::string FileSha256(const std::string& path);
+std::string ReadFile(const std::string& path);
 
 }  // namespace ferry_test
 

@@ -257,9 +257,10 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
       return nullptr;
     }
     // The C ABI's zero default is auto; internally -1 is auto and 0 is off.
-    cfg.compress_level = o.compress_level == FERRY_COMPRESS_AUTO  ? -1
-                         : o.compress_level == FERRY_COMPRESS_OFF ? 0
-                                                                  : o.compress_level;
+    cfg.compress_level = o.compress_level == FERRY_COMPRESS_AUTO ? -1
+                         : o.compress_level == FERRY_COMPRESS_OFF
+                             ? 0
+                             : o.compress_level;
     if (o.max_clock_skew_ms) cfg.max_clock_skew_ms = o.max_clock_skew_ms;
     if (o.on_refresh_credentials != nullptr) {
       ferry_refresh_fn fn = o.on_refresh_credentials;

@@ -28,7 +28,7 @@ class LevelChooser {
 
  private:
   int fixed_;
-  std::optional<double> link_;                 // EWMA bytes/s
+  std::optional<double> link_;                  // EWMA bytes/s
   std::map<int, std::pair<double, double>> c_;  // level -> (bytes/s, ratio)
 };
 

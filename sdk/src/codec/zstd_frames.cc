@@ -67,8 +67,8 @@ std::string FrameEncoder::Encode(std::string_view data, int level,
     ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
     out.resize(ZSTD_compressBound(data.size()));
-    size_t n = ZSTD_compress2(c, out.data(), out.size(), data.data(),
-                              data.size());
+    size_t n =
+        ZSTD_compress2(c, out.data(), out.size(), data.data(), data.size());
     // A frame that does not shrink the chunk is sent as stored blocks.
     if (!ZSTD_isError(n) && n < data.size()) {
       out.resize(n);
@@ -92,9 +92,9 @@ double FrameEncoder::SampleRatio(std::string_view sample, int level,
   scratch_.resize(ZSTD_compressBound(sample.size()));
   size_t n = ZSTD_compress2(c, scratch_.data(), scratch_.size(), sample.data(),
                             sample.size());
-  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                           start)
-                 .count();
+  *seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (ZSTD_isError(n) || sample.empty() || n >= sample.size()) return 1.0;
   return static_cast<double>(n) / static_cast<double>(sample.size());
 }

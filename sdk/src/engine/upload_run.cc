@@ -52,8 +52,8 @@ bool UploadRun::ReportProgress(bool force) {
   p.bytes_total = source_ ? source_->size() : 0;
   p.bytes_acked = std::min(p.bytes_total, RawAt(offset_));
   // Monotonic and capped: a retry never moves the bar back or past 100%.
-  reported_done_ = std::max(reported_done_,
-                            std::min(p.bytes_total, RawAt(offset_ + inflight_)));
+  reported_done_ = std::max(
+      reported_done_, std::min(p.bytes_total, RawAt(offset_ + inflight_)));
   p.bytes_done = reported_done_;
   p.wire_bytes = wire_bytes_;
   if (params_.on_progress && !params_.on_progress(p)) cancelled_ = true;
@@ -267,8 +267,9 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
   uint64_t known_end = KnownEnd();
   bool complete = !zstd || record_.frames.size() == plan_->count();
   if (at.offset > known_end ||
-      (at.length >= 0 && (!complete || static_cast<uint64_t>(at.length) !=
-                                           (zstd ? known_end : source_->size())))) {
+      (at.length >= 0 &&
+       (!complete || static_cast<uint64_t>(at.length) !=
+                         (zstd ? known_end : source_->size())))) {
     hashed_ = false;
     return Abandon(FERRY_ERR_UNEXPECTED_RESPONSE,
                    "the server's copy has another length or an offset past "
@@ -283,9 +284,8 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
   if (!zstd) {
     covered = at.offset == 0 ? 0 : plan_->IndexAt(at.offset - 1) + 1;
   } else {
-    for (uint64_t start = 0; covered < record_.frames.size() &&
-                             start < at.offset;
-         ++covered) {
+    for (uint64_t start = 0;
+         covered < record_.frames.size() && start < at.offset; ++covered) {
       start += record_.frames[covered].compressed_size;
     }
   }
@@ -429,12 +429,12 @@ Status UploadRun::EncodeFrame(uint64_t index, int level, FrameInfo* info) {
   std::string_view raw(buffer_.data(), plan_->Chunk(index).length);
   auto start = std::chrono::steady_clock::now();
   frame_ = encoder_.Encode(raw, level, info);
-  double secs = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
-  chooser_.OnCompressed(info->level, static_cast<double>(raw.size()), secs,
-                        static_cast<double>(frame_.size()) /
-                            static_cast<double>(raw.size()));
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  chooser_.OnCompressed(
+      info->level, static_cast<double>(raw.size()), secs,
+      static_cast<double>(frame_.size()) / static_cast<double>(raw.size()));
   frame_index_ = static_cast<int64_t>(index);
   return OkStatus();
 }
@@ -486,8 +486,8 @@ Result<std::optional<UploadRun::Piece>> UploadRun::NextPiece() {
     if (!loaded.ok()) return loaded.error();
     ChunkRange chunk = plan_->Chunk(k);
     size_t sample_len = std::min<size_t>(chunk.length, 256 * 1024);
-    std::string_view sample(
-        buffer_.data() + (chunk.length - sample_len) / 2, sample_len);
+    std::string_view sample(buffer_.data() + (chunk.length - sample_len) / 2,
+                            sample_len);
     double secs = 0;
     double ratio = encoder_.SampleRatio(sample, 1, &secs);
     chooser_.OnCompressed(1, static_cast<double>(sample_len), secs, ratio);
@@ -535,8 +535,8 @@ Status UploadRun::SendAll() {
     inflight_ = 0;
     auto start = std::chrono::steady_clock::now();
     Result<SendResult> sent = core_->protocol_->Send(
-        record_.upload_url, offset_, piece.data, checksum,
-        piece.declare_length, on_send, &wire_bytes_);
+        record_.upload_url, offset_, piece.data, checksum, piece.declare_length,
+        on_send, &wire_bytes_);
     inflight_ = 0;
     if (sent.ok() && sent.value().offset > offset_) {
       chooser_.OnSent(static_cast<double>(sent.value().offset - offset_),

@@ -165,8 +165,8 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
   if (r.chunk_sha256.size() != want) return bad("chunk count mismatch");
   if (r.frames.size() > want) return bad("more frames than chunks");
   for (size_t i = 0; i < r.frames.size(); ++i) {
-    uint64_t raw = std::min<uint64_t>(r.chunk_size,
-                                      r.identity.size - i * r.chunk_size);
+    uint64_t raw =
+        std::min<uint64_t>(r.chunk_size, r.identity.size - i * r.chunk_size);
     if (r.frames[i].raw_size != raw) return bad("frame size mismatch");
   }
   return r;
@@ -284,8 +284,10 @@ void RemoveStaleTemps(const std::string& dir, const std::string& entry) {
   while (struct dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (name.rfind(prefix, 0) != 0) continue;
-    long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);  // NOLINT
-    if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) {
+    long pid =
+        std::strtol(name.c_str() + prefix.size(), nullptr, 10);  // NOLINT
+    if (pid > 0 &&
+        (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) {
       continue;
     }
     ::unlinkat(::dirfd(d), name.c_str(), 0);
