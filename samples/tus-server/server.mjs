@@ -35,6 +35,9 @@ import { Policy } from './policy.mjs';
 const { values: args } = parseArgs({
   options: {
     port: { type: 'string', default: '0' },
+    // 127.0.0.1 unless a benchmark runs the server in its own network
+    // namespace (tests/bench), where it listens on that namespace's address.
+    host: { type: 'string', default: '127.0.0.1' },
     dir: { type: 'string', default: path.join(os.tmpdir(), 'ferry-tus-files') },
     'max-size': { type: 'string', default: '0' },
     'max-body': { type: 'string', default: String(256 * 1024 * 1024) },
@@ -202,10 +205,10 @@ const httpServer = tls
     key: fs.readFileSync(args['tls-key']) }, handler)
   : http.createServer(handler);
 
-httpServer.listen(Number(args.port), '127.0.0.1', () => {
+httpServer.listen(Number(args.port), args.host, () => {
   const { port } = httpServer.address();
   const scheme = tls ? 'https' : 'http';
-  process.stdout.write(`FERRY_TUS_SERVER_URL=${scheme}://127.0.0.1:${port}/files/\n`);
+  process.stdout.write(`FERRY_TUS_SERVER_URL=${scheme}://${args.host}:${port}/files/\n`);
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

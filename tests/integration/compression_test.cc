@@ -20,6 +20,9 @@ using ferry_test::WriteRandomFile;
 using ferry_test::WriteTextFile;
 
 constexpr uint64_t kChunk = 64 * 1024;
+// Size of a stored frame of a 256 KiB chunk: header 9, two block headers,
+// the data, the checksum.
+constexpr uint64_t ferry_test_stored_frame = 9 + 6 + 256 * 1024 + 4;
 
 std::unique_ptr<ferry::Client> Client(const TusServer& server,
                                       const std::string& state, int compress,
@@ -209,6 +212,31 @@ TEST(Compression, AFrameThatCannotBeRegeneratedRestartsCleanly) {
     }
   }
   EXPECT_TRUE(restarted);
+  EXPECT_EQ(server.StoredSha256(r.value().url), FileSha256(file));
+}
+
+TEST(Compression, StoredFramesNeverJournaledAreRebuiltOnResume) {
+  TusServer server({"--no-checksum"});
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string state = tmp.path() + "/st";
+  // Random data: every frame goes stored, and none is journaled.
+  std::string file = WriteRandomFile(tmp.path(), "f", 3 << 20, 12);
+  auto client = Client(server, state, FERRY_COMPRESS_AUTO, 256 * 1024,
+                       512 * 1024);
+  ASSERT_FALSE(CancelMidFrame(*client, file).ok());
+  ferry::internal::Journal journal(state);
+  auto loaded = journal.Load(server.endpoint(),
+                             std::filesystem::absolute(file).string());
+  ASSERT_EQ(loaded.state, ferry::internal::Journal::LoadState::kLoaded);
+  EXPECT_TRUE(loaded.record.frames.empty());
+  EXPECT_EQ(loaded.record.encoding, "zstd");
+
+  auto fast = Client(server, state, FERRY_COMPRESS_AUTO, 256 * 1024);
+  auto r = fast->Upload(file);
+  ASSERT_TRUE(r.ok()) << r.error().json;
+  EXPECT_GT(r.value().resumed_from, 256u * 1024);
+  EXPECT_NE(r.value().resumed_from % ferry_test_stored_frame, 0u);
   EXPECT_EQ(server.StoredSha256(r.value().url), FileSha256(file));
 }
 

@@ -1,5 +1,7 @@
 #include "codec/level_chooser.h"
 
+#include <algorithm>
+
 namespace ferry::internal {
 namespace {
 
@@ -16,6 +18,7 @@ double Ewma(double old, double now) { return old + kWeight * (now - old); }
 void LevelChooser::OnSent(double bytes, double seconds) {
   if (bytes < 64 * 1024 || seconds <= 0) return;  // latency, not bandwidth
   double rate = bytes / seconds;
+  absl::MutexLock lock(&mu_);
   link_ = link_ ? Ewma(*link_, rate) : rate;
 }
 
@@ -23,6 +26,7 @@ void LevelChooser::OnCompressed(int level, double raw, double seconds,
                                 double ratio) {
   if (level <= 0 || raw <= 0 || seconds <= 0) return;
   double speed = raw / seconds;
+  absl::MutexLock lock(&mu_);
   auto it = c_.find(level);
   if (it == c_.end()) {
     c_[level] = {speed, ratio};
@@ -32,13 +36,28 @@ void LevelChooser::OnCompressed(int level, double raw, double seconds,
   }
 }
 
-int LevelChooser::Choose(double sample_ratio) const {
+void LevelChooser::OnFrameDone(int level, double raw, double seconds) {
+  if (raw <= 0 || seconds <= 0) return;
+  double rate = raw / seconds;
+  absl::MutexLock lock(&mu_);
+  auto it = achieved_.find(level);
+  if (it == achieved_.end()) {
+    achieved_[level] = rate;
+  } else {
+    it->second = Ewma(it->second, rate);
+  }
+}
+
+int LevelChooser::Choose(double sample_ratio) {
   // Data that does not shrink is sent stored, whatever the link.
   if (sample_ratio > 0.95) return 0;
   if (fixed_ > 0) return fixed_;
-  // Until the link is measured, send stored frames: on a fast link that is
-  // the right choice, on a slow one it costs one chunk.
-  if (!link_) return 0;
+  absl::MutexLock lock(&mu_);
+  uint64_t n = choices_++;
+  // Until the link is measured: clearly compressible data gets level 1
+  // (cheap on any link), the rest goes stored.
+  if (!link_) return sample_ratio < 0.8 ? 1 : 0;
+  // The model: the level with the lowest cost per file byte.
   double best_cost = 1.0 / *link_;  // stored: the link sends every byte
   int best = 0;
   for (size_t i = 0; i < sizeof kLevels / sizeof kLevels[0]; ++i) {
@@ -50,11 +69,27 @@ int LevelChooser::Choose(double sample_ratio) const {
       speed = it->second.first;
       ratio = it->second.second * 0.5 + ratio * 0.5;
     }
-    double cost = 1.0 / speed + ratio / *link_;
+    // Made while the previous frame is sent: the slower of the two sets
+    // the pace.
+    double cost = std::max(1.0 / speed, ratio / *link_);
     if (cost < best_cost * 0.95) {  // compress only for a clear gain
       best_cost = cost;
       best = level;
     }
+  }
+  if (best == 0) return 0;
+  // The model cannot see every bottleneck (a server on this machine shares
+  // its CPU with the compressor), so what stored and compressed frames
+  // really achieve decides: measure stored once, re-check every 16 frames.
+  auto stored = achieved_.find(0);
+  if (stored == achieved_.end() || n % 16 == 15) return 0;
+  auto compressed = achieved_.find(best);
+  if (compressed == achieved_.end() && best != 1) {
+    compressed = achieved_.find(1);
+  }
+  if (compressed != achieved_.end() &&
+      compressed->second < stored->second * 1.02) {
+    return n % 16 == 7 ? best : 0;  // keep probing now and then
   }
   return best;
 }

@@ -1,13 +1,19 @@
 // Picks the zstd level for the next chunk so that the link, not the CPU, is
-// the bottleneck (the idea of `zstd --adapt`): with the compressor's speed
-// c(L) and ratio r(L) and the link's speed w, a raw byte costs
-// 1/c(L) + r(L)/w seconds; the level with the lowest cost wins. Stored
-// frames (level 0) cost almost nothing to make.
+// the bottleneck (the idea of `zstd --adapt`). Frames are made while the
+// previous one is sent, so with the compressor's speed c(L), its ratio r(L)
+// and the link's speed w a raw byte costs max(1/c(L), r(L)/w) seconds; the
+// level with the lowest cost wins. Stored frames (level 0) cost almost
+// nothing to make. Thread-safe.
 #ifndef FERRY_SDK_SRC_CODEC_LEVEL_CHOOSER_H_
 #define FERRY_SDK_SRC_CODEC_LEVEL_CHOOSER_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
+
+#include "absl/synchronization/mutex.h"
+
+#include "absl/synchronization/mutex.h"
 
 namespace ferry::internal {
 
@@ -21,15 +27,28 @@ class LevelChooser {
   // Compressing at `level` took `seconds` for `raw` bytes and gave `ratio`.
   void OnCompressed(int level, double raw, double seconds, double ratio);
 
-  // The level for a chunk whose level-1 sample compressed to sample_ratio.
-  int Choose(double sample_ratio) const;
+  // A frame made at `level` finished: `raw` file bytes in `seconds` since
+  // the previous one finished (making and sending overlap, so this is what
+  // that level really achieves end to end).
+  void OnFrameDone(int level, double raw, double seconds);
 
-  std::optional<double> link_bytes_per_sec() const { return link_; }
+  // The level for a chunk whose level-1 sample compressed to sample_ratio.
+  int Choose(double sample_ratio);
+
+  std::optional<double> link_bytes_per_sec() const {
+    absl::MutexLock lock(&mu_);
+    return link_;
+  }
 
  private:
-  int fixed_;
-  std::optional<double> link_;                  // EWMA bytes/s
-  std::map<int, std::pair<double, double>> c_;  // level -> (bytes/s, ratio)
+  const int fixed_;
+  mutable absl::Mutex mu_;
+  std::optional<double> link_ ABSL_GUARDED_BY(mu_);  // EWMA bytes/s
+  // level -> (bytes/s, ratio)
+  std::map<int, std::pair<double, double>> c_ ABSL_GUARDED_BY(mu_);
+  // level -> achieved file bytes/s, measured end to end
+  std::map<int, double> achieved_ ABSL_GUARDED_BY(mu_);
+  uint64_t choices_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ferry::internal

@@ -51,6 +51,11 @@ std::string StoredFrame(std::string_view data) {
   return out;
 }
 
+uint64_t StoredFrameSize(uint64_t raw_size) {
+  uint64_t blocks = raw_size == 0 ? 1 : (raw_size + kMaxBlock - 1) / kMaxBlock;
+  return 4 + 1 + 4 + 3 * blocks + raw_size + 4;
+}
+
 FrameEncoder::FrameEncoder() : cctx_(ZSTD_createCCtx()) {}
 FrameEncoder::~FrameEncoder() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
 

@@ -25,7 +25,9 @@ struct FrameInfo {
 uint32_t ContentChecksum(std::string_view data);
 
 // A frame of stored (raw) blocks: costs a copy and a checksum, no search.
+// Its bytes are a function of the data alone (no zstd involved).
 std::string StoredFrame(std::string_view data);
+uint64_t StoredFrameSize(uint64_t raw_size);
 
 class FrameEncoder {
  public:

@@ -177,7 +177,8 @@ Status UploadRun::LoadChunk(uint64_t index) {
   return source_->CheckUnchanged();
 }
 
-std::string UploadRun::ChecksumHeader(std::string_view data, bool whole_chunk) {
+std::string UploadRun::ChecksumHeader(std::string_view data,
+                                      const std::string* sha256) {
   if (!caps_.Has("checksum")) return "";
   const auto& algos = caps_.checksum_algorithms;
   auto offered = [&](const char* a) {
@@ -186,9 +187,7 @@ std::string UploadRun::ChecksumHeader(std::string_view data, bool whole_chunk) {
   std::string algo;
   if (offered("sha256")) {
     algo = "sha256";
-    if (whole_chunk) {
-      return algo + " " + Base64Encode(record_.chunk_sha256[buffered_index_]);
-    }
+    if (sha256 != nullptr) return algo + " " + Base64Encode(*sha256);
   } else if (offered("sha1")) {
     algo = "sha1";
   } else {
@@ -262,6 +261,21 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
   record_ = saved;
   plan_ = std::make_unique<ChunkPlan>(source_->size(), record_.chunk_size);
   bool zstd = record_.encoding == "zstd";
+  if (zstd) {
+    // Frames sent stored were not journaled: the server may hold more than
+    // the list says. Stored frames are a function of their chunk, so the
+    // list is extended (and each extended frame rebuilt and checked below).
+    uint64_t end = 0;
+    for (const FrameInfo& f : record_.frames) end += f.compressed_size;
+    while (end < at.offset && record_.frames.size() < plan_->count()) {
+      FrameInfo f;
+      f.raw_size = static_cast<uint32_t>(
+          plan_->Chunk(record_.frames.size()).length);
+      f.compressed_size = static_cast<uint32_t>(StoredFrameSize(f.raw_size));
+      record_.frames.push_back(f);
+      end += f.compressed_size;
+    }
+  }
   // The server's copy must fit what was recorded: for zstd, the frames
   // journaled (and the seek table once all are); otherwise the file.
   uint64_t known_end = KnownEnd();
@@ -291,6 +305,10 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
   }
   for (uint64_t i = 0; i < covered; ++i) {
     Status s = LoadChunk(i);
+    if (s.ok() && zstd && record_.frames[i].sha256.empty()) {
+      // An extended stored frame: rebuild it for its checksum and hash.
+      s = EncodeFrame(i, 0, &record_.frames[i]);
+    }
     if (!s.ok()) {
       if (s.error().code != FERRY_ERR_FILE_CHANGED) return s.error();
       hashed_ = false;
@@ -312,6 +330,8 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
 }
 
 Status UploadRun::StartFresh() {
+  // Frames made ahead belong to the old upload (and read record_).
+  producer_.reset();
   const ClientConfig& cfg = core_->config_;
   if (!hashed_) {
     record_ = JournalRecord();
@@ -371,7 +391,8 @@ Status UploadRun::StartFresh() {
     if (!s.ok()) return s;
     uint64_t len = plan_->Chunk(0).length;
     create.first_bytes = std::string_view(buffer_.data(), len);
-    create.checksum = ChecksumHeader(create.first_bytes, true);
+    create.checksum =
+        ChecksumHeader(create.first_bytes, &record_.chunk_sha256[0]);
   }
   SendProgressFn on_send = [this](uint64_t sent) {
     inflight_ = sent;
@@ -448,7 +469,7 @@ Result<std::optional<UploadRun::Piece>> UploadRun::NextPiece() {
     Piece p;
     p.data = std::string_view(buffer_.data() + (offset_ - chunk.offset),
                               chunk.end() - offset_);
-    p.whole_chunk = offset_ == chunk.offset;
+    if (offset_ == chunk.offset) p.sha256 = &record_.chunk_sha256[chunk.index];
     return std::optional<Piece>(p);
   }
   // zstd: frames in chunk order, then the seek table.
@@ -467,7 +488,11 @@ Result<std::optional<UploadRun::Piece>> UploadRun::NextPiece() {
       FrameInfo again;
       Status s = EncodeFrame(k, frames[k].level, &again);
       if (!s.ok()) return s.error();
-      if (again.sha256 != frames[k].sha256) {
+      if (frames[k].sha256.empty()) {
+        // A stored frame the journal did not list: its bytes follow from
+        // the (verified) chunk alone.
+        frames[k] = again;
+      } else if (again.sha256 != frames[k].sha256) {
         frame_index_ = -1;
         irreproducible_ = true;
         return MakeError(FERRY_ERR_INTEGRITY_FAILED,
@@ -478,26 +503,30 @@ Result<std::optional<UploadRun::Piece>> UploadRun::NextPiece() {
       }
     }
     p.data = std::string_view(frame_).substr(offset_ - start);
+    if (offset_ == start) p.sha256 = &frames[k].sha256;
     return std::optional<Piece>(p);
   }
   if (k < plan_->count()) {
-    // A new frame: choose its level, encode, record it, then send it.
-    Status loaded = LoadChunk(k);
-    if (!loaded.ok()) return loaded.error();
-    ChunkRange chunk = plan_->Chunk(k);
-    size_t sample_len = std::min<size_t>(chunk.length, 256 * 1024);
-    std::string_view sample(buffer_.data() + (chunk.length - sample_len) / 2,
-                            sample_len);
-    double secs = 0;
-    double ratio = encoder_.SampleRatio(sample, 1, &secs);
-    chooser_.OnCompressed(1, static_cast<double>(sample_len), secs, ratio);
-    FrameInfo info;
-    Status s = EncodeFrame(k, chooser_.Choose(ratio), &info);
-    if (!s.ok()) return s.error();
-    frames.push_back(info);
-    Status saved = core_->journal_.Save(record_);
-    if (!saved.ok()) return saved.error();
+    // A new frame (made ahead while the previous one was sent).
+    if (!producer_) {
+      producer_ = std::make_unique<FrameProducer>(
+          source_.get(), plan_.get(), &record_.chunk_sha256, &chooser_);
+    }
+    ProducedFrame made = producer_->Take(k);
+    if (!made.status.ok()) return made.status.error();
+    frame_ = std::move(made.bytes);
+    frame_index_ = static_cast<int64_t>(k);
+    frames.push_back(made.info);
+    // A compressed frame is journaled (with all before it) before a byte of
+    // it leaves, so a resume can check it regenerates exactly. Stored
+    // frames need no entry: a resume derives them from the chunks, which
+    // keeps fast links free of an fsync per chunk.
+    if (made.info.level != 0) {
+      Status saved = core_->journal_.Save(record_);
+      if (!saved.ok()) return saved.error();
+    }
     p.data = frame_;
+    p.sha256 = &frames.back().sha256;
     return std::optional<Piece>(p);
   }
   seek_table_ = SeekTable(frames);
@@ -531,7 +560,7 @@ Status UploadRun::SendAll() {
     if (!next.ok()) return next.error();
     if (!next.value()) return OkStatus();
     const Piece& piece = *next.value();
-    std::string checksum = ChecksumHeader(piece.data, piece.whole_chunk);
+    std::string checksum = ChecksumHeader(piece.data, piece.sha256);
     inflight_ = 0;
     auto start = std::chrono::steady_clock::now();
     Result<SendResult> sent = core_->protocol_->Send(
@@ -539,10 +568,19 @@ Status UploadRun::SendAll() {
         on_send, &wire_bytes_);
     inflight_ = 0;
     if (sent.ok() && sent.value().offset > offset_) {
+      auto now = std::chrono::steady_clock::now();
       chooser_.OnSent(static_cast<double>(sent.value().offset - offset_),
-                      std::chrono::duration<double>(
-                          std::chrono::steady_clock::now() - start)
-                          .count());
+                      std::chrono::duration<double>(now - start).count());
+      if (piece.sha256 != nullptr && frame_index_ >= 0 &&
+          record_.encoding == "zstd" &&
+          piece.sha256 == &record_.frames[frame_index_].sha256 &&
+          last_frame_done_ != std::chrono::steady_clock::time_point()) {
+        const FrameInfo& f = record_.frames[frame_index_];
+        chooser_.OnFrameDone(
+            f.level, f.raw_size,
+            std::chrono::duration<double>(now - last_frame_done_).count());
+      }
+      last_frame_done_ = now;
       offset_ = sent.value().offset;
       if (piece.declare_length) length_declared_ = true;
       OnProgress();

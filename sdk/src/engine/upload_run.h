@@ -3,6 +3,7 @@
 #ifndef FERRY_SDK_SRC_ENGINE_UPLOAD_RUN_H_
 #define FERRY_SDK_SRC_ENGINE_UPLOAD_RUN_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "chunk/chunk_plan.h"
 #include "codec/level_chooser.h"
 #include "codec/zstd_frames.h"
+#include "engine/frame_producer.h"
 #include "engine/client_core.h"
 #include "journal/journal.h"
 #include "retry/backoff.h"
@@ -59,7 +61,8 @@ class UploadRun {
   struct Piece {
     std::string_view data;
     std::optional<uint64_t> declare_length;  // the final zstd PATCH's
-    bool whole_chunk = false;                // data is chunk i exactly
+    // SHA-256 of exactly `data` when already known (a whole chunk or frame).
+    const std::string* sha256 = nullptr;
   };
   Result<std::optional<Piece>> NextPiece();
   Status EncodeFrame(uint64_t index, int level, FrameInfo* info);
@@ -70,7 +73,8 @@ class UploadRun {
   Status SendAll();
   Result<UploadSummary> Finish();
   Error Cancelled();
-  std::string ChecksumHeader(std::string_view data, bool whole_chunk);
+  // Upload-Checksum for `data`; reuses `sha256` (its digest) when given.
+  std::string ChecksumHeader(std::string_view data, const std::string* sha256);
   // Treats an unusable old upload: file_changed error or a fresh start.
   Result<bool> Abandon(ferry_code why, const std::string& message,
                        bool file_changed);
@@ -98,9 +102,13 @@ class UploadRun {
   std::string frame_;  // the encoded frame frame_index_
   int64_t frame_index_ = -1;
   std::string seek_table_;
+  std::chrono::steady_clock::time_point last_frame_done_;
   bool length_declared_ = false;
   bool irreproducible_ = false;
   bool hashed_ = false;
+  // Declared last: destroyed first, so no frame is being made from members
+  // that are already gone.
+  std::unique_ptr<FrameProducer> producer_;
 };
 
 }  // namespace ferry::internal
