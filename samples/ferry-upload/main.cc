@@ -503,6 +503,10 @@ int main(int argc, char** argv) {
                           ? " (resumed at " + std::to_string(res.resumed_from) +
                                 ")"
                           : std::string())
+                  << (res.encoding == "zstd"
+                          ? ", zstd: " + std::to_string(res.wire_bytes) +
+                                " bytes on the wire"
+                          : std::string())
                   << ", sha256 " << res.sha256 << "\n  " << res.url << "\n";
       }
     } else {

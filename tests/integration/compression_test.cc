@@ -222,12 +222,12 @@ TEST(Compression, StoredFramesNeverJournaledAreRebuiltOnResume) {
   std::string state = tmp.path() + "/st";
   // Random data: every frame goes stored, and none is journaled.
   std::string file = WriteRandomFile(tmp.path(), "f", 3 << 20, 12);
-  auto client = Client(server, state, FERRY_COMPRESS_AUTO, 256 * 1024,
-                       512 * 1024);
+  auto client =
+      Client(server, state, FERRY_COMPRESS_AUTO, 256 * 1024, 512 * 1024);
   ASSERT_FALSE(CancelMidFrame(*client, file).ok());
   ferry::internal::Journal journal(state);
-  auto loaded = journal.Load(server.endpoint(),
-                             std::filesystem::absolute(file).string());
+  auto loaded =
+      journal.Load(server.endpoint(), std::filesystem::absolute(file).string());
   ASSERT_EQ(loaded.state, ferry::internal::Journal::LoadState::kLoaded);
   EXPECT_TRUE(loaded.record.frames.empty());
   EXPECT_EQ(loaded.record.encoding, "zstd");

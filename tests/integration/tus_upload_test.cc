@@ -22,9 +22,10 @@ constexpr uint64_t kChunk = 64 * 1024;
 
 // Byte-exact accounting (wire == file) needs compression off; the
 // compression tests pass their own mode.
-std::unique_ptr<ferry::Client> MakeClient(
-    const TusServer& server, const std::string& state_dir,
-    uint64_t chunk = kChunk, int compress = FERRY_COMPRESS_OFF) {
+std::unique_ptr<ferry::Client> MakeClient(const TusServer& server,
+                                          const std::string& state_dir,
+                                          uint64_t chunk = kChunk,
+                                          int compress = FERRY_COMPRESS_OFF) {
   ferry::ClientOptions o;
   o.endpoint = server.endpoint();
   o.state_dir = state_dir;

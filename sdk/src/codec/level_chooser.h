@@ -13,8 +13,6 @@
 
 #include "absl/synchronization/mutex.h"
 
-#include "absl/synchronization/mutex.h"
-
 namespace ferry::internal {
 
 class LevelChooser {

@@ -35,11 +35,11 @@ ProducedFrame FrameProducer::Make(uint64_t index) {
   std::string_view raw(raw_.data(), chunk.length);
   // The bytes must be the ones hashed before the upload began.
   if (Sha256(raw) != (*chunk_sha256_)[index]) {
-    out.status = MakeError(FERRY_ERR_FILE_CHANGED,
-                           "the file's content changed during the upload "
-                           "(chunk " +
-                               std::to_string(index) +
-                               " differs): " + source_->path());
+    out.status =
+        MakeError(FERRY_ERR_FILE_CHANGED,
+                  "the file's content changed during the upload "
+                  "(chunk " +
+                      std::to_string(index) + " differs): " + source_->path());
     return out;
   }
   out.status = source_->CheckUnchanged();
@@ -52,8 +52,8 @@ ProducedFrame FrameProducer::Make(uint64_t index) {
     sample_.assign(raw);
   } else {
     for (size_t i = 0; i < kSlices; ++i) {
-      sample_.append(raw.substr((raw.size() - kSlice) * i / (kSlices - 1),
-                                kSlice));
+      sample_.append(
+          raw.substr((raw.size() - kSlice) * i / (kSlices - 1), kSlice));
     }
   }
   double secs = 0;
@@ -64,9 +64,9 @@ ProducedFrame FrameProducer::Make(uint64_t index) {
   out.bytes = encoder_.Encode(raw, level, &out.info);
   secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
              .count();
-  chooser_->OnCompressed(out.info.level, static_cast<double>(raw.size()), secs,
-                         static_cast<double>(out.bytes.size()) /
-                             static_cast<double>(raw.size()));
+  chooser_->OnCompressed(
+      out.info.level, static_cast<double>(raw.size()), secs,
+      static_cast<double>(out.bytes.size()) / static_cast<double>(raw.size()));
   return out;
 }
 

@@ -269,8 +269,8 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
     for (const FrameInfo& f : record_.frames) end += f.compressed_size;
     while (end < at.offset && record_.frames.size() < plan_->count()) {
       FrameInfo f;
-      f.raw_size = static_cast<uint32_t>(
-          plan_->Chunk(record_.frames.size()).length);
+      f.raw_size =
+          static_cast<uint32_t>(plan_->Chunk(record_.frames.size()).length);
       f.compressed_size = static_cast<uint32_t>(StoredFrameSize(f.raw_size));
       record_.frames.push_back(f);
       end += f.compressed_size;
