@@ -129,10 +129,11 @@ def bench_compression(args):
     work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-"))
     size = args.size_mib << 20
     inputs = make_inputs(work, size)
-    modes = ["off", "auto", "1", "3"]
+    modes = args.modes.split(",")
     rows = []
+    links = {"loopback": "loopback", "shaped": f"{args.mbit} Mbit/s"}
     try:
-        for link in ["loopback", f"{args.mbit} Mbit/s"]:
+        for link in [links[k] for k in args.links.split(",")]:
             netns = None
             if link != "loopback":
                 setup_link(args.mbit)
@@ -140,6 +141,8 @@ def bench_compression(args):
             server = Server(work / "store", netns)
             try:
                 for data, path in inputs.items():
+                    if data not in args.data.split(","):
+                        continue
                     # Interleave the modes run by run so drift hits all alike.
                     results = {m: [] for m in modes}
                     for _ in range(args.runs):
@@ -197,6 +200,9 @@ def main():
     ap.add_argument("--size-mib", type=int, default=256)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--mbit", type=int, default=100)
+    ap.add_argument("--links", default="loopback,shaped")
+    ap.add_argument("--data", default="random,mixed")
+    ap.add_argument("--modes", default="off,auto,1,3")
     ap.add_argument("--no-doc", action="store_true")
     args = ap.parse_args()
     if os.geteuid() != 0:

@@ -80,16 +80,16 @@ int LevelChooser::Choose(double sample_ratio) {
   if (best == 0) return 0;
   // The model cannot see every bottleneck (a server on this machine shares
   // its CPU with the compressor), so what stored and compressed frames
-  // really achieve decides: measure stored once, re-check every 16 frames.
+  // really achieve decides: measure stored once, re-check every 32 frames.
   auto stored = achieved_.find(0);
-  if (stored == achieved_.end() || n % 16 == 15) return 0;
+  if (stored == achieved_.end() || n % 32 == 31) return 0;
   auto compressed = achieved_.find(best);
   if (compressed == achieved_.end() && best != 1) {
     compressed = achieved_.find(1);
   }
   if (compressed != achieved_.end() &&
       compressed->second < stored->second * 1.02) {
-    return n % 16 == 7 ? best : 0;  // keep probing now and then
+    return n % 32 == 15 ? best : 0;  // keep probing now and then
   }
   return best;
 }
