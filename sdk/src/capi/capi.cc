@@ -130,6 +130,14 @@ bool Clean(const char* s) {
   return true;
 }
 
+// A header an app may set: a token name, no CR/LF (no header injection),
+// and not one ferry manages itself.
+bool ValidHeader(const char* name, const char* value) {
+  return name != nullptr && value != nullptr && name[0] != '\0' &&
+         Clean(name) && Clean(value) && std::strchr(name, ':') == nullptr &&
+         HeaderAllowed(name);
+}
+
 }  // namespace
 
 extern "C" {
@@ -295,9 +303,7 @@ void ferry_client_free(ferry_client* client) { delete client; }
 ferry_code ferry_client_add_header(ferry_client* client, const char* name,
                                    const char* value) {
   try {
-    if (client == nullptr || name == nullptr || value == nullptr ||
-        name[0] == '\0' || !Clean(name) || !Clean(value) ||
-        std::strchr(name, ':') != nullptr || !HeaderAllowed(name)) {
+    if (client == nullptr || !ValidHeader(name, value)) {
       return FERRY_ERR_INVALID_ARGUMENT;
     }
     return Reconfigure(
@@ -313,9 +319,7 @@ ferry_code ferry_client_add_header(ferry_client* client, const char* name,
 
 ferry_code ferry_credentials_set_header(ferry_credentials* out,
                                         const char* name, const char* value) {
-  if (out == nullptr || name == nullptr || value == nullptr ||
-      name[0] == '\0' || !Clean(name) || !Clean(value) ||
-      std::strchr(name, ':') != nullptr || !HeaderAllowed(name)) {
+  if (out == nullptr || !ValidHeader(name, value)) {
     return FERRY_ERR_INVALID_ARGUMENT;
   }
   try {

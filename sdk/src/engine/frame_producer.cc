@@ -2,9 +2,20 @@
 
 #include <chrono>
 
-#include "codec/hash.h"
-
 namespace ferry::internal {
+
+std::string EncodeMeasured(FrameEncoder& encoder, LevelChooser& chooser,
+                           std::string_view raw, int level, FrameInfo* info) {
+  auto start = std::chrono::steady_clock::now();
+  std::string frame = encoder.Encode(raw, level, info);
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  chooser.OnCompressed(
+      info->level, static_cast<double>(raw.size()), secs,
+      static_cast<double>(frame.size()) / static_cast<double>(raw.size()));
+  return frame;
+}
 
 void FrameProducer::Drop() {
   if (ahead_.valid()) ahead_.get();
@@ -30,20 +41,10 @@ ProducedFrame FrameProducer::Make(uint64_t index) {
   out.index = index;
   ChunkRange chunk = plan_->Chunk(index);
   raw_.resize(chunk.length);
-  out.status = source_->ReadAt(chunk.offset, chunk.length, raw_.data());
+  out.status = source_->ReadVerified(index, chunk.offset, chunk.length,
+                                     (*chunk_sha256_)[index], raw_.data());
   if (!out.status.ok()) return out;
   std::string_view raw(raw_.data(), chunk.length);
-  // The bytes must be the ones hashed before the upload began.
-  if (Sha256(raw) != (*chunk_sha256_)[index]) {
-    out.status =
-        MakeError(FERRY_ERR_FILE_CHANGED,
-                  "the file's content changed during the upload "
-                  "(chunk " +
-                      std::to_string(index) + " differs): " + source_->path());
-    return out;
-  }
-  out.status = source_->CheckUnchanged();
-  if (!out.status.ok()) return out;
   // Eight slices spread over the chunk judge mixed content (archives of
   // libraries, images and text) better than one block from its middle.
   constexpr size_t kSlices = 8, kSlice = 16 * 1024;
@@ -59,14 +60,8 @@ ProducedFrame FrameProducer::Make(uint64_t index) {
   double secs = 0;
   double ratio = encoder_.SampleRatio(sample_, 1, &secs);
   chooser_->OnCompressed(1, static_cast<double>(sample_.size()), secs, ratio);
-  int level = chooser_->Choose(ratio);
-  auto start = std::chrono::steady_clock::now();
-  out.bytes = encoder_.Encode(raw, level, &out.info);
-  secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-             .count();
-  chooser_->OnCompressed(
-      out.info.level, static_cast<double>(raw.size()), secs,
-      static_cast<double>(out.bytes.size()) / static_cast<double>(raw.size()));
+  out.bytes = EncodeMeasured(encoder_, *chooser_, raw, chooser_->Choose(ratio),
+                             &out.info);
   return out;
 }
 

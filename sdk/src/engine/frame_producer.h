@@ -17,6 +17,10 @@
 
 namespace ferry::internal {
 
+// Encodes `raw` at `level` and tells `chooser` how fast and how small.
+std::string EncodeMeasured(FrameEncoder& encoder, LevelChooser& chooser,
+                           std::string_view raw, int level, FrameInfo* info);
+
 struct ProducedFrame {
   Status status = OkStatus();
   uint64_t index = 0;

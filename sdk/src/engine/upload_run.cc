@@ -162,19 +162,11 @@ Status UploadRun::LoadChunk(uint64_t index) {
   ChunkRange c = plan_->Chunk(index);
   buffer_.resize(std::max<size_t>(buffer_.size(), c.length));
   buffered_index_ = -1;
-  Status s = source_->ReadAt(c.offset, c.length, buffer_.data());
+  Status s = source_->ReadVerified(index, c.offset, c.length,
+                                   record_.chunk_sha256[index], buffer_.data());
   if (!s.ok()) return s;
-  // The bytes must be the ones hashed before the upload began: a file
-  // rewritten in place is caught here, before any of it is sent.
-  if (Sha256(std::string_view(buffer_.data(), c.length)) !=
-      record_.chunk_sha256[index]) {
-    return MakeError(FERRY_ERR_FILE_CHANGED,
-                     "the file's content changed during the upload (chunk " +
-                         std::to_string(index) +
-                         " differs): " + source_->path());
-  }
   buffered_index_ = static_cast<int64_t>(index);
-  return source_->CheckUnchanged();
+  return OkStatus();
 }
 
 std::string UploadRun::ChecksumHeader(std::string_view data,
@@ -448,14 +440,7 @@ Status UploadRun::EncodeFrame(uint64_t index, int level, FrameInfo* info) {
   Status loaded = LoadChunk(index);
   if (!loaded.ok()) return loaded;
   std::string_view raw(buffer_.data(), plan_->Chunk(index).length);
-  auto start = std::chrono::steady_clock::now();
-  frame_ = encoder_.Encode(raw, level, info);
-  double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  chooser_.OnCompressed(
-      info->level, static_cast<double>(raw.size()), secs,
-      static_cast<double>(frame_.size()) / static_cast<double>(raw.size()));
+  frame_ = EncodeMeasured(encoder_, chooser_, raw, level, info);
   frame_index_ = static_cast<int64_t>(index);
   return OkStatus();
 }
@@ -537,6 +522,13 @@ Result<std::optional<UploadRun::Piece>> UploadRun::NextPiece() {
   return std::optional<Piece>(p);
 }
 
+Status UploadRun::Restart(ferry_code why, const std::string& message) {
+  --restarts_left_;
+  Result<bool> again = Abandon(why, message, false);
+  if (!again.ok()) return again.error();
+  return StartFresh();
+}
+
 Status UploadRun::SendAll() {
   SendProgressFn on_send = [this](uint64_t sent) {
     inflight_ = sent;
@@ -547,13 +539,9 @@ Status UploadRun::SendAll() {
     if (!next.ok() && irreproducible_ && restarts_left_ > 0) {
       // The server's copy cannot be continued byte-exactly: start over
       // cleanly rather than send bytes that do not match it.
-      --restarts_left_;
       irreproducible_ = false;
       (void)core_->protocol_->Terminate(record_.upload_url);
-      Result<bool> again =
-          Abandon(FERRY_ERR_INTEGRITY_FAILED, next.error().message, false);
-      if (!again.ok()) return again.error();
-      Status s = StartFresh();
+      Status s = Restart(FERRY_ERR_INTEGRITY_FAILED, next.error().message);
       if (!s.ok()) return s;
       continue;
     }
@@ -593,12 +581,8 @@ Status UploadRun::SendAll() {
                                       "the server accepted none of the bytes")
                           : sent.error();
     if (err.code == FERRY_ERR_UPLOAD_EXPIRED && restarts_left_ > 0) {
-      --restarts_left_;
-      Result<bool> again =
-          Abandon(err.code,
-                  "the server lost the upload while it was being sent", false);
-      if (!again.ok()) return again.error();
-      Status s = StartFresh();
+      Status s = Restart(err.code,
+                         "the server lost the upload while it was being sent");
       if (!s.ok()) return s;
       continue;
     }

@@ -71,6 +71,8 @@ class UploadRun {
   // The largest offset the server may legitimately hold.
   uint64_t KnownEnd() const;
   Status SendAll();
+  // Replaces the current upload by a fresh one (once per run), saying why.
+  Status Restart(ferry_code why, const std::string& message);
   Result<UploadSummary> Finish();
   Error Cancelled();
   // Upload-Checksum for `data`; reuses `sha256` (its digest) when given.

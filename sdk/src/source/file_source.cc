@@ -8,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "codec/hash.h"
+
 namespace ferry::internal {
 namespace {
 
@@ -76,6 +78,20 @@ Status FileSource::ReadAt(uint64_t offset, uint64_t length, char* out) const {
     done += static_cast<uint64_t>(n);
   }
   return OkStatus();
+}
+
+Status FileSource::ReadVerified(uint64_t chunk_index, uint64_t offset,
+                                uint64_t length,
+                                std::string_view expected_sha256,
+                                char* out) const {
+  Status s = ReadAt(offset, length, out);
+  if (!s.ok()) return s;
+  if (Sha256(std::string_view(out, length)) != expected_sha256) {
+    return MakeError(FERRY_ERR_FILE_CHANGED,
+                     "the file's content changed during the upload (chunk " +
+                         std::to_string(chunk_index) + " differs): " + path_);
+  }
+  return CheckUnchanged();
 }
 
 Status FileSource::CheckUnchanged() const {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "errors/error.h"
 
@@ -39,6 +40,12 @@ class FileSource {
   Status ReadAt(uint64_t offset, uint64_t length, char* out) const;
   // file_changed when size, mtime, device or inode differ from when opened.
   Status CheckUnchanged() const;
+  // Reads chunk `chunk_index` (`length` bytes at `offset`) and checks it is
+  // still the content hashed before the upload began (expected_sha256, raw
+  // digest) and that the file is unchanged: an edit in place is caught
+  // before any of it is sent. Errors: file_changed, file_unreadable.
+  Status ReadVerified(uint64_t chunk_index, uint64_t offset, uint64_t length,
+                      std::string_view expected_sha256, char* out) const;
 
  private:
   FileSource(int fd, std::string path, std::string abs, FileIdentity id)
