@@ -53,6 +53,8 @@ options:
                           when a file changed since its interrupted upload:
                           fail with file_changed (default) or start anew
   --discard-on-cancel     on Ctrl-C delete the upload instead of keeping it
+  --allow-origin ORIGIN   let upload URLs and redirects lead to ORIGIN
+                          (https://host:port) with your headers (repeatable)
   --rules FILE            map a server's own error codes to ferry codes
                           (JSON; see docs/rules.md)
   --blocked-extensions L  refuse these types before sending (".exe,.bat")
@@ -215,6 +217,7 @@ int main(int argc, char** argv) {
     kHelp,
     kVersion,
     kRules,
+    kAllowOrigin,
     kBlocked,
     kMaxFiles,
     kMaxSkew,
@@ -238,6 +241,7 @@ int main(int argc, char** argv) {
       {"discard-on-cancel", no_argument, nullptr, kDiscard},
       {"json", no_argument, nullptr, kJson},
       {"rules", required_argument, nullptr, kRules},
+      {"allow-origin", required_argument, nullptr, kAllowOrigin},
       {"blocked-extensions", required_argument, nullptr, kBlocked},
       {"max-files", required_argument, nullptr, kMaxFiles},
       {"max-clock-skew", required_argument, nullptr, kMaxSkew},
@@ -343,6 +347,9 @@ int main(int argc, char** argv) {
         break;
       case kRules:
         copts.rules_file = arg;
+        break;
+      case kAllowOrigin:
+        copts.allowed_origins.push_back(arg);
         break;
       case kBlocked: {
         size_t start = 0;

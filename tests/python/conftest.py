@@ -13,6 +13,13 @@ SOURCE_DIR = pathlib.Path(os.environ.get(
     "FERRY_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
 BUILD_DIR = pathlib.Path(os.environ.get("FERRY_BUILD_DIR", SOURCE_DIR / "build"))
 sys.path.insert(0, str(SOURCE_DIR / "bindings" / "python"))
+sys.path.insert(0, str(SOURCE_DIR / "tests" / "support"))
+
+from fault_proxy import FaultProxy  # noqa: E402
+
+# What the reliability tests verified, written to the build directory at the
+# end of the session (docs/reliability.md quotes it).
+RELIABILITY = {"scenarios": {}, "uploads_verified": 0, "bytes_verified": 0}
 
 
 def sha256_file(path):
@@ -104,6 +111,48 @@ def policy_server(tus_server_factory, tmp_path):
         path.write_text(json.dumps(policy))
         return tus_server_factory("--policy", str(path), *args)
     return make
+
+
+@pytest.fixture
+def fault_proxy():
+    """Starts FaultProxy(upstream_url, faults) instances; stops them after."""
+    proxies = []
+
+    def make(upstream, faults=()):
+        proxies.append(FaultProxy(upstream, faults))
+        return proxies[-1]
+    yield make
+    for p in proxies:
+        p.stop()
+
+
+def record_scenario(group, name, uploads=0, size=0):
+    """Counts a reliability scenario and the bytes it verified."""
+    g = RELIABILITY["scenarios"].setdefault(group, {})
+    g[name] = g.get(name, 0) + 1
+    RELIABILITY["uploads_verified"] += uploads
+    RELIABILITY["bytes_verified"] += size
+
+
+@pytest.fixture
+def verify(request):
+    """verify(server, result, path): the stored bytes are the source's, and
+    the scenario (the test's name) is counted for docs/reliability.md."""
+    group = pathlib.Path(str(request.node.fspath)).stem
+
+    def check(server, result, path):
+        digest = sha256_file(path)
+        assert result.sha256 == digest
+        assert server.stored_sha256(result.url) == digest
+        record_scenario(group, request.node.name, 1, os.path.getsize(path))
+    return check
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if RELIABILITY["scenarios"]:
+        import json
+        out = BUILD_DIR / "reliability-report.json"
+        out.write_text(json.dumps(RELIABILITY, indent=1, sort_keys=True))
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import ctypes
 import dataclasses
 import json
 import os
+import warnings
 
 from ferry import errors as _errors
 from ferry._native import (EVENT_FN, KV, PROGRESS_FN, REFRESH_FN,
@@ -25,6 +26,10 @@ __version__ = lib.ferry_version().decode()
 
 EVENT_TYPES = {1: "retry", 2: "resumed", 3: "restarted", 4: "created",
                5: "state_discarded", 6: "compression_off"}
+
+
+class SecurityWarning(UserWarning):
+    """A setting that weakens security (TLS verification off)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +77,7 @@ class Client:
                  max_send_bytes_per_sec=None, blocked_extensions=None,
                  max_files_per_batch=None, max_clock_skew=None, rules=None,
                  rules_file=None, on_refresh_credentials=None,
-                 compress="auto"):
+                 compress="auto", allowed_origins=None):
         """on_refresh_credentials(error) is called on unauthenticated or
         credentials_expired; return a dict of fresh headers to retry where
         the upload was, or None to give up. rules: a list of rule dicts (see
@@ -83,6 +88,10 @@ class Client:
         self._keep = [_b(endpoint), _b(state_dir), _b(ca_file)]
         o.endpoint, o.state_dir, o.ca_file = self._keep
         o.insecure_skip_tls_verify = 1 if insecure_skip_tls_verify else 0
+        if insecure_skip_tls_verify:
+            warnings.warn("ferry: TLS verification is OFF; anyone on the path "
+                          "can read and alter these uploads", SecurityWarning,
+                          stacklevel=2)
         o.chunk_size = chunk_size or 0
         if max_retries is not None:
             o.max_retries = max_retries
@@ -97,6 +106,9 @@ class Client:
             self._keep.append(",".join(blocked_extensions).encode())
             o.blocked_extensions = self._keep[-1]
         o.max_files_per_batch = max_files_per_batch or 0
+        if allowed_origins:
+            self._keep.append(",".join(allowed_origins).encode())
+            o.allowed_origins = self._keep[-1]
         if compress == "auto":
             o.compress_level = 0
         elif compress == "off" or compress is False:

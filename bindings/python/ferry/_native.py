@@ -36,7 +36,8 @@ class ClientOptions(ctypes.Structure):
                 ("max_clock_skew_ms", c_uint32),
                 ("on_refresh_credentials", REFRESH_FN),
                 ("refresh_user_data", c_void_p),
-                ("compress_level", c_int32)]
+                ("compress_level", c_int32),
+                ("allowed_origins", c_char_p)]
 
 
 class Progress(ctypes.Structure):

@@ -211,6 +211,12 @@ typedef struct ferry_client_options {
    * to the link), FERRY_COMPRESS_OFF (-1), or a zstd level 1..22. See
    * docs/compression.md for the stored format. */
   int32_t compress_level;
+  /* Comma-separated origins ("https://files.example:443") besides the
+   * endpoint's own that the server may send ferry to: upload URLs (tus
+   * Location) and 307/308 redirects there are followed WITH this client's
+   * headers (credentials). Anything else is redirect_refused before a byte
+   * is sent there. Same-origin redirects are followed (at most 5 in a row). */
+  const char* allowed_origins;
 } ferry_client_options;
 
 #define FERRY_COMPRESS_AUTO 0
@@ -219,7 +225,7 @@ typedef struct ferry_client_options {
 #define FERRY_CLIENT_OPTIONS_INIT                                              \
   {                                                                            \
     sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-        0, 0, 0, 0, 0, 0                                                       \
+        0, 0, 0, 0, 0, 0, 0                                                    \
   }
 
 typedef struct ferry_client ferry_client;

@@ -116,6 +116,9 @@ struct ClientOptions {
   std::vector<std::string> blocked_extensions;  // ".exe", ".bat", ...
   uint32_t max_files_per_batch = 0;             // 0: no limit
   uint32_t max_clock_skew_ms = 0;               // 0 → 120000
+  // Origins besides the endpoint's that upload URLs and redirects may lead
+  // to, with this client's headers ("https://files.example").
+  std::vector<std::string> allowed_origins;
   // Server-specific error mappings: a JSON rules document and/or a file.
   std::string rules_json;
   std::string rules_file;
@@ -184,6 +187,11 @@ class Client {
     c.blocked_extensions = blocked.c_str();
     c.max_files_per_batch = o.max_files_per_batch;
     c.max_clock_skew_ms = o.max_clock_skew_ms;
+    std::string origins;
+    for (const auto& origin : o.allowed_origins) {
+      origins += (origins.empty() ? "" : ",") + origin;
+    }
+    c.allowed_origins = origins.c_str();
     // Owned by the Client so the C callback can reach it for its lifetime.
     auto refresh = std::make_unique<RefreshFn>(o.refresh_credentials);
     if (o.refresh_credentials) {

@@ -16,6 +16,7 @@
 #include "errors/error.h"
 #include "errors/rules.h"
 #include "ferry/ferry.h"
+#include "http/url.h"
 
 struct ferry_error {
   ferry::internal::Error error;
@@ -258,6 +259,20 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
       cfg.blocked_extensions = SplitList(o.blocked_extensions);
     }
     cfg.max_files_per_batch = o.max_files_per_batch;
+    if (o.allowed_origins != nullptr) {
+      for (const std::string& item : SplitList(o.allowed_origins)) {
+        auto origin = ferry::internal::UrlOrigin(item);
+        if (!origin) {
+          std::string why =
+              "allowed_origins holds something that is not an http(s) "
+              "origin: " +
+              ferry::internal::RedactUrl(item);
+          Fail(FERRY_ERR_INVALID_ARGUMENT, why.c_str(), error_out);
+          return nullptr;
+        }
+        cfg.http.allowed_origins.push_back(*origin);
+      }
+    }
     if (o.compress_level < FERRY_COMPRESS_OFF || o.compress_level > 22) {
       Fail(FERRY_ERR_INVALID_ARGUMENT,
            "compress_level must be AUTO (0), OFF (-1) or a level 1..22",

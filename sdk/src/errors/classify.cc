@@ -343,6 +343,7 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
       std::string(info.meaning) + " (HTTP " + std::to_string(r.status);
   if (!server_message.empty()) message += ": " + server_message;
   message += ")";
+  if (!r.redirect_refusal.empty()) message += ": " + r.redirect_refusal;
   Error e = MakeError(code, message);
   e.http_status = r.status;
   e.server_code = server_code;

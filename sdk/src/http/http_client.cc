@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "absl/strings/ascii.h"
+#include "http/url.h"
 
 namespace ferry::internal {
 namespace {
@@ -34,8 +35,15 @@ struct Transfer {
   HttpResponse response;
   size_t header_bytes = 0;
   size_t read_pos = 0;
+  // All body bytes handed to libcurl, across rewinds: libcurl re-sends a
+  // request by itself when a reused connection died before any response
+  // byte, and those bytes crossed the wire too.
+  uint64_t total_read = 0;
   bool too_large = false;
   bool aborted = false;
+  // The blank line ending the last response's headers arrived. libcurl
+  // (7.88) reports success for a response cut off inside its headers.
+  bool headers_complete = false;
 };
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
@@ -46,7 +54,9 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     // A new response begins (after 1xx): forget the previous one's headers.
     t->response.headers.clear();
     t->header_bytes = 0;
+    t->headers_complete = false;
   }
+  if (line == "\r\n" || line == "\n") t->headers_complete = true;
   t->header_bytes += len;
   if (t->header_bytes > t->options->max_response_headers) {
     t->too_large = true;
@@ -79,6 +89,7 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   if (t->limiter != nullptr && want > 0) want = t->limiter->Take(want);
   std::memcpy(buffer, body.data() + t->read_pos, want);
   t->read_pos += want;
+  t->total_read += want;
   return want;
 }
 
@@ -141,8 +152,62 @@ void HttpClient::Release(void* handle) {
   idle_.push_back(handle);
 }
 
+bool HttpClient::OriginAllowed(std::string_view from_url,
+                               std::string_view url) const {
+  std::optional<std::string> to = UrlOrigin(url);
+  if (!to) return false;
+  if (to == UrlOrigin(from_url)) return true;
+  return std::find(options_.allowed_origins.begin(),
+                   options_.allowed_origins.end(),
+                   *to) != options_.allowed_origins.end();
+}
+
 HttpOutcome HttpClient::Perform(const HttpRequest& request,
                                 const SendProgressFn& on_send) {
+  // Redirects are followed here, not by libcurl, so that the origin policy
+  // is checked before a request (and its Authorization) leaves.
+  HttpOutcome out = PerformOnce(request, on_send);
+  HttpRequest next;
+  uint64_t body_sent = out.body_bytes_sent;
+  for (int hop = 0; out.ok; ++hop) {
+    int status = out.response.status;
+    bool keeps_method = status == 307 || status == 308;
+    bool bodiless = !request.has_body && request.method != "POST";
+    if (!(keeps_method ||
+          (bodiless && (status == 301 || status == 302 || status == 303)))) {
+      break;
+    }
+    auto location = out.response.Header("location");
+    const std::string& from = hop == 0 ? request.url : next.url;
+    std::optional<std::string> to =
+        location ? ResolveUrl(from, *location) : std::nullopt;
+    if (!to) {
+      out.response.redirect_refusal = "a redirect without a usable Location";
+      break;
+    }
+    if (!OriginAllowed(request.url, *to)) {
+      out.response.redirect_refusal =
+          "a redirect to another origin (" + UrlOrigin(*to).value_or("?") +
+          "); ferry does not send your request or credentials there";
+      break;
+    }
+    if (hop >= options_.max_redirects) {
+      out.response.redirect_refusal =
+          "more than " + std::to_string(options_.max_redirects) +
+          " redirects in a row (a redirect loop?)";
+      break;
+    }
+    next = request;
+    next.url = *to;
+    out = PerformOnce(next, on_send);
+    body_sent += out.body_bytes_sent;
+  }
+  out.body_bytes_sent = body_sent;
+  return out;
+}
+
+HttpOutcome HttpClient::PerformOnce(const HttpRequest& request,
+                                    const SendProgressFn& on_send) {
   HttpOutcome out;
   CURL* h = static_cast<CURL*>(Acquire());
   if (h == nullptr) {
@@ -218,7 +283,10 @@ HttpOutcome HttpClient::Perform(const HttpRequest& request,
 
   curl_off_t sent = 0;
   curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &sent);
-  out.body_bytes_sent = sent > 0 ? static_cast<uint64_t>(sent) : 0;
+  out.body_bytes_sent =
+      std::max<uint64_t>(sent > 0 ? static_cast<uint64_t>(sent) : 0,
+                         t.total_read);
+  if (rc == CURLE_OK && !t.headers_complete) rc = CURLE_PARTIAL_FILE;
   if (rc == CURLE_OK && !t.too_large) {
     long status = 0;  // NOLINT(runtime/int)
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -232,7 +300,9 @@ HttpOutcome HttpClient::Perform(const HttpRequest& request,
                       &out.transport.ssl_verify_result);
     out.transport.aborted_by_caller = t.aborted;
     out.transport.response_too_large = t.too_large;
-    out.transport.detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    out.transport.detail = errbuf[0]   ? errbuf
+                           : t.headers_complete ? curl_easy_strerror(rc)
+                               : "the response ended inside its headers";
     long status = 0;  // NOLINT(runtime/int)
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     out.response.status = static_cast<int>(status);

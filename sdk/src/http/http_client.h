@@ -28,6 +28,10 @@ struct HttpOptions {
   uint64_t max_send_bytes_per_sec = 0;
   size_t max_response_body = 1 << 20;       // bytes kept of a response body
   size_t max_response_headers = 256 << 10;  // all header bytes together
+  // Origins ("https://host:port") besides the request's own that redirects
+  // may lead to; requests (with their credentials) go nowhere else.
+  std::vector<std::string> allowed_origins;
+  int max_redirects = 5;
 };
 
 struct HttpRequest {
@@ -43,6 +47,9 @@ struct HttpResponse {
   int status = 0;
   HeaderList headers;  // names lower-cased, in arrival order
   std::string body;
+  // Set when a 3xx was not followed: why ("to another origin ...", "more
+  // than 5 redirects"). The 3xx itself is the response.
+  std::string redirect_refusal;
   // Header value (the first with that lower-case name), if present.
   std::optional<std::string> Header(std::string_view lower_name) const;
 };
@@ -81,7 +88,14 @@ class HttpClient {
 
   const HttpOptions& options() const { return options_; }
 
+  // Whether requests may go to `url`'s origin when they started at
+  // `from_url`'s: the same origin or one the app allowlisted.
+  bool OriginAllowed(std::string_view from_url, std::string_view url) const;
+
  private:
+  HttpOutcome PerformOnce(const HttpRequest& request,
+                          const SendProgressFn& on_send);
+
   void* Acquire();
   void Release(void* handle);
 

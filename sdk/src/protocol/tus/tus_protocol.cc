@@ -25,16 +25,26 @@ Error Unexpected(const std::string& what, const HttpResponse& r,
   return e;
 }
 
-// The offset header every successful HEAD and PATCH must carry.
-Result<uint64_t> RequireOffset(const HttpResponse& r, const std::string& url) {
+}  // namespace
+
+// The offset header every successful HEAD and PATCH must carry. A success
+// status without it but with a body is a server reporting an error in the
+// body (some gateways answer 200 with one): that body is classified.
+Result<uint64_t> TusProtocol::RequireOffset(const HttpResponse& r,
+                                            RequestKind kind,
+                                            const std::string& url) const {
   auto value = r.Header("upload-offset");
+  if (!value && !r.body.empty()) {
+    Error e = Classify(r, kind, url);
+    e.message = "the server answered " + std::to_string(r.status) +
+                " without Upload-Offset, with an error body: " + e.message;
+    return e;
+  }
   if (!value) return Unexpected("Upload-Offset missing", r, url);
   auto offset = tus::ParseSize(*value);
   if (!offset) return Unexpected("Upload-Offset is not a number", r, url);
   return *offset;
 }
-
-}  // namespace
 
 TusProtocol::TusProtocol(HttpClient* http, std::string endpoint,
                          HeaderList headers, ClassifyOptions classify)
@@ -82,7 +92,7 @@ Status TusProtocol::CheckUploadUrl(const std::string& url) const {
                         "the server gave an upload URL that does not parse");
     return e;
   }
-  if (origin != UrlOrigin(endpoint_)) {
+  if (!http_->OriginAllowed(endpoint_, url)) {
     Error e =
         MakeError(FERRY_ERR_REDIRECT_REFUSED,
                   "the server placed the upload on another origin (" + *origin +
@@ -200,7 +210,7 @@ Result<OffsetResult> TusProtocol::QueryOffset(const std::string& url) {
   if (r.status != 200 && r.status != 204) {
     return Classify(r, RequestKind::kOffset, url);
   }
-  Result<uint64_t> offset = RequireOffset(r, url);
+  Result<uint64_t> offset = RequireOffset(r, RequestKind::kOffset, url);
   if (!offset.ok()) return offset.error();
   OffsetResult result;
   result.offset = offset.value();
@@ -236,7 +246,7 @@ Result<SendResult> TusProtocol::Send(const std::string& url, uint64_t offset,
   if (r.status != 204 && r.status != 200) {
     return Classify(r, RequestKind::kSend, url);
   }
-  Result<uint64_t> new_offset = RequireOffset(r, url);
+  Result<uint64_t> new_offset = RequireOffset(r, RequestKind::kSend, url);
   if (!new_offset.ok()) return new_offset.error();
   if (new_offset.value() < offset ||
       new_offset.value() > offset + data.size()) {

@@ -43,6 +43,8 @@ class TusProtocol : public UploadProtocol {
  private:
   HttpRequest NewRequest(std::string method, std::string url) const;
 
+  Result<uint64_t> RequireOffset(const HttpResponse& r, RequestKind kind,
+                                 const std::string& url) const;
   Error Classify(const HttpResponse& r, RequestKind kind,
                  const std::string& url) const;
 
