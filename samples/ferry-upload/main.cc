@@ -498,7 +498,7 @@ int main(int argc, char** argv) {
       if (json) {
         PrintLine({{"event", "done"},
                    {"file", file},
-                   {"url", res.url},
+                   {"url", res.url_redacted},
                    {"bytes", res.bytes},
                    {"wire_bytes", res.wire_bytes},
                    {"sha256", res.sha256},
@@ -514,7 +514,7 @@ int main(int argc, char** argv) {
                           ? ", zstd: " + std::to_string(res.wire_bytes) +
                                 " bytes on the wire"
                           : std::string())
-                  << ", sha256 " << res.sha256 << "\n  " << res.url << "\n";
+                  << ", sha256 " << res.sha256 << "\n  " << res.url_redacted << "\n";
       }
     } else {
       ++failures;

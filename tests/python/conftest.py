@@ -118,8 +118,8 @@ def fault_proxy():
     """Starts FaultProxy(upstream_url, faults) instances; stops them after."""
     proxies = []
 
-    def make(upstream, faults=()):
-        proxies.append(FaultProxy(upstream, faults))
+    def make(upstream, faults=(), **kw):
+        proxies.append(FaultProxy(upstream, faults, **kw))
         return proxies[-1]
     yield make
     for p in proxies:

@@ -139,7 +139,11 @@ def _get(headers, name):
 
 
 class FaultProxy:
-    def __init__(self, upstream, faults=(), host="127.0.0.1"):
+    def __init__(self, upstream, faults=(), host="127.0.0.1",
+                 strip_query=False):
+        # strip_query: forward without the query string, as a gateway that
+        # checked a signed URL would (the tus server keys uploads by path).
+        self.strip_query = strip_query
         u = urllib.parse.urlsplit(upstream)
         self.upstream = (u.hostname, u.port or 80)
         self.faults = list(faults)
@@ -173,6 +177,11 @@ class FaultProxy:
 
     def stop(self):
         self._stopping = True
+        try:
+            # Wakes the accept() and stops listening at once.
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.listener.close()
         with self.lock:
             socks = list(self._socks)
@@ -222,6 +231,10 @@ class FaultProxy:
                 lines = head.decode("latin-1").split("\r\n")
                 method, path, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
                 headers = _parse_headers(lines[1:])
+                if self.strip_query and "?" in path:
+                    bare = path.split("?", 1)[0]
+                    head = head.replace(path.encode("latin-1"),
+                                        bare.encode("latin-1"), 1)
                 fault = self._pick(method, conn_index)
                 self._record({"conn": conn_index, "method": method,
                               "path": path, "headers": headers,

@@ -40,6 +40,8 @@ class UploadResult:
     sha256: str
     resumed_from: int
     encoding: str = "identity"
+    # url without user info, query and fragment: safe to log.
+    url_redacted: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -274,7 +276,8 @@ class Client:
                 wire_bytes=lib.ferry_result_wire_bytes(r),
                 sha256=lib.ferry_result_sha256(r).decode(),
                 resumed_from=lib.ferry_result_resumed_from(r),
-                encoding=lib.ferry_result_encoding(r).decode())
+                encoding=lib.ferry_result_encoding(r).decode(),
+                url_redacted=lib.ferry_result_url_redacted(r).decode())
         finally:
             lib.ferry_result_free(r)
 

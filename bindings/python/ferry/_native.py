@@ -146,6 +146,7 @@ def _declare(lib):
     _fn(lib, "ferry_doctor_report_text", c_char_p, c_void_p)
     _fn(lib, "ferry_result_free", None, c_void_p)
     _fn(lib, "ferry_result_url", c_char_p, c_void_p)
+    _fn(lib, "ferry_result_url_redacted", c_char_p, c_void_p)
     _fn(lib, "ferry_result_sha256", c_char_p, c_void_p)
     _fn(lib, "ferry_result_encoding", c_char_p, c_void_p)
     for name in ("bytes", "wire_bytes", "resumed_from"):

@@ -389,6 +389,8 @@ FERRY_API ferry_code ferry_upload_file(ferry_client* client, const char* path,
 FERRY_API void ferry_result_free(ferry_result* result);
 /* The upload's URL on the server (may hold a secret: do not log it). */
 FERRY_API const char* ferry_result_url(const ferry_result* result);
+/* The same URL without user info, query or fragment: safe to log. */
+FERRY_API const char* ferry_result_url_redacted(const ferry_result* result);
 FERRY_API uint64_t ferry_result_bytes(const ferry_result* result);
 /* Body bytes this call put on the wire, retries included. */
 FERRY_API uint64_t ferry_result_wire_bytes(const ferry_result* result);

@@ -150,7 +150,8 @@ struct UploadOptions {
 };
 
 struct UploadResult {
-  std::string url;
+  std::string url;           // may hold a secret (a signed URL): do not log
+  std::string url_redacted;  // without user info, query and fragment
   uint64_t bytes = 0;
   uint64_t wire_bytes = 0;
   std::string sha256;
@@ -253,6 +254,7 @@ class Client {
     if (rc != FERRY_OK) return Fail(err, rc);
     UploadResult out;
     out.url = ferry_result_url(res);
+    out.url_redacted = ferry_result_url_redacted(res);
     out.bytes = ferry_result_bytes(res);
     out.wire_bytes = ferry_result_wire_bytes(res);
     out.sha256 = ferry_result_sha256(res);

@@ -25,6 +25,7 @@ struct ferry_error {
 
 struct ferry_result {
   ferry::internal::UploadSummary summary;
+  std::string url_redacted;
 };
 
 struct ferry_doctor_report {
@@ -506,7 +507,8 @@ ferry_code ferry_upload_file(ferry_client* client, const char* path,
     auto r = core->Upload(path, params);
     if (!r.ok()) return Fail(std::move(r.error()), error_out);
     if (result_out != nullptr) {
-      *result_out = new ferry_result{std::move(r.value())};
+      std::string redacted = ferry::internal::RedactUrl(r.value().url);
+      *result_out = new ferry_result{std::move(r.value()), std::move(redacted)};
     }
     return FERRY_OK;
   } catch (const std::bad_alloc&) {
@@ -556,6 +558,9 @@ const char* ferry_doctor_report_text(const ferry_doctor_report* r) {
 void ferry_result_free(ferry_result* result) { delete result; }
 const char* ferry_result_url(const ferry_result* r) {
   return r ? r->summary.url.c_str() : "";
+}
+const char* ferry_result_url_redacted(const ferry_result* r) {
+  return r ? r->url_redacted.c_str() : "";
 }
 uint64_t ferry_result_bytes(const ferry_result* r) {
   return r ? r->summary.bytes : 0;

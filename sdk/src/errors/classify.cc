@@ -272,6 +272,11 @@ Error ClassifyTransport(const TransportError& f,
       what = "response handling failed";
       break;
     case CURLE_OUT_OF_MEMORY:
+      if (f.response_too_large) {
+        code = FERRY_ERR_UNEXPECTED_RESPONSE;
+        what = "the server's response exceeded ferry's size cap";
+        break;
+      }
       code = FERRY_ERR_INTERNAL_ERROR;
       what = "out of memory";
       break;

@@ -143,4 +143,18 @@ std::string Error::ToJson() const {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+void ScrubSecrets(const std::vector<std::string>& secrets, Error* error) {
+  for (std::string* text : {&error->message, &error->server_message,
+                            &error->server_code, &error->request_id,
+                            &error->url}) {
+    for (const std::string& secret : secrets) {
+      if (secret.empty()) continue;
+      for (size_t at = text->find(secret); at != std::string::npos;
+           at = text->find(secret, at)) {
+        text->replace(at, secret.size(), "<redacted>");
+      }
+    }
+  }
+}
+
 }  // namespace ferry::internal

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "ferry/ferry.h"
 
@@ -33,6 +34,10 @@ struct Error {
   // One JSON object, the shape the CLI prints and Python mirrors.
   std::string ToJson() const;
 };
+
+// Replaces every occurrence of each secret in the error's texts (a server
+// may echo a token back in its error body) with "<redacted>".
+void ScrubSecrets(const std::vector<std::string>& secrets, Error* error);
 
 // An error of `code` with the table's defaults and `message`.
 Error MakeError(ferry_code code, std::string message);

@@ -286,7 +286,17 @@ HttpOutcome HttpClient::PerformOnce(const HttpRequest& request,
   out.body_bytes_sent =
       std::max<uint64_t>(sent > 0 ? static_cast<uint64_t>(sent) : 0,
                          t.total_read);
-  if (rc == CURLE_OK && !t.headers_complete) rc = CURLE_PARTIAL_FILE;
+  const char* why = nullptr;
+  if (rc == CURLE_OK && !t.headers_complete) {
+    rc = CURLE_PARTIAL_FILE;
+    why = "the response ended inside its headers";
+  }
+  if (rc == CURLE_OUT_OF_MEMORY && t.header_bytes > 0) {
+    // libcurl refuses a single header line over its own 100 KiB limit this
+    // way; it is the server's oversized answer, not a lack of memory.
+    t.too_large = true;
+    why = "a response header line over libcurl's limit";
+  }
   if (rc == CURLE_OK && !t.too_large) {
     long status = 0;  // NOLINT(runtime/int)
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -300,9 +310,9 @@ HttpOutcome HttpClient::PerformOnce(const HttpRequest& request,
                       &out.transport.ssl_verify_result);
     out.transport.aborted_by_caller = t.aborted;
     out.transport.response_too_large = t.too_large;
-    out.transport.detail = errbuf[0]   ? errbuf
-                           : t.headers_complete ? curl_easy_strerror(rc)
-                               : "the response ended inside its headers";
+    out.transport.detail = why != nullptr ? why
+                           : errbuf[0]    ? errbuf
+                                          : curl_easy_strerror(rc);
     long status = 0;  // NOLINT(runtime/int)
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     out.response.status = static_cast<int>(status);

@@ -65,6 +65,66 @@ std::optional<std::string> UrlOrigin(std::string_view url) {
   return origin;
 }
 
+namespace {
+
+constexpr size_t kMinSecret = 6;
+
+void AddSecret(std::string value, std::vector<std::string>* out) {
+  if (value.size() >= kMinSecret) out->push_back(std::move(value));
+}
+
+}  // namespace
+
+std::vector<std::string> SecretsOf(std::string_view url) {
+  std::vector<std::string> out;
+  UrlHandle h = Parse(url);
+  if (!h) return out;
+  if (auto pw = Part(h.get(), CURLUPART_PASSWORD)) AddSecret(*pw, &out);
+  auto query = Part(h.get(), CURLUPART_QUERY);
+  if (!query) return out;
+  size_t start = 0;
+  while (start <= query->size()) {
+    size_t amp = query->find('&', start);
+    if (amp == std::string::npos) amp = query->size();
+    std::string_view pair(query->data() + start, amp - start);
+    size_t eq = pair.find('=');
+    std::string value(eq == std::string_view::npos ? pair
+                                                   : pair.substr(eq + 1));
+    AddSecret(value, &out);
+    // Also as a server would print it decoded.
+    int n = 0;
+    if (char* decoded = curl_easy_unescape(nullptr, value.c_str(),
+                                           static_cast<int>(value.size()),
+                                           &n)) {
+      std::string d(decoded, static_cast<size_t>(n));
+      curl_free(decoded);
+      if (d != value) AddSecret(d, &out);
+    }
+    start = amp + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> SecretsOf(
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : headers) {
+    std::string lower(name);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    bool credential = false;
+    for (const char* word : {"auth", "token", "key", "secret", "cookie",
+                             "signature", "session", "password"}) {
+      if (lower.find(word) != std::string::npos) credential = true;
+    }
+    if (!credential) continue;
+    AddSecret(value, &out);
+    size_t space = value.find(' ');
+    if (space != std::string::npos) AddSecret(value.substr(space + 1), &out);
+  }
+  return out;
+}
+
 std::string RedactUrl(std::string_view url) {
   UrlHandle h = Parse(url);
   if (!h) return "<unparseable URL>";

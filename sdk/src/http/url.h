@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ferry::internal {
 
@@ -18,6 +20,13 @@ std::optional<std::string> UrlOrigin(std::string_view url);
 // The URL without user info, query and fragment (signed URLs and tokens live
 // there), safe for logs and error messages.
 std::string RedactUrl(std::string_view url);
+// The values a server might echo back that must never be printed: the
+// password and every query value of `url`, and the values of credential
+// headers (Authorization and the like, with "Bearer "/"Basic " stripped
+// too). Values shorter than 6 characters are left out (too common to scrub).
+std::vector<std::string> SecretsOf(std::string_view url);
+std::vector<std::string> SecretsOf(
+    const std::vector<std::pair<std::string, std::string>>& headers);
 
 }  // namespace ferry::internal
 

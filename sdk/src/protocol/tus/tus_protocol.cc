@@ -63,7 +63,15 @@ void TusProtocol::SetHeader(const std::string& name, const std::string& value) {
 
 Error TusProtocol::Classify(const HttpResponse& r, RequestKind kind,
                             const std::string& url) const {
-  return ClassifyResponse(r, kind, RedactUrl(url), classify_);
+  Error e = ClassifyResponse(r, kind, RedactUrl(url), classify_);
+  std::vector<std::string> secrets = SecretsOf(url);
+  for (std::string& s : SecretsOf(endpoint_)) secrets.push_back(std::move(s));
+  {
+    absl::MutexLock lock(&mu_);
+    for (std::string& s : SecretsOf(headers_)) secrets.push_back(std::move(s));
+  }
+  ScrubSecrets(secrets, &e);
+  return e;
 }
 
 HttpRequest TusProtocol::NewRequest(std::string method, std::string url) const {
