@@ -151,6 +151,7 @@ class FaultProxy:
         self.log = []  # dicts: conn, method, path, headers, fault
         self.method_counts = {}
         self.connections = 0
+        self.body_bytes = 0  # request body bytes forwarded to the server
         self._socks = set()
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -299,6 +300,8 @@ class FaultProxy:
                 piece = piece[:cut]
             if forward and piece:
                 upstream.sendall(piece)
+                with self.lock:
+                    self.body_bytes += len(piece)
             sent += len(piece)
             body_left -= len(piece)
             if rate:
