@@ -514,7 +514,8 @@ int main(int argc, char** argv) {
                           ? ", zstd: " + std::to_string(res.wire_bytes) +
                                 " bytes on the wire"
                           : std::string())
-                  << ", sha256 " << res.sha256 << "\n  " << res.url_redacted << "\n";
+                  << ", sha256 " << res.sha256 << "\n  " << res.url_redacted
+                  << "\n";
       }
     } else {
       ++failures;

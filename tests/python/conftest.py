@@ -126,6 +126,12 @@ def fault_proxy():
         p.stop()
 
 
+def endpoint_via(proxy, server):
+    """The server's endpoint, reached through the fault proxy."""
+    import urllib.parse
+    return proxy.url(urllib.parse.urlsplit(server.endpoint).path)
+
+
 def record_scenario(group, name, uploads=0, size=0):
     """Counts a reliability scenario and the bytes it verified."""
     g = RELIABILITY["scenarios"].setdefault(group, {})

@@ -5,20 +5,15 @@ fault really fired and that ferry reported the retry it made, and ends with
 the stored bytes compared with the source's SHA-256.
 """
 
-import urllib.parse
 
 import pytest
 
 import ferry
-from conftest import write_random
+from conftest import endpoint_via, write_random
 from fault_proxy import Fault
 
 CHUNK = 256 * 1024
 SIZE = 5 * CHUNK + 123  # six PATCHes
-
-
-def endpoint_via(proxy, server):
-    return proxy.url(urllib.parse.urlsplit(server.endpoint).path)
 
 
 def upload(proxy, server, tmp_path, name="f.bin", size=SIZE, seed=1, **opts):

@@ -11,16 +11,12 @@ import urllib.parse
 import pytest
 
 import ferry
-from conftest import record_scenario, write_random
+from conftest import endpoint_via, record_scenario, write_random
 from fault_proxy import Fault
 
 CHUNK = 256 * 1024
 SIZE = 3 * CHUNK + 11
 SECRET = "Bearer hostile-test-secret-7f3a"
-
-
-def endpoint_via(proxy, server):
-    return proxy.url(urllib.parse.urlsplit(server.endpoint).path)
 
 
 def client_for(url, tmp_path, **opts):
@@ -204,3 +200,24 @@ def test_a_server_that_never_answers(tus_server, fault_proxy, tmp_path):
     assert time.monotonic() - started < 15
     assert e.retryable is True
     record_scenario("test_hostile", "server never answers")
+
+
+def test_resume_onto_an_upload_of_other_content_restarts(
+        tus_server, fault_proxy, verify, tmp_path):
+    import base64
+    path = write_random(tmp_path / "m.bin", SIZE, 6)
+    proxy = fault_proxy(tus_server.endpoint)
+    with client_for(endpoint_via(proxy, tus_server), tmp_path) as c:
+        with pytest.raises(ferry.Cancelled):
+            c.upload(path, on_progress=lambda p: p.bytes_acked > 0)
+    # The saved address now answers for other content.
+    other = base64.b64encode(b"0" * 64).decode()
+    proxy.faults.append(Fault("rewrite", method="HEAD", set_headers={
+        "Upload-Metadata": "filename bS5iaW4=,sha256 " + other}))
+    events = []
+    with client_for(endpoint_via(proxy, tus_server), tmp_path) as c:
+        r = c.upload(path, on_event=events.append)
+    restarted = [e for e in events if e.type == "restarted"]
+    assert len(restarted) == 1 and "other content" in restarted[0].message
+    assert r.resumed_from == 0
+    verify(tus_server, r, path)

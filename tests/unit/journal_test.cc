@@ -124,6 +124,32 @@ TEST_F(JournalTest, ChunkCountMustMatchTheSize) {
   EXPECT_FALSE(JournalRecord::Decode(r.Encode()).ok());
 }
 
+TEST_F(JournalTest, NumbersAreReadStrictly) {
+  // A record with a valid checksum but a float, a negative or an oversized
+  // number where an integer belongs is refused, never converted.
+  std::string good = Sample().Encode();
+  std::string payload = good.substr(good.find('\n') + 1);
+  std::string header = good.substr(0, good.find('\n'));
+  std::string magic = header.substr(
+      0, header.size() - 64 - 1 - std::to_string(payload.size()).size());
+  auto reseal = [&](const std::string& p) {
+    return magic + HexEncode(Sha256(p)) + " " + std::to_string(p.size()) +
+           "\n" + p;
+  };
+  ASSERT_TRUE(JournalRecord::Decode(reseal(payload)).ok());
+  for (std::string field : {"\"chunk_size\":", "\"created_unix\":",
+                            "\"inode\":"}) {
+    for (const char* bad : {"1e300", "-1", "2.5", "18446744073709551616"}) {
+      if (field == "\"created_unix\":" && std::string(bad) == "-1") continue;
+      std::string p = payload;
+      size_t at = p.find(field) + field.size();
+      size_t end = p.find_first_of(",}", at);
+      p.replace(at, end - at, bad);
+      EXPECT_FALSE(JournalRecord::Decode(reseal(p)).ok()) << field << bad;
+    }
+  }
+}
+
 TEST_F(JournalTest, UnwritableDirectoryIsTyped) {
   if (geteuid() == 0) {
     // root ignores permissions; a path under a regular file fails anyway.

@@ -84,6 +84,9 @@ TEST(Rules, BadDocumentsAreRefusedWithTheRuleAtFault) {
            R"([{"match": {"status": 400}, "code": "no_such_code"}])",
            R"([{"match": {"status": 400}, "code": "timeout", "action": "x"}])",
            R"([{"match": {"status": 99}, "code": "timeout"}])",
+           // Found by fuzzing: a float far outside int was cast (UB).
+           R"([{"match": {"status": 2.02e51}, "code": "timeout"}])",
+           R"([{"match": {"status": 400.5}, "code": "timeout"}])",
            R"([{"match": {"json": {"pointer": "no-slash", "equals": 1}},
                 "code": "timeout"}])",
            R"([{"match": {"colour": "red"}, "code": "timeout"}])",

@@ -43,5 +43,27 @@ TEST(TusHeaders, MetadataRejectsBadKeys) {
   EXPECT_EQ(EncodeMetadata({}), "");
 }
 
+TEST(TusHeaders, MetadataDecodingRoundTrips) {
+  std::vector<std::pair<std::string, std::string>> pairs = {
+      {"filename", "a,b c.txt"},
+      {"flag", ""},
+      {"bin", std::string("\0\xff", 2)}};
+  auto encoded = EncodeMetadata(pairs);
+  ASSERT_TRUE(encoded.has_value());
+  EXPECT_EQ(DecodeMetadata(*encoded), pairs);
+  EXPECT_EQ(DecodeMetadata("")->size(), 0u);
+  // Spaces around items, as some servers write them.
+  EXPECT_EQ(DecodeMetadata("a YQ==, b Yg==")->at(1).second, "b");
+}
+
+TEST(TusHeaders, MetadataDecodingIsStrict) {
+  EXPECT_FALSE(DecodeMetadata("a YQ").has_value());           // unpadded
+  EXPECT_FALSE(DecodeMetadata("a Y=Q=").has_value());         // '=' inside
+  EXPECT_FALSE(DecodeMetadata("a YR==").has_value());         // stray bits
+  EXPECT_FALSE(DecodeMetadata("a YQ==,a Yg==").has_value());  // repeated
+  EXPECT_FALSE(DecodeMetadata(",").has_value());              // empty key
+  EXPECT_FALSE(DecodeMetadata("a Y Q==").has_value());
+}
+
 }  // namespace
 }  // namespace ferry::internal::tus

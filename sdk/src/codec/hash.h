@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,8 @@ std::string Sha256(std::string_view data);
 std::string HexEncode(std::string_view bytes);
 // Standard base64 with padding (RFC 4648), as tus metadata and checksums use.
 std::string Base64Encode(std::string_view bytes);
+// Strict inverse: nullopt unless `text` is canonical padded base64.
+std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace ferry::internal
 

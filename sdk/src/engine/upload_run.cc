@@ -250,6 +250,16 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
     return err;
   }
   const OffsetResult& at = server.value();
+  // The server's copy must be of this content: a server that reports the
+  // sha256 it was created with tells whether this is still our upload.
+  for (const auto& [key, value] : at.metadata) {
+    if (key == "sha256" && value != HexEncode(saved.file_sha256)) {
+      return Abandon(FERRY_ERR_UNEXPECTED_RESPONSE,
+                     "the server's upload at the saved address is of other "
+                     "content (its sha256 metadata differs)",
+                     false);
+    }
+  }
   record_ = saved;
   plan_ = std::make_unique<ChunkPlan>(source_->size(), record_.chunk_size);
   bool zstd = record_.encoding == "zstd";

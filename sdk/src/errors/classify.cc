@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
+#include "errors/s3_error.h"
 
 namespace ferry::internal {
 namespace {
@@ -310,6 +311,7 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
   auto content_type = r.Header("content-type");
   std::string type = content_type ? absl::AsciiStrToLower(*content_type) : "";
   bool named_by_server = false;
+  std::string xml_request_id;
   if (type.find("application/problem+json") != std::string::npos) {
     if (auto p = ParseProblem(r.body)) {
       // A server that names a ferry code is taken at its word.
@@ -322,6 +324,20 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
     }
   } else if (type.find("json") != std::string::npos) {
     FromPlainJson(r.body, &server_code, &server_message);
+  } else if (type.find("xml") != std::string::npos ||
+             r.body.starts_with("<?xml") || r.body.starts_with("<Error")) {
+    if (auto s3 = ParseS3Error(r.body)) {
+      server_code = s3->code;
+      server_message = s3->message;
+      if (auto mapped = FerryCodeForS3(s3->code)) {
+        code = *mapped;
+        // A signature refused while the clocks differ is still clock skew
+        // (checked below); the other codes say exactly what happened.
+        named_by_server = *mapped != FERRY_ERR_UNAUTHENTICATED &&
+                          *mapped != FERRY_ERR_PERMISSION_DENIED;
+      }
+      if (!s3->request_id.empty()) xml_request_id = s3->request_id;
+    }
   }
   if (server_message.empty()) server_message = SanitizeServerText(r.body);
   if (server_code.empty()) server_code = LeadingCodeToken(server_message);
@@ -360,6 +376,7 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
                  std::to_string(std::llabs(*skew) / 1000) + " s " +
                  (*skew > 0 ? "ahead of" : "behind") + " this device's";
   }
+  e.request_id = xml_request_id;
   for (const char* h : {"x-request-id", "x-amz-request-id", "x-correlation-id",
                         "request-id", "x-trace-id"}) {
     if (auto id = r.Header(h)) {

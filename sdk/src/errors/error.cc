@@ -144,9 +144,9 @@ std::string Error::ToJson() const {
 }
 
 void ScrubSecrets(const std::vector<std::string>& secrets, Error* error) {
-  for (std::string* text : {&error->message, &error->server_message,
-                            &error->server_code, &error->request_id,
-                            &error->url}) {
+  for (std::string* text :
+       {&error->message, &error->server_message, &error->server_code,
+        &error->request_id, &error->url}) {
     for (const std::string& secret : secrets) {
       if (secret.empty()) continue;
       for (size_t at = text->find(secret); at != std::string::npos;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
+#include "codec/json_number.h"
 #include "errors/classify.h"
 
 namespace ferry::internal {
@@ -73,7 +74,9 @@ Result<std::vector<Rule>> ParseRules(std::string_view json_text) {
       if (!match.is_object()) return bad(where + "\"match\" must be an object");
       for (const auto& [key, value] : match.items()) {
         if (key == "status") {
-          r.status = value.get<int>();
+          auto status = JsonInt(value, 100, 999);
+          if (!status) return bad(where + "\"status\" must be 100..999");
+          r.status = static_cast<int>(*status);
         } else if (key == "header") {
           r.header_name = value.at("name").get<std::string>();
           if (value.contains("contains")) {

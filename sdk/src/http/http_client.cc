@@ -192,9 +192,9 @@ HttpOutcome HttpClient::Perform(const HttpRequest& request,
       break;
     }
     if (hop >= options_.max_redirects) {
-      out.response.redirect_refusal =
-          "more than " + std::to_string(options_.max_redirects) +
-          " redirects in a row (a redirect loop?)";
+      out.response.redirect_refusal = "more than " +
+                                      std::to_string(options_.max_redirects) +
+                                      " redirects in a row (a redirect loop?)";
       break;
     }
     next = request;
@@ -283,9 +283,8 @@ HttpOutcome HttpClient::PerformOnce(const HttpRequest& request,
 
   curl_off_t sent = 0;
   curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &sent);
-  out.body_bytes_sent =
-      std::max<uint64_t>(sent > 0 ? static_cast<uint64_t>(sent) : 0,
-                         t.total_read);
+  out.body_bytes_sent = std::max<uint64_t>(
+      sent > 0 ? static_cast<uint64_t>(sent) : 0, t.total_read);
   const char* why = nullptr;
   if (rc == CURLE_OK && !t.headers_complete) {
     rc = CURLE_PARTIAL_FILE;

@@ -93,9 +93,8 @@ std::vector<std::string> SecretsOf(std::string_view url) {
     AddSecret(value, &out);
     // Also as a server would print it decoded.
     int n = 0;
-    if (char* decoded = curl_easy_unescape(nullptr, value.c_str(),
-                                           static_cast<int>(value.size()),
-                                           &n)) {
+    if (char* decoded = curl_easy_unescape(
+            nullptr, value.c_str(), static_cast<int>(value.size()), &n)) {
       std::string d(decoded, static_cast<size_t>(n));
       curl_free(decoded);
       if (d != value) AddSecret(d, &out);

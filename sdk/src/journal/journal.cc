@@ -12,8 +12,10 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <stdexcept>
 
 #include "codec/hash.h"
+#include "codec/json_number.h"
 
 namespace ferry::internal {
 namespace {
@@ -115,17 +117,30 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
   if (j.is_discarded() || !j.is_object()) return bad("not JSON");
   JournalRecord r;
   try {
-    if (j.at("version").get<int>() != 1) return bad("unknown version");
+    // Integers are read strictly (JsonUint/JsonInt): a float or a negative
+    // where a size belongs is corruption, not something to convert.
+    auto u64 = [&](const nlohmann::json& v, const char* what,
+                   uint64_t hi = UINT64_MAX) -> uint64_t {
+      auto n = JsonUint(v, hi);
+      if (!n) throw std::invalid_argument(what);
+      return *n;
+    };
+    if (JsonInt(j.at("version")) != 1) return bad("unknown version");
     r.protocol = j.at("protocol").get<std::string>();
     r.endpoint = j.at("endpoint").get<std::string>();
     r.path = j.at("path").get<std::string>();
     const auto& id = j.at("identity");
-    r.identity.device = id.at("device").get<uint64_t>();
-    r.identity.inode = id.at("inode").get<uint64_t>();
-    r.identity.size = id.at("size").get<uint64_t>();
-    r.identity.mtime_ns = id.at("mtime_ns").get<int64_t>();
+    r.identity.device = u64(id.at("device"), "device");
+    r.identity.inode = u64(id.at("inode"), "inode");
+    r.identity.size = u64(id.at("size"), "size");
+    auto mtime = JsonInt(id.at("mtime_ns"));
+    if (!mtime) return bad("bad mtime");
+    r.identity.mtime_ns = *mtime;
     r.upload_url = j.at("upload_url").get<std::string>();
-    r.chunk_size = j.at("chunk_size").get<uint64_t>();
+    r.chunk_size = u64(j.at("chunk_size"), "chunk_size");
+    if (!j.at("chunk_sha256").is_array() || !j.at("frames").is_array()) {
+      return bad("lists are not arrays");
+    }
     for (const auto& c : j.at("chunk_sha256")) {
       std::string raw;
       if (!HexDecode(c.get<std::string>(), &raw) || raw.size() != 32) {
@@ -138,18 +153,27 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
       return bad("bad file hash");
     }
     r.expires = j.at("expires").get<std::string>();
-    r.created_unix = j.at("created_unix").get<int64_t>();
+    auto created = JsonInt(j.at("created_unix"));
+    if (!created) return bad("bad creation time");
+    r.created_unix = *created;
     r.encoding = j.at("encoding").get<std::string>();
-    r.zstd_version = j.at("zstd_version").get<unsigned>();
+    r.zstd_version = static_cast<unsigned>(
+        u64(j.at("zstd_version"), "zstd_version", UINT32_MAX));
     if (r.encoding != "identity" && r.encoding != "zstd") {
       return bad("unknown encoding");
     }
     for (const auto& f : j.at("frames")) {
+      if (!f.is_array() || f.size() != 5) return bad("bad frame entry");
       FrameInfo info;
-      info.compressed_size = f.at(0).get<uint32_t>();
-      info.raw_size = f.at(1).get<uint32_t>();
-      info.checksum = f.at(2).get<uint32_t>();
-      info.level = f.at(3).get<int>();
+      info.compressed_size =
+          static_cast<uint32_t>(u64(f.at(0), "frame size", UINT32_MAX));
+      info.raw_size =
+          static_cast<uint32_t>(u64(f.at(1), "frame raw size", UINT32_MAX));
+      info.checksum =
+          static_cast<uint32_t>(u64(f.at(2), "frame checksum", UINT32_MAX));
+      auto level = JsonInt(f.at(3), -131072, 22);
+      if (!level) return bad("bad frame level");
+      info.level = static_cast<int>(*level);
       if (!HexDecode(f.at(4).get<std::string>(), &info.sha256) ||
           info.sha256.size() != 32) {
         return bad("bad frame hash");
@@ -158,6 +182,8 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
     }
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("missing or mistyped field: ") + e.what());
+  } catch (const std::invalid_argument& e) {
+    return bad(std::string("bad number: ") + e.what());
   }
   if (r.chunk_size == 0) return bad("zero chunk size");
   uint64_t want =

@@ -41,6 +41,9 @@ struct OffsetResult {
   uint64_t offset = 0;
   int64_t length = -1;  // -1: not (yet) known to the server
   std::string expires;
+  // The upload's metadata as the server reports it (tus Upload-Metadata),
+  // when it does and it parses.
+  std::vector<std::pair<std::string, std::string>> metadata;
 };
 
 struct SendResult {

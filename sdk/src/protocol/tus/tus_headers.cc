@@ -56,4 +56,30 @@ std::optional<std::string> EncodeMetadata(
   return out;
 }
 
+std::optional<std::vector<std::pair<std::string, std::string>>> DecodeMetadata(
+    std::string_view value) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::set<std::string> seen;
+  size_t start = 0;
+  while (start < value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string_view item = value.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    size_t space = item.find(' ');
+    std::string key(item.substr(0, space));
+    if (!ValidMetadataKey(key) || !seen.insert(key).second) return std::nullopt;
+    std::string decoded;
+    if (space != std::string_view::npos) {
+      auto v = Base64Decode(item.substr(space + 1));
+      if (!v) return std::nullopt;
+      decoded = std::move(*v);
+    }
+    out.emplace_back(std::move(key), std::move(decoded));
+    start = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace ferry::internal::tus

@@ -27,6 +27,12 @@ bool ValidMetadataKey(std::string_view key);
 std::optional<std::string> EncodeMetadata(
     const std::vector<std::pair<std::string, std::string>>& metadata);
 
+// Parses an Upload-Metadata value (as a server returns it on HEAD) into its
+// pairs, in order. nullopt when a key is invalid or repeated or a value is
+// not canonical base64.
+std::optional<std::vector<std::pair<std::string, std::string>>> DecodeMetadata(
+    std::string_view value);
+
 }  // namespace ferry::internal::tus
 
 #endif  // FERRY_SDK_SRC_PROTOCOL_TUS_TUS_HEADERS_H_

@@ -228,6 +228,9 @@ Result<OffsetResult> TusProtocol::QueryOffset(const std::string& url) {
     result.length = static_cast<int64_t>(*v);
   }
   result.expires = r.Header("upload-expires").value_or("");
+  if (auto meta = r.Header("upload-metadata")) {
+    if (auto pairs = tus::DecodeMetadata(*meta)) result.metadata = *pairs;
+  }
   return result;
 }
 
