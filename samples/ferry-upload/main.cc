@@ -35,7 +35,15 @@ server's copy ends. Every failure is a typed error with a suggested action.
 options:
   --endpoint URL          tus creation endpoint (required)
   --protocol tus          wire protocol (tus; s3 is not in this build yet)
-  --chunk-size SIZE       bytes per chunk/PATCH, e.g. 8M (default 8M)
+  --chunk-size SIZE       bytes per chunk, e.g. 8M (default 4M): the unit
+                          read, checked, compressed and resumed by (and
+                          per PATCH when the server takes checksums)
+  --request-size SIZE     most bytes per streaming PATCH (default: no limit)
+  --memory-budget SIZE    buffers of all uploads together (default 64M)
+  --announce-sha256       send each file's SHA-256 in Upload-Metadata (hashes
+                          the file before its first byte is sent)
+  --parallel N            upload N files at once over shared connections
+                          (default 4; 1: one after another)
   --compress auto|off|N   zstd compression: auto adapts the level to the
                           link (default), off, or a fixed level 1-22
   --state-dir DIR         resume state directory
@@ -221,7 +229,11 @@ int main(int argc, char** argv) {
     kBlocked,
     kMaxFiles,
     kMaxSkew,
-    kRefresh
+    kRefresh,
+    kRequestSize,
+    kMemoryBudget,
+    kParallel,
+    kAnnounce
   };
   static const option kLongOptions[] = {
       {"endpoint", required_argument, nullptr, kEndpoint},
@@ -246,6 +258,10 @@ int main(int argc, char** argv) {
       {"max-files", required_argument, nullptr, kMaxFiles},
       {"max-clock-skew", required_argument, nullptr, kMaxSkew},
       {"refresh-command", required_argument, nullptr, kRefresh},
+      {"request-size", required_argument, nullptr, kRequestSize},
+      {"memory-budget", required_argument, nullptr, kMemoryBudget},
+      {"parallel", required_argument, nullptr, kParallel},
+      {"announce-sha256", no_argument, nullptr, kAnnounce},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0}};
@@ -253,6 +269,7 @@ int main(int argc, char** argv) {
   ferry::ClientOptions copts;
   ferry::UploadOptions uopts;
   bool json = false;
+  uint32_t parallel = 4;
   opterr = 0;
   int opt;
   while ((opt = getopt_long(argc, argv, "", kLongOptions, nullptr)) != -1) {
@@ -271,6 +288,24 @@ int main(int argc, char** argv) {
         if (!ParseSize(arg, &n) || n == 0)
           return UsageError("bad --chunk-size: " + arg);
         copts.chunk_size = n;
+        break;
+      case kRequestSize:
+        if (!ParseSize(arg, &n) || n == 0)
+          return UsageError("bad --request-size: " + arg);
+        copts.request_size = n;
+        break;
+      case kMemoryBudget:
+        if (!ParseSize(arg, &n) || n == 0)
+          return UsageError("bad --memory-budget: " + arg);
+        copts.memory_budget = n;
+        break;
+      case kParallel:
+        if (!ParseSize(arg, &n) || n == 0 || n > 256)
+          return UsageError("--parallel takes 1..256");
+        parallel = static_cast<uint32_t>(n);
+        break;
+      case kAnnounce:
+        copts.announce_sha256 = true;
         break;
       case kCompress:
         if (arg == "auto") {
@@ -427,72 +462,56 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, OnSignal);
   bool tty = !json && ::isatty(STDERR_FILENO);
   int failures = 0;
-  for (int i = optind; i < argc; ++i) {
-    std::string file = argv[i];
-    ProgressBar bar(file.substr(file.rfind('/') + 1));
-    ferry::UploadOptions o = uopts;
-    o.on_progress = [&](const ferry::Progress& p) {
-      if (json) {
-        PrintLine({{"event", "progress"},
-                   {"file", file},
-                   {"bytes", p.bytes_done},
-                   {"total", p.bytes_total},
-                   {"acked", p.bytes_acked},
-                   {"wire_bytes", p.wire_bytes}});
-      } else if (tty) {
-        bar.Draw(p);
+  // Events and outcomes print the same way one file at a time or in a batch.
+  auto print_event = [&](const std::string& file, const ferry::Event& e,
+                         ProgressBar* bar) {
+    const char* code = ferry_code_name(static_cast<int32_t>(e.code));
+    if (json) {
+      nlohmann::json j = {{"file", file}, {"message", e.message}};
+      switch (e.type) {
+        case FERRY_EVENT_RETRY:
+          j["event"] = "retry";
+          j["code"] = code ? code : "unknown";
+          j["attempt"] = e.attempt;
+          j["delay_ms"] = e.delay_ms;
+          break;
+        case FERRY_EVENT_RESUMED:
+          j["event"] = "resumed";
+          j["offset"] = e.offset;
+          break;
+        case FERRY_EVENT_RESTARTED:
+          j["event"] = "restarted";
+          j["code"] = code ? code : "unknown";
+          break;
+        case FERRY_EVENT_CREATED:
+          j["event"] = "created";
+          j["offset"] = e.offset;
+          break;
+        case FERRY_EVENT_STATE_DISCARDED:
+          j["event"] = "state_discarded";
+          break;
+        case FERRY_EVENT_COMPRESSION_OFF:
+          j["event"] = "compression_off";
+          break;
       }
-      return !g_interrupted.load();
-    };
-    o.on_event = [&](const ferry::Event& e) {
-      const char* code = ferry_code_name(static_cast<int32_t>(e.code));
-      if (json) {
-        nlohmann::json j = {{"file", file}, {"message", e.message}};
-        switch (e.type) {
-          case FERRY_EVENT_RETRY:
-            j["event"] = "retry";
-            j["code"] = code ? code : "unknown";
-            j["attempt"] = e.attempt;
-            j["delay_ms"] = e.delay_ms;
-            break;
-          case FERRY_EVENT_RESUMED:
-            j["event"] = "resumed";
-            j["offset"] = e.offset;
-            break;
-          case FERRY_EVENT_RESTARTED:
-            j["event"] = "restarted";
-            j["code"] = code ? code : "unknown";
-            break;
-          case FERRY_EVENT_CREATED:
-            j["event"] = "created";
-            j["offset"] = e.offset;
-            break;
-          case FERRY_EVENT_STATE_DISCARDED:
-            j["event"] = "state_discarded";
-            break;
-          case FERRY_EVENT_COMPRESSION_OFF:
-            j["event"] = "compression_off";
-            break;
-        }
-        PrintLine(j);
-      } else {
-        bar.End();
-        if (e.type == FERRY_EVENT_RETRY) {
-          std::cerr << "ferry-upload: " << (code ? code : "error") << ", retry "
-                    << e.attempt << " in " << e.delay_ms << " ms: " << e.message
-                    << "\n";
-        } else if (e.type == FERRY_EVENT_RESUMED) {
-          std::cerr << "ferry-upload: " << file << ": resuming at byte "
-                    << e.offset << " (" << HumanBytes(e.offset)
-                    << " already on the server)\n";
-        } else if (e.type != FERRY_EVENT_CREATED) {
-          std::cerr << "ferry-upload: " << file << ": " << e.message << "\n";
-        }
-      }
-      return !g_interrupted.load();
-    };
-    auto r = (*client.value()).Upload(file, o);
-    bar.End();
+      PrintLine(j);
+      return;
+    }
+    bar->End();
+    if (e.type == FERRY_EVENT_RETRY) {
+      std::cerr << "ferry-upload: " << file << ": "
+                << (code ? code : "error") << ", retry " << e.attempt
+                << " in " << e.delay_ms << " ms: " << e.message << "\n";
+    } else if (e.type == FERRY_EVENT_RESUMED) {
+      std::cerr << "ferry-upload: " << file << ": resuming at byte "
+                << e.offset << " (" << HumanBytes(e.offset)
+                << " already on the server)\n";
+    } else if (e.type != FERRY_EVENT_CREATED) {
+      std::cerr << "ferry-upload: " << file << ": " << e.message << "\n";
+    }
+  };
+  auto print_outcome = [&](const std::string& file,
+                           const ferry::Outcome<ferry::UploadResult>& r) {
     if (r.ok()) {
       const ferry::UploadResult& res = r.value();
       if (json) {
@@ -517,24 +536,98 @@ int main(int argc, char** argv) {
                   << ", sha256 " << res.sha256 << "\n  " << res.url_redacted
                   << "\n";
       }
+      return;
+    }
+    ++failures;
+    if (json) {
+      PrintLine(
+          {{"event", "error"},
+           {"file", file},
+           {"error", nlohmann::json::parse(r.error().json, nullptr, false)}});
     } else {
-      ++failures;
+      PrintHumanError(file, r.error());
+    }
+  };
+
+  std::vector<std::string> files(argv + optind, argv + argc);
+  if (parallel > 1 && files.size() > 1) {
+    // A batch: files run `parallel` at a time; one aggregate progress line.
+    ProgressBar bar(std::to_string(files.size()) + " files");
+    ferry::BatchOptions b;
+    b.concurrency = parallel;
+    b.metadata = uopts.metadata;
+    b.discard_on_cancel = uopts.discard_on_cancel;
+    b.restart_on_change = uopts.restart_on_change;
+    b.on_progress = [&](const ferry::BatchProgress& p) {
       if (json) {
-        PrintLine(
-            {{"event", "error"},
-             {"file", file},
-             {"error", nlohmann::json::parse(r.error().json, nullptr, false)}});
-      } else {
-        PrintHumanError(file, r.error());
+        PrintLine({{"event", "progress"},
+                   {"file", nullptr},
+                   {"bytes", p.bytes_done},
+                   {"total", p.bytes_total},
+                   {"wire_bytes", p.wire_bytes},
+                   {"files_done", p.files_done},
+                   {"files_failed", p.files_failed},
+                   {"files_total", p.files_total}});
+      } else if (tty) {
+        ferry::Progress one{sizeof(ferry::Progress), p.bytes_done,
+                            p.bytes_total, p.bytes_done, p.wire_bytes};
+        bar.Draw(one);
+      }
+      return !g_interrupted.load();
+    };
+    b.on_event = [&](const ferry::Event& e) {
+      print_event(files[e.file_index], e, &bar);
+      return !g_interrupted.load();
+    };
+    b.on_file_done = [&](uint32_t i,
+                         const ferry::Outcome<ferry::UploadResult>& r) {
+      bar.End();
+      print_outcome(files[i], r);
+    };
+    auto outcomes = client.value()->UploadBatch(files, b);
+    bar.End();
+    // Files that never started (interrupted) have no file_done call.
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      const auto& r = outcomes[i];
+      if (!r.ok() && r.error().code == ferry::Code::k_cancelled &&
+          r.error().message.find("before this file started") !=
+              std::string::npos) {
+        print_outcome(files[i], r);
       }
     }
+    return failures == 0 ? 0 : 1;
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& file = files[i];
+    ProgressBar bar(file.substr(file.rfind('/') + 1));
+    ferry::UploadOptions o = uopts;
+    o.on_progress = [&](const ferry::Progress& p) {
+      if (json) {
+        PrintLine({{"event", "progress"},
+                   {"file", file},
+                   {"bytes", p.bytes_done},
+                   {"total", p.bytes_total},
+                   {"acked", p.bytes_acked},
+                   {"wire_bytes", p.wire_bytes}});
+      } else if (tty) {
+        bar.Draw(p);
+      }
+      return !g_interrupted.load();
+    };
+    o.on_event = [&](const ferry::Event& e) {
+      print_event(file, e, &bar);
+      return !g_interrupted.load();
+    };
+    auto r = (*client.value()).Upload(file, o);
+    bar.End();
+    print_outcome(file, r);
     if (g_interrupted) {
       // The rest are not attempted; each skipped file is reported as such.
-      for (int j = i + 1; j < argc; ++j) {
+      for (size_t j = i + 1; j < files.size(); ++j) {
         ++failures;
         if (json) {
           PrintLine({{"event", "error"},
-                     {"file", argv[j]},
+                     {"file", files[j]},
                      {"error",
                       {{"code", "cancelled"},
                        {"message", "not started: interrupted"}}}});

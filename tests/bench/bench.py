@@ -3,6 +3,17 @@
 configuration run several times in the same run, medians reported as ratios.
 
     sudo tests/bench/bench.py compression [--size-mib 256] [--runs 3]
+    sudo tests/bench/bench.py peers [--size-mib 1024] [--runs 3]
+    tests/bench/bench.py micro
+
+Scenarios (peers): ferry against `curl -T` (one streaming PATCH after a
+creation POST), tus-js-client (npm, pinned in tests/bench/peers) and tuspy
+(Debian's python3-tuspy, 8 MiB chunks) on the same files and the same
+server (stock: no checksum extension), interleaved run by run: 1 GiB of
+random data and 1 GiB of real mixed data on loopback, 1000 files of 64 KiB,
+and the mixed file over a 100 Mbit/s link. Wall time, client CPU and peak
+RSS (the client's process tree, from wait4), and bytes on the wire (the
+client side's interface counters, so headers and responses included).
 
 Scenarios (compression): --compress off, auto and fixed levels, on random
 data and on real mixed data (a tar of /usr/lib and /usr/share cut to size),
@@ -67,8 +78,9 @@ def make_inputs(work, size):
 
 
 class Server:
-    def __init__(self, store, netns=None):
-        cmd = ["node", str(SERVER), "--port", "0", "--dir", str(store)]
+    def __init__(self, store, netns=None, extra=()):
+        cmd = ["node", str(SERVER), "--port", "0", "--dir", str(store),
+               *extra]
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd + ["--host", NS_IP]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -168,6 +180,16 @@ def bench_compression(args):
     return rows
 
 
+def put_block(text, begin, end, lines, heading):
+    """Replaces what lies between the markers (the markers included) with
+    `lines`, or appends them under a new heading."""
+    block = "\n".join(lines)
+    if begin in text and end in text:
+        return text[:text.index(begin)] + block + \
+            text[text.index(end) + len(end):]
+    return text.rstrip() + f"\n\n## {heading}\n\n" + block + "\n"
+
+
 def write_doc(rows, args):
     doc = ROOT / "docs" / "benchmarks.md"
     text = doc.read_text() if doc.exists() else "# ferry benchmarks\n"
@@ -186,17 +208,260 @@ def write_doc(rows, args):
                      f"{med['wire'] / (args.size_mib << 20):.3f} | "
                      f"{speedup:.2f}x |")
     lines += ["", end]
-    block = "\n".join(lines)
-    if begin in text and end in text:
-        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip() + "\n\n## Compression\n\n" + block + "\n"
-    doc.write_text(text)
+    doc.write_text(put_block(text, begin, end, lines, "Compression"))
+
+
+PEERS = ROOT / "tests" / "bench" / "peers"
+
+
+def iface_tx(iface):
+    """Bytes sent so far on an interface (the upload direction)."""
+    return int(pathlib.Path(f"/sys/class/net/{iface}/statistics/tx_bytes")
+               .read_text())
+
+
+def run_client(cmd, iface):
+    """Runs one client to completion: wall, CPU and peak RSS of its process
+    tree (wait4), bytes on the wire (interface counter)."""
+    tx0 = iface_tx(iface)
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    err = proc.stderr.read().decode(errors="replace")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd[:3]} failed: {err[-2000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "rss_mib": usage.ru_maxrss / 1024, "wire": iface_tx(iface) - tx0}
+
+
+def clients(endpoint, files, state, small):
+    """The command line of each client for these files."""
+    ferry = [str(CLI), "--endpoint", endpoint, "--state-dir", state]
+    cmds = {
+        "ferry": ferry + ["--compress", "off", *files],
+        "ferry auto": ferry + ["--compress", "auto", *files],
+        "curl -T": [str(PEERS / "curl_upload.sh"), endpoint, *files],
+        "tus-js-client": ["node", str(PEERS / "tusjs_upload.js"), endpoint,
+                          *files],
+        "tuspy": ["/usr/bin/python3", str(PEERS / "tuspy_upload.py"),
+                  endpoint, str(8 << 20), *files],
+    }
+    if small:
+        cmds["ferry"] = ferry + ["--compress", "off", "--parallel", "8",
+                                 *files]
+        del cmds["ferry auto"]
+    return cmds
+
+
+_DIGESTS = {}
+
+
+def digest(path, cache=False):
+    import hashlib
+    if cache and path in _DIGESTS:
+        return _DIGESTS[path]
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    if cache:
+        _DIGESTS[path] = h.hexdigest()
+    return h.hexdigest()
+
+
+def verify_store(store, sources):
+    """Every source's bytes are in the store (by SHA-256), then it is
+    emptied for the next run."""
+    stored = {}  # original size -> digests of what the server holds
+    for f in store.iterdir():
+        if f.suffix == ".json":
+            continue
+        meta = json.loads(f.with_suffix(".json").read_text()).get(
+            "metadata") or {}
+        if meta.get("encoding") == "zstd":  # ferry's compressed uploads
+            dec = subprocess.run(["sh", "-c", f"zstd -dc '{f}' | sha256sum"],
+                                 check=True, capture_output=True, text=True)
+            size, got = int(meta["original-length"]), dec.stdout.split()[0]
+        else:
+            size, got = f.stat().st_size, None
+        stored.setdefault(size, []).append((f, got))
+    for src in sources:
+        want = digest(src, cache=True)
+        if not any((got or digest(f)) == want
+                   for f, got in stored.get(src.stat().st_size, [])):
+            raise RuntimeError(f"{src} is not stored intact")
+    for f in store.iterdir():
+        f.unlink()
+
+
+def bench_peers(args):
+    if not (PEERS / "node_modules" / "tus-js-client").exists():
+        sh("npm", "ci", "--no-audit", "--no-fund", cwd=str(PEERS))
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-"))
+    size = args.size_mib << 20
+    inputs = make_inputs(work, size)
+    small_dir = work / "small"
+    small_dir.mkdir()
+    small = []
+    for i in range(args.small_files):
+        f = small_dir / f"s{i:04}.bin"
+        f.write_bytes(os.urandom(64 << 10))
+        small.append(f)
+    scenarios = [("loopback", "random 1 GiB", [inputs["random"]]),
+                 ("loopback", "mixed 1 GiB", [inputs["mixed"]]),
+                 ("loopback", f"{args.small_files} x 64 KiB", small),
+                 ("shaped", "mixed 1 GiB", [inputs["mixed"]])]
+    if args.size_mib != 1024:
+        scenarios = [(l, d.replace("1 GiB", f"{args.size_mib} MiB"), f)
+                     for l, d, f in scenarios]
+    rows = []
+    try:
+        for link, data, files in scenarios:
+            if link not in args.links.split(","):
+                continue
+            netns = NETNS if link == "shaped" else None
+            if netns:
+                setup_link(args.mbit)
+            store = work / "store"
+            server = Server(store, netns, ["--no-checksum"])
+            iface = "fbench0" if netns else "lo"
+            try:
+                cmds = clients(server.endpoint, [str(f) for f in files],
+                               str(work / "state"), len(files) > 1)
+                if netns:  # the slow link: the peers that stream one PATCH
+                    cmds = {k: v for k, v in cmds.items()
+                            if k in ("ferry auto", "curl -T", "tus-js-client")}
+                runs = args.shaped_runs if netns else args.runs
+                results = {k: [] for k in cmds}
+                for _ in range(runs):
+                    for name, cmd in cmds.items():
+                        results[name].append(run_client(cmd, iface))
+                        verify_store(store, files)
+                for name in cmds:
+                    med = {k: statistics.median(r[k] for r in results[name])
+                           for k in ("wall", "cpu", "rss_mib", "wire")}
+                    med["runs"] = runs
+                    med["files"] = len(files)
+                    rows.append((link, data, name, med))
+                    print(f"{link:9} {data:16} {name:14} wall "
+                          f"{med['wall']:7.2f} s  cpu {med['cpu']:6.2f} s  rss "
+                          f"{med['rss_mib']:6.1f} MiB  wire "
+                          f"{med['wire'] / sum(f.stat().st_size for f in files):6.3f}",
+                          flush=True)
+            finally:
+                server.stop()
+                if netns:
+                    teardown_link()
+        if "rss" in args.links.split(","):
+            rows += bench_rss(work, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def bench_rss(work, args):
+    """Peak RSS of ferry from a 100 MiB file to a 10 GiB one (sparse: zeros,
+    sent uncompressed and with auto compression)."""
+    rows = []
+    store = work / "store"
+    server = Server(store, None, ["--no-checksum"])
+    try:
+        files = {"100 MiB": work / "r100.bin", "10 GiB": work / "r10g.bin"}
+        with open(files["100 MiB"], "wb") as f:
+            f.truncate(100 << 20)
+        with open(files["10 GiB"], "wb") as f:
+            f.truncate(10 << 30)
+        for mode in ("off", "auto"):
+            for label, path in files.items():
+                cmd = [str(CLI), "--endpoint", server.endpoint, "--state-dir",
+                       str(work / "state"), "--compress", mode, str(path)]
+                r = run_client(cmd, "lo")
+                for f in store.iterdir():
+                    f.unlink()
+                r["runs"], r["files"] = 1, 1
+                rows.append(("loopback", f"zeros {label}",
+                             f"ferry --compress {mode}", r))
+                print(f"rss {label:8} {mode:5} wall {r['wall']:7.2f} s  rss "
+                      f"{r['rss_mib']:6.1f} MiB", flush=True)
+    finally:
+        server.stop()
+    return rows
+
+
+def write_peers_doc(rows, args):
+    doc = ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text()
+    begin, end = "<!-- bench:peers:begin -->", "<!-- bench:peers:end -->"
+    lines = [begin, "",
+             f"Command: `sudo tests/bench/bench.py peers --size-mib "
+             f"{args.size_mib} --runs {args.runs} --shaped-runs "
+             f"{args.shaped_runs}` (medians; loopback scenarios {args.runs} "
+             f"runs, the {args.mbit} Mbit/s link {args.shaped_runs}; clients "
+             f"interleaved run by run; measured {time.strftime('%Y-%m-%d')} on "
+             f"{os.cpu_count()} cores; every run's stored bytes compared with "
+             f"the sources' SHA-256).", "",
+             "| link | data | client | wall s | files/s | client CPU s | "
+             "peak RSS MiB | wire/data | ferry's speed vs this |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    by = {(l, d, n): m for l, d, n, m in rows}
+    for link, data, name, med in rows:
+        ref = by.get((link, data, "ferry")) or by.get((link, data,
+                                                        "ferry auto"))
+        speed = med["wall"] / ref["wall"] if ref else float("nan")
+        nbytes = (args.size_mib << 20) if med["files"] == 1 else \
+            med["files"] * (64 << 10)
+        if data.startswith("zeros"):
+            nbytes = (100 << 20) if "100 MiB" in data else (10 << 30)
+        lines.append(
+            f"| {'loopback' if link == 'loopback' else f'{args.mbit} Mbit/s'}"
+            f" | {data} | {name} | {med['wall']:.2f} | "
+            f"{med['files'] / med['wall']:.1f} | {med['cpu']:.2f} | "
+            f"{med['rss_mib']:.1f} | {med['wire'] / nbytes:.3f} | "
+            f"{f'{speed:.2f}x' if ref else ''} |")
+    lines += ["", end]
+    doc.write_text(put_block(text, begin, end, lines, "Against peers"))
+
+
+def bench_micro(args):
+    """Google Benchmark: one chunk in ferry's hands next to the raw library
+    on the same buffer; writes a table between markers."""
+    exe = BUILD / "tests" / "ferry_micro_bench"
+    out = subprocess.run([str(exe), "--benchmark_format=json",
+                          f"--benchmark_repetitions={args.runs}",
+                          "--benchmark_report_aggregates_only=true"],
+                         check=True, capture_output=True, text=True).stdout
+    rows = []
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        name = b["run_name"]
+        gbps = b["bytes_per_second"] / 1e9
+        rows.append((name, gbps, b.get("ratio")))
+        print(f"{name:28} {gbps:7.2f} GB/s", flush=True)
+    if args.no_doc:
+        return
+    doc = ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text()
+    begin, end = "<!-- bench:micro:begin -->", "<!-- bench:micro:end -->"
+    lines = [begin, "", f"Command: `tests/bench/bench.py micro --runs "
+             f"{args.runs}` (Google Benchmark, medians of {args.runs} "
+             f"repetitions, one 8 MiB chunk: half random, half text; measured "
+             f"{time.strftime('%Y-%m-%d')}).", "",
+             "| benchmark | GB/s | compressed/raw |", "|---|---:|---:|"]
+    for name, gbps, ratio in rows:
+        lines.append(f"| {name} | {gbps:.2f} | "
+                     f"{'' if ratio is None else f'{ratio:.3f}'} |")
+    lines += ["", end]
+    doc.write_text(put_block(text, begin, end, lines, "Micro-benchmarks"))
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("suite", choices=["compression"])
+    ap.add_argument("suite", choices=["compression", "peers", "micro"])
+    ap.add_argument("--small-files", type=int, default=1000)
+    ap.add_argument("--shaped-runs", type=int, default=2)
     ap.add_argument("--size-mib", type=int, default=256)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--mbit", type=int, default=100)
@@ -205,8 +470,16 @@ def main():
     ap.add_argument("--modes", default="off,auto,1,3")
     ap.add_argument("--no-doc", action="store_true")
     args = ap.parse_args()
+    if args.suite == "micro":
+        bench_micro(args)
+        return
     if os.geteuid() != 0:
         sys.exit("bench.py needs root (network namespace and tc)")
+    if args.suite == "peers":
+        rows = bench_peers(args)
+        if not args.no_doc:
+            write_peers_doc(rows, args)
+        return
     rows = bench_compression(args)
     if not args.no_doc:
         write_doc(rows, args)

@@ -122,3 +122,41 @@ def test_compression_option(tus_server, tmp_path):
     assert plain.encoding == "identity" and plain.wire_bytes == plain.bytes
     with pytest.raises(ferry.InvalidArgument):
         ferry.Client(tus_server.endpoint, compress=99)
+
+
+def test_upload_batch(tus_server, tmp_path):
+    files = [write_random(tmp_path / f"b{i}.bin", (i * 40503) % 300000, 40 + i)
+             for i in range(10)]
+    files.insert(3, tmp_path / "missing.bin")
+    seen, ended = [], {}
+    client = ferry.Client(tus_server.endpoint, state_dir=str(tmp_path / "st"),
+                          chunk_size=64 * 1024, compress="off")
+    out = client.upload_batch(files, concurrency=3,
+                              on_progress=seen.append,
+                              on_file_done=ended.__setitem__)
+    assert len(out) == len(files)
+    for i, (path, r) in enumerate(zip(files, out)):
+        if i == 3:
+            assert isinstance(r, ferry.FileNotFound)
+            assert isinstance(ended[i], ferry.FileNotFound)
+        else:
+            assert isinstance(r, ferry.UploadResult), r
+            assert r.sha256 == sha256_file(path)
+            assert tus_server.stored_sha256(r.url) == sha256_file(path)
+            assert ended[i] == r
+    done = [p.bytes_done for p in seen]
+    assert done == sorted(done)
+    assert seen[-1].files_done == len(files)
+    assert seen[-1].files_failed == 1
+    assert seen[-1].bytes_done == seen[-1].bytes_total
+
+
+def test_upload_batch_cancel_from_a_callback(tus_server, tmp_path):
+    files = [write_random(tmp_path / f"c{i}.bin", 2_000_000, i)
+             for i in range(6)]
+    client = ferry.Client(tus_server.endpoint, state_dir=str(tmp_path / "st"),
+                          chunk_size=64 * 1024, compress="off",
+                          max_send_bytes_per_sec=20_000_000)
+    out = client.upload_batch(files, concurrency=2,
+                              on_progress=lambda p: p.bytes_done > 500_000)
+    assert all(isinstance(r, ferry.Cancelled) for r in out)

@@ -43,7 +43,15 @@ def test_json_done_event_and_stored_bytes(cli, tus_server, tmp_path):
                       .read_text())
     assert info["metadata"]["album"] == "holiday"
     assert info["metadata"]["filename"] == "a.bin"
-    assert info["metadata"]["sha256"] == sha256_file(f)
+    # The SHA-256 is announced only when asked for (it costs a pass).
+    assert "sha256" not in info["metadata"]
+    p = run(cli, "--endpoint", tus_server.endpoint, "--state-dir",
+            str(tmp_path / "st"), "--json", "--announce-sha256", f)
+    assert p.returncode == 0, p.stderr
+    d = [e for e in events(p.stdout) if e["event"] == "done"][0]
+    info = json.loads((tus_server.store / (d["url"].rsplit("/", 1)[1] + ".json"))
+                      .read_text())
+    assert info["metadata"]["sha256"] == sha256_file(f) == d["sha256"]
 
 
 def test_exit_codes(cli, tus_server, tmp_path):
@@ -59,9 +67,10 @@ def test_exit_codes(cli, tus_server, tmp_path):
     p = run(cli, "--endpoint", tus_server.endpoint, "--state-dir",
             str(tmp_path / "st"), "--json", f, str(tmp_path / "missing"))
     assert p.returncode == 1
-    kinds = [e["event"] for e in events(p.stdout)
-             if e["event"] in ("done", "error")]
-    assert kinds == ["done", "error"]
+    # Files run in parallel: each ends with its own line, in any order.
+    ends = {e["file"]: e["event"] for e in events(p.stdout)
+            if e["event"] in ("done", "error")}
+    assert ends == {str(f): "done", str(tmp_path / "missing"): "error"}
     assert run(cli, "--help").returncode == 0
 
 

@@ -207,7 +207,9 @@ def test_resume_onto_an_upload_of_other_content_restarts(
     import base64
     path = write_random(tmp_path / "m.bin", SIZE, 6)
     proxy = fault_proxy(tus_server.endpoint)
-    with client_for(endpoint_via(proxy, tus_server), tmp_path) as c:
+    # The check needs the SHA-256 in the upload's metadata.
+    with client_for(endpoint_via(proxy, tus_server), tmp_path,
+                    announce_sha256=True) as c:
         with pytest.raises(ferry.Cancelled):
             c.upload(path, on_progress=lambda p: p.bytes_acked > 0)
     # The saved address now answers for other content.
@@ -215,7 +217,8 @@ def test_resume_onto_an_upload_of_other_content_restarts(
     proxy.faults.append(Fault("rewrite", method="HEAD", set_headers={
         "Upload-Metadata": "filename bS5iaW4=,sha256 " + other}))
     events = []
-    with client_for(endpoint_via(proxy, tus_server), tmp_path) as c:
+    with client_for(endpoint_via(proxy, tus_server), tmp_path,
+                    announce_sha256=True) as c:
         r = c.upload(path, on_event=events.append)
     restarted = [e for e in events if e.type == "restarted"]
     assert len(restarted) == 1 and "other content" in restarted[0].message

@@ -57,10 +57,13 @@ TusServer::TusServer(std::vector<std::string> extra_args) {
   if (mkdtemp(tmpl) == nullptr) return;
   root_ = tmpl;
   store_dir_ = root_ + "/store";
+  // setpriv: the server dies with the test process, even when a sanitizer
+  // aborts it; an orphan would hold ctest's output pipe open until timeout.
   std::vector<std::string> args = {
-      "node",   FERRY_SOURCE_DIR "/samples/tus-server/server.mjs",
-      "--port", "0",
-      "--dir",  store_dir_};
+      "setpriv", "--pdeathsig", "KILL",
+      "node",    FERRY_SOURCE_DIR "/samples/tus-server/server.mjs",
+      "--port",  "0",
+      "--dir",   store_dir_};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -71,7 +74,8 @@ TusServer::TusServer(std::vector<std::string> extra_args) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-  if (posix_spawnp(&pid_, "node", &fa, nullptr, argv.data(), environ) != 0) {
+  if (posix_spawnp(&pid_, "setpriv", &fa, nullptr, argv.data(), environ) !=
+      0) {
     pid_ = -1;
   }
   posix_spawn_file_actions_destroy(&fa);

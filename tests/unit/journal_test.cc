@@ -12,6 +12,26 @@
 namespace ferry::internal {
 namespace {
 
+// A record's payload, and a function that seals an edited payload again
+// with a valid header (so only the edit is judged).
+struct Sealed {
+  std::string payload;
+  std::string magic;
+  std::string Seal(const std::string& p) const {
+    return magic + HexEncode(Sha256(p)) + " " + std::to_string(p.size()) +
+           "\n" + p;
+  }
+};
+
+Sealed Unseal(const std::string& encoded) {
+  Sealed out;
+  out.payload = encoded.substr(encoded.find('\n') + 1);
+  std::string header = encoded.substr(0, encoded.find('\n'));
+  out.magic = header.substr(
+      0, header.size() - 64 - 1 - std::to_string(out.payload.size()).size());
+  return out;
+}
+
 class JournalTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -29,7 +49,9 @@ class JournalTest : public ::testing::Test {
     r.identity = {7, 1234, 10, 1700000000123456789};
     r.upload_url = "http://127.0.0.1:1080/files/abc?token=secret";
     r.chunk_size = 4;
-    r.chunk_sha256 = {Sha256("aaaa"), Sha256("bbbb"), Sha256("cc")};
+    r.chunk_digests = {ChunkDigest(ChunkHash::kXxh3_128, "aaaa"),
+                       ChunkDigest(ChunkHash::kXxh3_128, "bbbb"),
+                       ChunkDigest(ChunkHash::kXxh3_128, "cc")};
     r.file_sha256 = Sha256("aaaabbbbcc");
     r.expires = "Wed, 25 Jun 2031 16:00:00 GMT";
     r.created_unix = 1700000000;
@@ -47,7 +69,7 @@ TEST_F(JournalTest, RoundTripWithPrivateModes) {
   ASSERT_EQ(l.state, Journal::LoadState::kLoaded) << l.problem;
   EXPECT_EQ(l.record.upload_url, r.upload_url);
   EXPECT_EQ(l.record.identity, r.identity);
-  EXPECT_EQ(l.record.chunk_sha256, r.chunk_sha256);
+  EXPECT_EQ(l.record.chunk_digests, r.chunk_digests);
   EXPECT_EQ(l.record.file_sha256, r.file_sha256);
   EXPECT_EQ(l.record.expires, r.expires);
 
@@ -118,24 +140,22 @@ TEST_F(JournalTest, TornFileOnDiskIsReportedCorruptNotTrusted) {
   EXPECT_FALSE(l.problem.empty());
 }
 
-TEST_F(JournalTest, ChunkCountMustMatchTheSize) {
+TEST_F(JournalTest, FingerprintsNeverOutnumberTheChunks) {
+  // Fingerprints are recorded as chunks are first read: fewer is normal.
   JournalRecord r = Sample();
-  r.chunk_sha256.pop_back();
+  r.chunk_digests.pop_back();
+  EXPECT_TRUE(JournalRecord::Decode(r.Encode()).ok());
+  r = Sample();
+  r.chunk_digests.push_back(r.chunk_digests.back());
   EXPECT_FALSE(JournalRecord::Decode(r.Encode()).ok());
 }
 
 TEST_F(JournalTest, NumbersAreReadStrictly) {
   // A record with a valid checksum but a float, a negative or an oversized
   // number where an integer belongs is refused, never converted.
-  std::string good = Sample().Encode();
-  std::string payload = good.substr(good.find('\n') + 1);
-  std::string header = good.substr(0, good.find('\n'));
-  std::string magic = header.substr(
-      0, header.size() - 64 - 1 - std::to_string(payload.size()).size());
-  auto reseal = [&](const std::string& p) {
-    return magic + HexEncode(Sha256(p)) + " " + std::to_string(p.size()) +
-           "\n" + p;
-  };
+  Sealed sealed = Unseal(Sample().Encode());
+  const std::string& payload = sealed.payload;
+  auto reseal = [&](const std::string& p) { return sealed.Seal(p); };
   ASSERT_TRUE(JournalRecord::Decode(reseal(payload)).ok());
   for (std::string field : {"\"chunk_size\":", "\"created_unix\":",
                             "\"inode\":"}) {
@@ -148,6 +168,36 @@ TEST_F(JournalTest, NumbersAreReadStrictly) {
       EXPECT_FALSE(JournalRecord::Decode(reseal(p)).ok()) << field << bad;
     }
   }
+}
+
+TEST_F(JournalTest, VersionOneRecordsWithSha256ChunksStillResume) {
+  // ferry 0.1 wrote version 1: SHA-256 chunk digests under chunk_sha256.
+  JournalRecord r = Sample();
+  r.chunk_hash = ChunkHash::kSha256;
+  r.chunk_digests = {Sha256("aaaa"), Sha256("bbbb"), Sha256("cc")};
+  Sealed sealed = Unseal(r.Encode());
+  const std::string& payload = sealed.payload;
+  auto reseal = [&](const std::string& p) { return sealed.Seal(p); };
+  auto swap = [](std::string p, const std::string& from,
+                 const std::string& to) {
+    size_t at = p.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? p : p.replace(at, from.size(), to);
+  };
+  std::string v1 = swap(swap(swap(payload, "\"version\":2", "\"version\":1"),
+                             "\"chunk_digests\"", "\"chunk_sha256\""),
+                        "\"chunk_hash\":\"sha256\",", "");
+  auto decoded = JournalRecord::Decode(reseal(v1));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded.value().chunk_hash, ChunkHash::kSha256);
+  EXPECT_EQ(decoded.value().chunk_digests, r.chunk_digests);
+  // A version 2 record must say which hash, and its digests fit it.
+  std::string unnamed = swap(payload, "\"chunk_hash\":\"sha256\"",
+                             "\"chunk_hash\":\"md4\"");
+  EXPECT_FALSE(JournalRecord::Decode(reseal(unnamed)).ok());
+  std::string short_digests = swap(payload, "\"chunk_hash\":\"sha256\"",
+                                   "\"chunk_hash\":\"xxh3-128\"");
+  EXPECT_FALSE(JournalRecord::Decode(reseal(short_digests)).ok());
 }
 
 TEST_F(JournalTest, UnwritableDirectoryIsTyped) {

@@ -17,7 +17,8 @@ import os
 import warnings
 
 from ferry import errors as _errors
-from ferry._native import (EVENT_FN, KV, PROGRESS_FN, REFRESH_FN,
+from ferry._native import (BATCH_FILE_FN, BATCH_PROGRESS_FN, EVENT_FN, KV,
+                           PROGRESS_FN, REFRESH_FN, BatchOptions,
                            ClientOptions, UploadOptions, lib)
 from ferry.errors import *  # noqa: F401,F403  (one class per error code)
 from ferry.errors import CODES, ERROR_CLASSES, FerryError
@@ -60,6 +61,60 @@ class Event:
     delay_ms: int
     offset: int
     message: str
+    # In upload_batch(), the index of the file the event is about.
+    file_index: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchProgress:
+    bytes_done: int
+    bytes_total: int
+    wire_bytes: int
+    files_total: int
+    files_done: int
+    files_failed: int
+    files_active: int
+
+
+def _event(c):
+    code = lib.ferry_code_name(c.code)
+    return Event(EVENT_TYPES.get(c.type, "unknown"),
+                 code.decode() if code else "", c.attempt, c.delay_ms,
+                 c.offset, c.message.decode("utf-8", "replace"), c.file_index)
+
+
+def _result(r):
+    return UploadResult(
+        url=lib.ferry_result_url(r).decode(),
+        bytes=lib.ferry_result_bytes(r),
+        wire_bytes=lib.ferry_result_wire_bytes(r),
+        sha256=lib.ferry_result_sha256(r).decode(),
+        resumed_from=lib.ferry_result_resumed_from(r),
+        encoding=lib.ferry_result_encoding(r).decode(),
+        url_redacted=lib.ferry_result_url_redacted(r).decode())
+
+
+def _thunk(callback, convert, raised, cancels=True):
+    """A C callback calling callback(convert(args)): True from it (when it
+    may cancel) returns 1 to ferry; an exception it raises is kept in
+    `raised` (for the caller to re-raise) and cancels."""
+    def thunk(*args):
+        try:
+            stop = callback(*convert(*args[:-1]))
+            return 1 if cancels and stop is True else 0
+        except BaseException as e:  # noqa: B902 - re-raised by the caller
+            raised.append(e)
+            return 1
+    return thunk
+
+
+def _kv_array(metadata, keep):
+    pairs = list((metadata or {}).items())
+    kv = (KV * max(len(pairs), 1))()
+    for i, (k, v) in enumerate(pairs):
+        keep += [_b(k), _b(v)]
+        kv[i].key, kv[i].value = keep[-2], keep[-1]
+    return kv, len(pairs)
 
 
 def _b(s):
@@ -79,7 +134,8 @@ class Client:
                  max_send_bytes_per_sec=None, blocked_extensions=None,
                  max_files_per_batch=None, max_clock_skew=None, rules=None,
                  rules_file=None, on_refresh_credentials=None,
-                 compress="auto", allowed_origins=None):
+                 compress="auto", allowed_origins=None, request_size=None,
+                 memory_budget=None, announce_sha256=False):
         """on_refresh_credentials(error) is called on unauthenticated or
         credentials_expired; return a dict of fresh headers to retry where
         the upload was, or None to give up. rules: a list of rule dicts (see
@@ -95,6 +151,9 @@ class Client:
                           "can read and alter these uploads", SecurityWarning,
                           stacklevel=2)
         o.chunk_size = chunk_size or 0
+        o.request_size = request_size or 0
+        o.memory_budget = memory_budget or 0
+        o.announce_sha256 = 1 if announce_sha256 else 0
         if max_retries is not None:
             o.max_retries = max_retries
             o.no_retries = 1 if max_retries == 0 else 0
@@ -210,51 +269,22 @@ class Client:
         upload and is re-raised here. Raises a ferry.FerryError subclass
         named after the error code on failure.
         """
-        if self._handle is None:
-            raise ValueError("client is closed")
-        if on_change not in ("fail", "restart"):
-            raise ValueError("on_change must be 'fail' or 'restart'")
-        pairs = list((metadata or {}).items())
-        kv = (KV * max(len(pairs), 1))()
         keep = []
-        for i, (k, v) in enumerate(pairs):
-            keep += [_b(k), _b(v)]
-            kv[i].key, kv[i].value = keep[-2], keep[-1]
-        o = UploadOptions()
-        o.struct_size = ctypes.sizeof(UploadOptions)
-        o.metadata = kv
-        o.metadata_count = len(pairs)
+        o = self._options(UploadOptions, metadata, keep, discard_on_cancel,
+                          on_change)
         raised = []
 
-        def progress_thunk(p, _):
-            try:
-                c = p.contents
-                stop = on_progress(Progress(c.bytes_done, c.bytes_total,
-                                            c.bytes_acked, c.wire_bytes))
-                return 1 if stop is True else 0
-            except BaseException as e:  # noqa: B902 - re-raised below
-                raised.append(e)
-                return 1
-
-        def event_thunk(e, _):
-            try:
-                c = e.contents
-                code = lib.ferry_code_name(c.code)
-                stop = on_event(Event(EVENT_TYPES.get(c.type, "unknown"),
-                                      code.decode() if code else "",
-                                      c.attempt, c.delay_ms, c.offset,
-                                      c.message.decode("utf-8", "replace")))
-                return 1 if stop is True else 0
-            except BaseException as ex:  # noqa: B902 - re-raised below
-                raised.append(ex)
-                return 1
+        def progress(p):
+            c = p.contents
+            return (Progress(c.bytes_done, c.bytes_total, c.bytes_acked,
+                             c.wire_bytes),)
 
         # The thunks must stay referenced for the duration of the call.
-        pfn = PROGRESS_FN(progress_thunk) if on_progress else PROGRESS_FN()
-        efn = EVENT_FN(event_thunk) if on_event else EVENT_FN()
+        pfn = PROGRESS_FN(_thunk(on_progress, progress, raised)) \
+            if on_progress else PROGRESS_FN()
+        efn = EVENT_FN(_thunk(on_event, lambda e: (_event(e.contents),),
+                              raised)) if on_event else EVENT_FN()
         o.on_progress, o.on_event = pfn, efn
-        o.discard_on_cancel = 1 if discard_on_cancel else 0
-        o.on_change = 1 if on_change == "restart" else 0
         result = ctypes.c_void_p()
         err = ctypes.c_void_p()
         rc = lib.ferry_upload_file(self._handle, _b(os.fspath(path)),
@@ -270,16 +300,80 @@ class Client:
             raise _errors.from_native(err.value, rc)
         r = result.value
         try:
-            return UploadResult(
-                url=lib.ferry_result_url(r).decode(),
-                bytes=lib.ferry_result_bytes(r),
-                wire_bytes=lib.ferry_result_wire_bytes(r),
-                sha256=lib.ferry_result_sha256(r).decode(),
-                resumed_from=lib.ferry_result_resumed_from(r),
-                encoding=lib.ferry_result_encoding(r).decode(),
-                url_redacted=lib.ferry_result_url_redacted(r).decode())
+            return _result(r)
         finally:
             lib.ferry_result_free(r)
+
+    def _options(self, cls, metadata, keep, discard_on_cancel, on_change):
+        # The fields UploadOptions and BatchOptions share; `keep` holds the
+        # buffers the struct points into.
+        if self._handle is None:
+            raise ValueError("client is closed")
+        if on_change not in ("fail", "restart"):
+            raise ValueError("on_change must be 'fail' or 'restart'")
+        o = cls()
+        o.struct_size = ctypes.sizeof(cls)
+        o.metadata, o.metadata_count = _kv_array(metadata, keep)
+        o.discard_on_cancel = 1 if discard_on_cancel else 0
+        o.on_change = 1 if on_change == "restart" else 0
+        return o
+
+    def upload_batch(self, paths, *, concurrency=4, metadata=None,
+                     on_progress=None, on_event=None, on_file_done=None,
+                     discard_on_cancel=False, on_change="fail"):
+        """Uploads many files, `concurrency` at a time (within the client's
+        memory_budget) over its shared connections, and returns one outcome
+        per path, in order: an UploadResult, or the ferry.FerryError that
+        file ended with (not raised). Raises only for bad arguments and for
+        an exception of a callback.
+
+        on_progress(BatchProgress) and on_event(Event) (file_index says
+        which file) may return True to cancel the whole batch;
+        on_file_done(index, outcome) is called as each file ends. Callbacks
+        never run at the same time.
+        """
+        paths = [os.fspath(p) for p in paths]
+        keep = [_b(p) for p in paths]
+        cpaths = (ctypes.c_char_p * max(len(paths), 1))(*keep)
+        o = self._options(BatchOptions, metadata, keep, discard_on_cancel,
+                          on_change)
+        o.concurrency = concurrency or 0
+        raised = []
+
+        def progress(p):
+            c = p.contents
+            return (BatchProgress(c.bytes_done, c.bytes_total, c.wire_bytes,
+                                  c.files_total, c.files_done, c.files_failed,
+                                  c.files_active),)
+
+        def file_done(i, result, err):
+            return (i, _result(result) if result else _errors.borrowed(err))
+
+        pfn = BATCH_PROGRESS_FN(_thunk(on_progress, progress, raised)) \
+            if on_progress else BATCH_PROGRESS_FN()
+        efn = EVENT_FN(_thunk(on_event, lambda e: (_event(e.contents),),
+                              raised)) if on_event else EVENT_FN()
+        ffn = BATCH_FILE_FN(_thunk(on_file_done, file_done, raised,
+                                   cancels=False)) \
+            if on_file_done else BATCH_FILE_FN()
+        o.on_progress, o.on_event, o.on_file_done = pfn, efn, ffn
+        batch = ctypes.c_void_p()
+        lib.ferry_upload_batch(self._handle, cpaths, len(paths),
+                               ctypes.byref(o), ctypes.byref(batch))
+        raised += self._refresh_error
+        self._refresh_error.clear()
+        try:
+            if raised:
+                raise raised[0]
+            out = []
+            for i in range(len(paths)):
+                r = lib.ferry_batch_result(batch.value, i)
+                out.append(_result(r) if r else
+                           _errors.borrowed(lib.ferry_batch_error(batch.value,
+                                                                  i)))
+            return out
+        finally:
+            lib.ferry_batch_free(batch.value)
 
 
 def doctor(endpoint, **client_options):
@@ -288,5 +382,6 @@ def doctor(endpoint, **client_options):
         return client.doctor()
 
 
-__all__ = ["Client", "doctor", "UploadResult", "Progress", "Event", "FerryError",
+__all__ = ["Client", "doctor", "UploadResult", "Progress", "Event",
+           "BatchProgress", "FerryError",
            "CODES"] + [cls.__name__ for cls in ERROR_CLASSES.values()]

@@ -37,7 +37,9 @@ class ClientOptions(ctypes.Structure):
                 ("on_refresh_credentials", REFRESH_FN),
                 ("refresh_user_data", c_void_p),
                 ("compress_level", c_int32),
-                ("allowed_origins", c_char_p)]
+                ("allowed_origins", c_char_p),
+                ("request_size", c_uint64), ("memory_budget", c_uint64),
+                ("announce_sha256", c_int32)]
 
 
 class Progress(ctypes.Structure):
@@ -50,7 +52,7 @@ class Event(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("type", c_int32),
                 ("code", c_int32), ("attempt", c_uint32),
                 ("delay_ms", c_uint64), ("offset", c_uint64),
-                ("message", c_char_p)]
+                ("message", c_char_p), ("file_index", c_uint32)]
 
 
 class KV(ctypes.Structure):
@@ -67,6 +69,28 @@ class UploadOptions(ctypes.Structure):
                 ("progress_user_data", c_void_p), ("on_event", EVENT_FN),
                 ("event_user_data", c_void_p), ("discard_on_cancel", c_int32),
                 ("on_change", c_int32)]
+
+
+class BatchProgress(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("bytes_done", c_uint64),
+                ("bytes_total", c_uint64), ("wire_bytes", c_uint64),
+                ("files_total", c_uint32), ("files_done", c_uint32),
+                ("files_failed", c_uint32), ("files_active", c_uint32)]
+
+
+BATCH_PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(BatchProgress),
+                                     c_void_p)
+BATCH_FILE_FN = ctypes.CFUNCTYPE(None, c_uint32, c_void_p, c_void_p, c_void_p)
+
+
+class BatchOptions(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("concurrency", c_uint32),
+                ("metadata", ctypes.POINTER(KV)), ("metadata_count", c_uint32),
+                ("on_progress", BATCH_PROGRESS_FN),
+                ("progress_user_data", c_void_p), ("on_event", EVENT_FN),
+                ("event_user_data", c_void_p), ("discard_on_cancel", c_int32),
+                ("on_change", c_int32), ("on_file_done", BATCH_FILE_FN),
+                ("file_user_data", c_void_p)]
 
 
 def _candidates():
@@ -131,6 +155,13 @@ def _declare(lib):
     _fn(lib, "ferry_upload_file", c_int32, c_void_p, c_char_p,
         ctypes.POINTER(UploadOptions), ctypes.POINTER(c_void_p),
         ctypes.POINTER(c_void_p))
+    _fn(lib, "ferry_upload_batch", c_int32, c_void_p,
+        ctypes.POINTER(c_char_p), c_uint32, ctypes.POINTER(BatchOptions),
+        ctypes.POINTER(c_void_p))
+    _fn(lib, "ferry_batch_free", None, c_void_p)
+    _fn(lib, "ferry_batch_count", c_uint32, c_void_p)
+    _fn(lib, "ferry_batch_result", c_void_p, c_void_p, c_uint32)
+    _fn(lib, "ferry_batch_error", c_void_p, c_void_p, c_uint32)
     _fn(lib, "ferry_credentials_set_header", c_int32, c_void_p, c_char_p,
         c_char_p)
     _fn(lib, "ferry_client_add_rules_json", c_int32, c_void_p, c_char_p,

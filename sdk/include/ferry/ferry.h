@@ -178,7 +178,10 @@ typedef struct ferry_client_options {
   const char* ca_file;
   /* Turns TLS verification OFF. Never set this outside tests. */
   int32_t insecure_skip_tls_verify;
-  /* Bytes per chunk (and per PATCH). Default 8 MiB. */
+  /* Bytes per chunk: the unit ferry reads, checks, compresses (one zstd
+   * frame each) and resumes by. With a server's tus checksum extension each
+   * PATCH carries one chunk and its Upload-Checksum; otherwise PATCHes
+   * stream many chunks (see request_size). Default 4 MiB. */
   uint64_t chunk_size;
   /* Retries in a row without progress before giving up. Default 8; set
    * no_retries to 1 for none. */
@@ -217,6 +220,20 @@ typedef struct ferry_client_options {
    * headers (credentials). Anything else is redirect_refused before a byte
    * is sent there. Same-origin redirects are followed (at most 5 in a row). */
   const char* allowed_origins;
+  /* Most file bytes one PATCH carries when requests stream (no per-request
+   * checksum); 0, the default: the rest of the file in one request, read
+   * from chunks checked ahead of the network. */
+  uint64_t request_size;
+  /* Upper bound in bytes on the buffers of all uploads of this client at
+   * once; an upload holds at most 4 chunks (of its file, at most its size).
+   * 0: 64 MiB. invalid_argument when below 4 * chunk_size. Memory never
+   * grows with the file size. */
+  uint64_t memory_budget;
+  /* 1: hash the whole file before creating its upload and send its SHA-256
+   * as Upload-Metadata "sha256" (for servers that verify it; costs a read
+   * of the file before the first byte goes out). 0, the default: the file
+   * is hashed as it streams; the result reports the SHA-256 either way. */
+  int32_t announce_sha256;
 } ferry_client_options;
 
 #define FERRY_COMPRESS_AUTO 0
@@ -225,7 +242,7 @@ typedef struct ferry_client_options {
 #define FERRY_CLIENT_OPTIONS_INIT                                              \
   {                                                                            \
     sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-        0, 0, 0, 0, 0, 0, 0                                                    \
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0                                           \
   }
 
 typedef struct ferry_client ferry_client;
@@ -336,6 +353,8 @@ typedef struct ferry_event {
   uint64_t delay_ms;
   uint64_t offset;
   const char* message; /* redacted, never NULL */
+  /* In a batch, the index of the file the event is about; 0 otherwise. */
+  uint32_t file_index;
 } ferry_event;
 
 typedef int (*ferry_progress_fn)(const ferry_progress* progress,
@@ -354,7 +373,8 @@ typedef enum ferry_on_change {
 
 typedef struct ferry_upload_options {
   uint32_t struct_size;
-  /* Extra Upload-Metadata pairs. "filename" and "sha256" are always sent. */
+  /* Extra Upload-Metadata pairs. "filename" is always sent, "sha256" with
+   * the client's announce_sha256. */
   const ferry_kv* metadata;
   uint32_t metadata_count;
   /* Called after every chunk the server acknowledges, at most every ~100 ms
@@ -402,6 +422,78 @@ FERRY_API const char* ferry_result_encoding(const ferry_result* result);
 /* Offset in the stored object this call resumed from (0 for a fresh
  * upload); for "zstd" it counts compressed bytes. */
 FERRY_API uint64_t ferry_result_resumed_from(const ferry_result* result);
+
+/* ---- Batches: many files at once --------------------------------------- */
+
+typedef struct ferry_batch_progress {
+  uint32_t struct_size;
+  uint64_t bytes_done;  /* over all files; never decreases */
+  uint64_t bytes_total; /* sizes of the files that could be opened */
+  uint64_t wire_bytes;  /* body bytes put on the wire so far */
+  uint32_t files_total;
+  uint32_t files_done; /* finished: uploaded or failed */
+  uint32_t files_failed;
+  uint32_t files_active; /* uploading now */
+} ferry_batch_progress;
+
+typedef int (*ferry_batch_progress_fn)(const ferry_batch_progress* progress,
+                                       void* user_data);
+/* One file's outcome as it ends: result on success, else error (the other
+ * is NULL); both are valid only during the call. */
+typedef void (*ferry_batch_file_fn)(uint32_t file_index,
+                                    const ferry_result* result,
+                                    const ferry_error* error, void* user_data);
+
+typedef struct ferry_batch_options {
+  uint32_t struct_size;
+  /* Files uploading at once; 0: 4. Fewer run while the client's
+   * memory_budget is taken (one always runs). */
+  uint32_t concurrency;
+  /* Extra Upload-Metadata pairs for every file. */
+  const ferry_kv* metadata;
+  uint32_t metadata_count;
+  /* Aggregate progress: at most every ~100 ms and after each file; calls
+   * never overlap. Non-zero return cancels the whole batch. */
+  ferry_batch_progress_fn on_progress;
+  void* progress_user_data;
+  /* Per-file events (event->file_index says which); calls never overlap.
+   * Non-zero return cancels the whole batch. */
+  ferry_event_fn on_event;
+  void* event_user_data;
+  int32_t discard_on_cancel; /* as in ferry_upload_options */
+  int32_t on_change;         /* ferry_on_change, for every file */
+  /* Called as each file ends (calls never overlap). */
+  ferry_batch_file_fn on_file_done;
+  void* file_user_data;
+} ferry_batch_options;
+
+#define FERRY_BATCH_OPTIONS_INIT \
+  { sizeof(ferry_batch_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+typedef struct ferry_batch ferry_batch;
+
+/* Uploads `count` files, `concurrency` at a time on worker threads (the
+ * calling thread is one of them), each as ferry_upload_file would (resume,
+ * retries, typed errors), over the client's shared connections. Blocks
+ * until every file has ended. Returns FERRY_OK when all were uploaded;
+ * otherwise the code of the first failed file in `paths` order. Either
+ * way *batch_out (when not NULL) gets one outcome per file, which the
+ * caller frees. The batch is refused as a whole before any request with
+ * too_many_files beyond the client's max_files_per_batch, and with
+ * invalid_argument for a NULL path. Thread-safe. */
+FERRY_API ferry_code ferry_upload_batch(ferry_client* client,
+                                        const char* const* paths,
+                                        uint32_t count,
+                                        const ferry_batch_options* options,
+                                        ferry_batch** batch_out);
+FERRY_API void ferry_batch_free(ferry_batch* batch);
+FERRY_API uint32_t ferry_batch_count(const ferry_batch* batch);
+/* File i's result, or NULL when it failed (then ferry_batch_error is set).
+ * Both are owned by the batch. */
+FERRY_API const ferry_result* ferry_batch_result(const ferry_batch* batch,
+                                                 uint32_t i);
+FERRY_API const ferry_error* ferry_batch_error(const ferry_batch* batch,
+                                               uint32_t i);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -100,15 +100,19 @@ struct ClientOptions {
   std::string state_dir;  // "" → $XDG_STATE_HOME/ferry or ~/.local/state/ferry
   std::string ca_file;
   bool insecure_skip_tls_verify = false;  // never outside tests
-  uint64_t chunk_size = 0;                // 0 → 8 MiB
-  std::optional<uint32_t> max_retries;    // default 8
-  uint32_t retry_base_delay_ms = 0;       // 0 → 250
-  uint32_t retry_max_delay_ms = 0;        // 0 → 30000
-  uint32_t retry_deadline_ms = 0;         // 0 → 300000
-  uint32_t stall_window_ms = 0;           // 0 → 30000
-  uint32_t stall_min_bps = 0;             // 0 → 1024
-  uint32_t connect_timeout_ms = 0;        // 0 → 15000
-  uint64_t max_send_bytes_per_sec = 0;    // 0 → unlimited
+  uint64_t chunk_size = 0;                // 0 → 4 MiB
+  uint64_t request_size = 0;              // 0 → the rest of the file
+  uint64_t memory_budget = 0;             // 0 → 64 MiB, for all uploads
+  // Send the file's SHA-256 in Upload-Metadata (hashes it before sending).
+  bool announce_sha256 = false;
+  std::optional<uint32_t> max_retries;  // default 8
+  uint32_t retry_base_delay_ms = 0;     // 0 → 250
+  uint32_t retry_max_delay_ms = 0;      // 0 → 30000
+  uint32_t retry_deadline_ms = 0;       // 0 → 300000
+  uint32_t stall_window_ms = 0;         // 0 → 30000
+  uint32_t stall_min_bps = 0;           // 0 → 1024
+  uint32_t connect_timeout_ms = 0;      // 0 → 15000
+  uint64_t max_send_bytes_per_sec = 0;  // 0 → unlimited
   // FERRY_COMPRESS_AUTO (default), FERRY_COMPRESS_OFF, or a level 1..22.
   int compress_level = FERRY_COMPRESS_AUTO;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -138,6 +142,7 @@ struct Event {
   uint64_t delay_ms;
   uint64_t offset;
   std::string message;
+  uint32_t file_index = 0;  // in a batch, the file it is about
 };
 
 struct UploadOptions {
@@ -145,6 +150,22 @@ struct UploadOptions {
   // Return false to cancel.
   std::function<bool(const Progress&)> on_progress;
   std::function<bool(const Event&)> on_event;
+  bool discard_on_cancel = false;
+  bool restart_on_change = false;
+};
+
+using BatchProgress = ferry_batch_progress;
+
+struct BatchOptions {
+  uint32_t concurrency = 0;  // 0 → 4; fewer while the memory budget is used
+  std::vector<std::pair<std::string, std::string>> metadata;  // every file
+  // Aggregate progress; calls never overlap. Return false to cancel all.
+  std::function<bool(const BatchProgress&)> on_progress;
+  // Per-file events (file_index says which). Return false to cancel all.
+  std::function<bool(const Event&)> on_event;
+  // Each file's outcome as it ends (index in paths); calls never overlap.
+  std::function<void(uint32_t index, const Outcome<struct UploadResult>&)>
+      on_file_done;
   bool discard_on_cancel = false;
   bool restart_on_change = false;
 };
@@ -169,6 +190,9 @@ class Client {
     c.ca_file = o.ca_file.empty() ? nullptr : o.ca_file.c_str();
     c.insecure_skip_tls_verify = o.insecure_skip_tls_verify ? 1 : 0;
     c.chunk_size = o.chunk_size;
+    c.request_size = o.request_size;
+    c.memory_budget = o.memory_budget;
+    c.announce_sha256 = o.announce_sha256 ? 1 : 0;
     if (o.max_retries) {
       c.max_retries = *o.max_retries;
       c.no_retries = *o.max_retries == 0 ? 1 : 0;
@@ -233,10 +257,8 @@ class Client {
   Outcome<UploadResult> Upload(const std::string& path,
                                const UploadOptions& o = {}) {
     std::vector<ferry_kv> kv;
-    for (const auto& [k, v] : o.metadata) kv.push_back({k.c_str(), v.c_str()});
     ferry_upload_options c = FERRY_UPLOAD_OPTIONS_INIT;
-    c.metadata = kv.data();
-    c.metadata_count = static_cast<uint32_t>(kv.size());
+    FillShared(o, &kv, &c);
     if (o.on_progress) {
       c.on_progress = &ProgressThunk;
       c.progress_user_data = const_cast<UploadOptions*>(&o);
@@ -245,22 +267,55 @@ class Client {
       c.on_event = &EventThunk;
       c.event_user_data = const_cast<UploadOptions*>(&o);
     }
-    c.discard_on_cancel = o.discard_on_cancel ? 1 : 0;
-    c.on_change =
-        o.restart_on_change ? FERRY_ON_CHANGE_RESTART : FERRY_ON_CHANGE_FAIL;
     ferry_result* res = nullptr;
     ferry_error* err = nullptr;
     ferry_code rc = ferry_upload_file(handle_, path.c_str(), &c, &res, &err);
     if (rc != FERRY_OK) return Fail(err, rc);
-    UploadResult out;
-    out.url = ferry_result_url(res);
-    out.url_redacted = ferry_result_url_redacted(res);
-    out.bytes = ferry_result_bytes(res);
-    out.wire_bytes = ferry_result_wire_bytes(res);
-    out.sha256 = ferry_result_sha256(res);
-    out.resumed_from = ferry_result_resumed_from(res);
-    out.encoding = ferry_result_encoding(res);
+    UploadResult out = ToResult(res);
     ferry_result_free(res);
+    return out;
+  }
+
+  // Uploads many files, o.concurrency at a time over this client's shared
+  // connections; blocks until all have ended. One outcome per path, in
+  // order. Errors per file: any code; too_many_files for every file when
+  // the batch exceeds max_files_per_batch. Thread-safe.
+  std::vector<Outcome<UploadResult>> UploadBatch(
+      const std::vector<std::string>& paths, const BatchOptions& o = {}) {
+    std::vector<const char*> cpaths;
+    for (const auto& path : paths) cpaths.push_back(path.c_str());
+    std::vector<ferry_kv> kv;
+    ferry_batch_options c = FERRY_BATCH_OPTIONS_INIT;
+    FillShared(o, &kv, &c);
+    c.concurrency = o.concurrency;
+    if (o.on_progress) {
+      c.on_progress = &BatchProgressThunk;
+      c.progress_user_data = const_cast<BatchOptions*>(&o);
+    }
+    if (o.on_event) {
+      c.on_event = &BatchEventThunk;
+      c.event_user_data = const_cast<BatchOptions*>(&o);
+    }
+    if (o.on_file_done) {
+      c.on_file_done = &BatchFileThunk;
+      c.file_user_data = const_cast<BatchOptions*>(&o);
+    }
+    ferry_batch* batch = nullptr;
+    ferry_code rc =
+        ferry_upload_batch(handle_, cpaths.data(),
+                           static_cast<uint32_t>(cpaths.size()), &c, &batch);
+    std::vector<Outcome<UploadResult>> out;
+    for (uint32_t i = 0; i < paths.size(); ++i) {
+      const ferry_result* r = ferry_batch_result(batch, i);
+      if (r != nullptr) {
+        out.emplace_back(ToResult(r));
+      } else {
+        const ferry_error* e = ferry_batch_error(batch, i);
+        out.emplace_back(
+            Error::FromC(e, rc == FERRY_OK ? FERRY_ERR_INTERNAL_ERROR : rc));
+      }
+    }
+    ferry_batch_free(batch);
     return out;
   }
 
@@ -312,22 +367,65 @@ class Client {
     }
     return headers.empty() ? 1 : 0;
   }
+  // The fields UploadOptions and BatchOptions share; *kv must outlive *c.
+  template <typename Options, typename COptions>
+  static void FillShared(const Options& o, std::vector<ferry_kv>* kv,
+                         COptions* c) {
+    for (const auto& [k, v] : o.metadata) kv->push_back({k.c_str(), v.c_str()});
+    c->metadata = kv->data();
+    c->metadata_count = static_cast<uint32_t>(kv->size());
+    c->discard_on_cancel = o.discard_on_cancel ? 1 : 0;
+    c->on_change =
+        o.restart_on_change ? FERRY_ON_CHANGE_RESTART : FERRY_ON_CHANGE_FAIL;
+  }
+
   static Error Fail(ferry_error* err, ferry_code rc) {
     Error e = Error::FromC(err, rc);
     ferry_error_free(err);
     return e;
   }
-  static int ProgressThunk(const ferry_progress* p, void* user) {
-    return static_cast<UploadOptions*>(user)->on_progress(*p) ? 0 : 1;
+  static UploadResult ToResult(const ferry_result* res) {
+    UploadResult out;
+    out.url = ferry_result_url(res);
+    out.url_redacted = ferry_result_url_redacted(res);
+    out.bytes = ferry_result_bytes(res);
+    out.wire_bytes = ferry_result_wire_bytes(res);
+    out.sha256 = ferry_result_sha256(res);
+    out.resumed_from = ferry_result_resumed_from(res);
+    out.encoding = ferry_result_encoding(res);
+    return out;
   }
-  static int EventThunk(const ferry_event* e, void* user) {
+  static Event ToEvent(const ferry_event* e) {
     Event ev{static_cast<ferry_event_type>(e->type),
              static_cast<Code>(e->code),
              e->attempt,
              e->delay_ms,
              e->offset,
-             e->message};
-    return static_cast<UploadOptions*>(user)->on_event(ev) ? 0 : 1;
+             e->message,
+             e->file_index};
+    return ev;
+  }
+  static int BatchProgressThunk(const ferry_batch_progress* p, void* user) {
+    return static_cast<BatchOptions*>(user)->on_progress(*p) ? 0 : 1;
+  }
+  static void BatchFileThunk(uint32_t i, const ferry_result* r,
+                             const ferry_error* e, void* user) {
+    auto* o = static_cast<BatchOptions*>(user);
+    if (r != nullptr) {
+      o->on_file_done(i, Outcome<UploadResult>(ToResult(r)));
+    } else {
+      o->on_file_done(
+          i, Outcome<UploadResult>(Error::FromC(e, FERRY_ERR_INTERNAL_ERROR)));
+    }
+  }
+  static int BatchEventThunk(const ferry_event* e, void* user) {
+    return static_cast<BatchOptions*>(user)->on_event(ToEvent(e)) ? 0 : 1;
+  }
+  static int ProgressThunk(const ferry_progress* p, void* user) {
+    return static_cast<UploadOptions*>(user)->on_progress(*p) ? 0 : 1;
+  }
+  static int EventThunk(const ferry_event* e, void* user) {
+    return static_cast<UploadOptions*>(user)->on_event(ToEvent(e)) ? 0 : 1;
   }
   ferry_client* handle_;
   std::unique_ptr<RefreshFn> refresh_;

@@ -10,13 +10,16 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/synchronization/mutex.h"
+#include "sync/mutex.h"
 #include "doctor/doctor.h"
 #include "engine/client_core.h"
 #include "errors/error.h"
 #include "errors/rules.h"
 #include "ferry/ferry.h"
 #include "http/url.h"
+
+using ferry::internal::Mutex;
+using ferry::internal::MutexLock;
 
 struct ferry_error {
   ferry::internal::Error error;
@@ -39,7 +42,7 @@ struct ferry_credentials {
 
 struct ferry_client {
   ferry::internal::ClientConfig config;
-  absl::Mutex mu;
+  Mutex mu;
   std::unique_ptr<ferry::internal::ClientCore> core ABSL_GUARDED_BY(mu);
   bool started ABSL_GUARDED_BY(mu) = false;
 };
@@ -79,6 +82,30 @@ ferry_code Fail(ferry_code code, const char* message, ferry_error** out) {
 
 const char* Str(const char* s) { return s == nullptr ? "" : s; }
 
+ferry_event ToC(const ferry::internal::Event& e, uint32_t file_index) {
+  ferry_event ce;
+  std::memset(&ce, 0, sizeof ce);
+  ce.struct_size = sizeof ce;
+  ce.type = e.type;
+  ce.code = e.code;
+  ce.attempt = e.attempt;
+  ce.delay_ms = e.delay_ms;
+  ce.offset = e.offset;
+  ce.message = e.message.c_str();
+  ce.file_index = file_index;
+  return ce;
+}
+
+// Metadata pairs from C; false (with *why) on a NULL key.
+bool ReadMetadata(const ferry_kv* kv, uint32_t count,
+                  std::vector<std::pair<std::string, std::string>>* out) {
+  for (uint32_t i = 0; i < count; ++i) {
+    if (kv == nullptr || kv[i].key == nullptr) return false;
+    out->emplace_back(kv[i].key, Str(kv[i].value));
+  }
+  return true;
+}
+
 bool HeaderAllowed(const std::string& name) {
   std::string lower = absl::AsciiStrToLower(name);
   for (const char* managed :
@@ -95,7 +122,7 @@ ferry_code Reconfigure(
     ferry_client* client,
     const std::function<void(ferry::internal::ClientConfig&)>& change,
     ferry_error** error_out) {
-  absl::MutexLock lock(&client->mu);
+  MutexLock lock(&client->mu);
   if (client->started) {
     return Fail(FERRY_ERR_INVALID_ARGUMENT,
                 "configure the client before its first upload", error_out);
@@ -243,6 +270,9 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     cfg.http.ca_file = Str(o.ca_file);
     cfg.http.insecure_skip_tls_verify = o.insecure_skip_tls_verify != 0;
     if (o.chunk_size) cfg.chunk_size = o.chunk_size;
+    cfg.request_size = o.request_size;
+    if (o.memory_budget) cfg.memory_budget = o.memory_budget;
+    cfg.announce_sha256 = o.announce_sha256 != 0;
     if (o.no_retries) {
       cfg.retry.max_retries = 0;
     } else if (o.max_retries) {
@@ -305,7 +335,7 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     }
     auto* client = new ferry_client;
     client->config = core.value()->config();
-    absl::MutexLock lock(&client->mu);
+    MutexLock lock(&client->mu);
     client->core = std::move(core.value());
     return client;
   } catch (...) {
@@ -449,7 +479,7 @@ ferry_code ferry_client_check_batch(ferry_client* client, uint32_t file_count,
     }
     ferry::internal::ClientCore* core;
     {
-      absl::MutexLock lock(&client->mu);
+      MutexLock lock(&client->mu);
       core = client->core.get();
     }
     auto s = core->CheckBatch(file_count);
@@ -473,12 +503,9 @@ ferry_code ferry_upload_file(ferry_client* client, const char* path,
     }
     ferry_upload_options o = ReadVersioned(options);
     ferry::internal::UploadParams params;
-    for (uint32_t i = 0; i < o.metadata_count; ++i) {
-      if (o.metadata == nullptr || o.metadata[i].key == nullptr) {
-        return Fail(FERRY_ERR_INVALID_ARGUMENT, "metadata key is NULL",
-                    error_out);
-      }
-      params.metadata.emplace_back(o.metadata[i].key, Str(o.metadata[i].value));
+    if (!ReadMetadata(o.metadata, o.metadata_count, &params.metadata)) {
+      return Fail(FERRY_ERR_INVALID_ARGUMENT, "metadata key is NULL",
+                  error_out);
     }
     if (o.on_progress != nullptr) {
       params.on_progress = [&o](const ferry::internal::Progress& p) {
@@ -489,9 +516,7 @@ ferry_code ferry_upload_file(ferry_client* client, const char* path,
     }
     if (o.on_event != nullptr) {
       params.on_event = [&o](const ferry::internal::Event& e) {
-        ferry_event ce{sizeof(ferry_event), e.type,     e.code,
-                       e.attempt,           e.delay_ms, e.offset,
-                       e.message.c_str()};
+        ferry_event ce = ToC(e, 0);
         return o.on_event(&ce, o.event_user_data) == 0;
       };
     }
@@ -500,7 +525,7 @@ ferry_code ferry_upload_file(ferry_client* client, const char* path,
 
     ferry::internal::ClientCore* core;
     {
-      absl::MutexLock lock(&client->mu);
+      MutexLock lock(&client->mu);
       client->started = true;
       core = client->core.get();
     }
@@ -531,7 +556,7 @@ ferry_code ferry_client_doctor(ferry_client* client,
     }
     ferry::internal::ClientConfig config;
     {
-      absl::MutexLock lock(&client->mu);
+      MutexLock lock(&client->mu);
       config = client->config;
     }
     ferry::internal::DoctorReport report = ferry::internal::RunDoctor(config);
@@ -579,3 +604,128 @@ uint64_t ferry_result_resumed_from(const ferry_result* r) {
 }
 
 }  // extern "C"
+
+struct ferry_batch {
+  std::vector<std::unique_ptr<ferry_result>> results;
+  std::vector<std::unique_ptr<ferry_error>> errors;
+};
+
+ferry_code ferry_upload_batch(ferry_client* client, const char* const* paths,
+                              uint32_t count,
+                              const ferry_batch_options* options,
+                              ferry_batch** batch_out) {
+  if (batch_out != nullptr) *batch_out = nullptr;
+  try {
+    auto batch = std::make_unique<ferry_batch>();
+    batch->results.resize(count);
+    batch->errors.resize(count);
+    auto fail_all = [&](ferry::internal::Error e) {
+      for (uint32_t i = 0; i < count; ++i) {
+        batch->errors[i] = std::make_unique<ferry_error>(ferry_error{e, ""});
+        batch->errors[i]->json = e.ToJson();
+      }
+      if (batch_out != nullptr) *batch_out = batch.release();
+      return e.code;
+    };
+    if (client == nullptr || (paths == nullptr && count > 0)) {
+      return fail_all(ferry::internal::MakeError(
+          FERRY_ERR_INVALID_ARGUMENT, "client and paths are required"));
+    }
+    std::vector<std::string> files;
+    for (uint32_t i = 0; i < count; ++i) {
+      if (paths[i] == nullptr) {
+        return fail_all(ferry::internal::MakeError(
+            FERRY_ERR_INVALID_ARGUMENT,
+            "path " + std::to_string(i) + " is NULL"));
+      }
+      files.emplace_back(paths[i]);
+    }
+    ferry_batch_options o = ReadVersioned(options);
+    ferry::internal::BatchParams params;
+    params.concurrency = o.concurrency;
+    if (!ReadMetadata(o.metadata, o.metadata_count, &params.metadata)) {
+      return fail_all(ferry::internal::MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                                                 "metadata key is NULL"));
+    }
+    if (o.on_progress != nullptr) {
+      params.on_progress = [&o](const ferry::internal::BatchProgress& p) {
+        ferry_batch_progress cp;
+        std::memset(&cp, 0, sizeof cp);
+        cp.struct_size = sizeof cp;
+        cp.bytes_done = p.bytes_done;
+        cp.bytes_total = p.bytes_total;
+        cp.wire_bytes = p.wire_bytes;
+        cp.files_total = p.files_total;
+        cp.files_done = p.files_done;
+        cp.files_failed = p.files_failed;
+        cp.files_active = p.files_active;
+        return o.on_progress(&cp, o.progress_user_data) == 0;
+      };
+    }
+    if (o.on_event != nullptr) {
+      params.on_event = [&o](size_t i, const ferry::internal::Event& e) {
+        ferry_event ce = ToC(e, static_cast<uint32_t>(i));
+        return o.on_event(&ce, o.event_user_data) == 0;
+      };
+    }
+    params.discard_on_cancel = o.discard_on_cancel != 0;
+    params.restart_on_change = o.on_change == FERRY_ON_CHANGE_RESTART;
+    if (o.on_file_done != nullptr) {
+      params.on_file_done =
+          [&o](size_t i,
+               const ferry::internal::Result<ferry::internal::UploadSummary>&
+                   r) {
+            auto index = static_cast<uint32_t>(i);
+            if (r.ok()) {
+              ferry_result res{r.value(),
+                               ferry::internal::RedactUrl(r.value().url)};
+              o.on_file_done(index, &res, nullptr, o.file_user_data);
+            } else {
+              ferry_error err{r.error(), r.error().ToJson()};
+              o.on_file_done(index, nullptr, &err, o.file_user_data);
+            }
+          };
+    }
+    ferry::internal::ClientCore* core;
+    {
+      MutexLock lock(&client->mu);
+      client->started = true;
+      core = client->core.get();
+    }
+    auto outcomes = core->UploadBatch(files, params);
+    ferry_code first = FERRY_OK;
+    for (uint32_t i = 0; i < count; ++i) {
+      auto& r = outcomes[i];
+      if (r.ok()) {
+        std::string redacted = ferry::internal::RedactUrl(r.value().url);
+        batch->results[i].reset(
+            new ferry_result{std::move(r.value()), std::move(redacted)});
+      } else {
+        if (first == FERRY_OK) first = r.error().code;
+        batch->errors[i] =
+            std::make_unique<ferry_error>(ferry_error{r.error(), ""});
+        batch->errors[i]->json = batch->errors[i]->error.ToJson();
+      }
+    }
+    if (batch_out != nullptr) *batch_out = batch.release();
+    return first;
+  } catch (...) {
+    return FERRY_ERR_INTERNAL_ERROR;
+  }
+}
+
+void ferry_batch_free(ferry_batch* batch) { delete batch; }
+
+uint32_t ferry_batch_count(const ferry_batch* batch) {
+  return batch == nullptr ? 0 : static_cast<uint32_t>(batch->results.size());
+}
+
+const ferry_result* ferry_batch_result(const ferry_batch* batch, uint32_t i) {
+  if (batch == nullptr || i >= batch->results.size()) return nullptr;
+  return batch->results[i].get();
+}
+
+const ferry_error* ferry_batch_error(const ferry_batch* batch, uint32_t i) {
+  if (batch == nullptr || i >= batch->errors.size()) return nullptr;
+  return batch->errors[i].get();
+}

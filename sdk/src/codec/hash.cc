@@ -1,10 +1,71 @@
 #include "codec/hash.h"
 
 #include <openssl/evp.h>
+#include <xxhash.h>
 
+#include <new>
 #include <string>
 
 namespace ferry::internal {
+
+namespace {
+
+class EvpHasher final : public Hasher {
+ public:
+  EvpHasher(EVP_MD_CTX* ctx, const EVP_MD* md) : ctx_(ctx), md_(md) {}
+  ~EvpHasher() override { EVP_MD_CTX_free(ctx_); }
+  void Update(const void* data, size_t len) override {
+    if (len > 0) EVP_DigestUpdate(ctx_, data, len);
+  }
+  std::string Finish() override {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_, out, &len);
+    EVP_DigestInit_ex(ctx_, md_, nullptr);
+    return std::string(reinterpret_cast<char*>(out), len);
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+  const EVP_MD* md_;
+};
+
+class Xxh3Hasher final : public Hasher {
+ public:
+  explicit Xxh3Hasher(XXH3_state_t* state) : state_(state) {
+    XXH3_128bits_reset(state_);
+  }
+  ~Xxh3Hasher() override { XXH3_freeState(state_); }
+  void Update(const void* data, size_t len) override {
+    if (len > 0) XXH3_128bits_update(state_, data, len);
+  }
+  std::string Finish() override {
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(state_));
+    XXH3_128bits_reset(state_);
+    return std::string(reinterpret_cast<const char*>(c.digest),
+                       sizeof(c.digest));
+  }
+
+ private:
+  XXH3_state_t* state_;
+};
+
+}  // namespace
+
+const char* ChunkHashName(ChunkHash hash) {
+  return hash == ChunkHash::kSha256 ? "sha256" : "xxh3-128";
+}
+
+std::optional<ChunkHash> ChunkHashNamed(std::string_view name) {
+  if (name == "sha256") return ChunkHash::kSha256;
+  if (name == "xxh3-128") return ChunkHash::kXxh3_128;
+  return std::nullopt;
+}
+
+size_t ChunkDigestSize(ChunkHash hash) {
+  return hash == ChunkHash::kSha256 ? 32 : 16;
+}
 
 std::unique_ptr<Hasher> Hasher::Create(std::string_view algorithm) {
   const EVP_MD* md = EVP_get_digestbyname(std::string(algorithm).c_str());
@@ -15,22 +76,22 @@ std::unique_ptr<Hasher> Hasher::Create(std::string_view algorithm) {
     EVP_MD_CTX_free(ctx);
     return nullptr;
   }
-  return std::unique_ptr<Hasher>(new Hasher(ctx, md));
+  return std::make_unique<EvpHasher>(ctx, md);
 }
 
-Hasher::~Hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
-
-void Hasher::Update(const void* data, size_t len) {
-  if (len > 0) EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, len);
+std::unique_ptr<Hasher> Hasher::ForChunks(ChunkHash hash) {
+  if (hash == ChunkHash::kSha256) return Sha256();
+  XXH3_state_t* state = XXH3_createState();
+  if (state == nullptr) throw std::bad_alloc();
+  return std::make_unique<Xxh3Hasher>(state);
 }
 
-std::string Hasher::Finish() {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
-  EVP_DigestFinal_ex(ctx, out, &len);
-  EVP_DigestInit_ex(ctx, static_cast<const EVP_MD*>(md_), nullptr);
-  return std::string(reinterpret_cast<char*>(out), len);
+std::string ChunkDigest(ChunkHash hash, std::string_view data) {
+  if (hash == ChunkHash::kSha256) return Sha256(data);
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, XXH3_128bits(data.data(), data.size()));
+  return std::string(reinterpret_cast<const char*>(c.digest),
+                     sizeof(c.digest));
 }
 
 std::string Sha256(std::string_view data) {

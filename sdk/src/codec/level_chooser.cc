@@ -18,7 +18,7 @@ double Ewma(double old, double now) { return old + kWeight * (now - old); }
 void LevelChooser::OnSent(double bytes, double seconds) {
   if (bytes < 64 * 1024 || seconds <= 0) return;  // latency, not bandwidth
   double rate = bytes / seconds;
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   link_ = link_ ? Ewma(*link_, rate) : rate;
 }
 
@@ -26,7 +26,7 @@ void LevelChooser::OnCompressed(int level, double raw, double seconds,
                                 double ratio) {
   if (level <= 0 || raw <= 0 || seconds <= 0) return;
   double speed = raw / seconds;
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = c_.find(level);
   if (it == c_.end()) {
     c_[level] = {speed, ratio};
@@ -39,7 +39,7 @@ void LevelChooser::OnCompressed(int level, double raw, double seconds,
 void LevelChooser::OnFrameDone(int level, double raw, double seconds) {
   if (raw <= 0 || seconds <= 0) return;
   double rate = raw / seconds;
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = achieved_.find(level);
   if (it == achieved_.end()) {
     achieved_[level] = rate;
@@ -52,7 +52,7 @@ int LevelChooser::Choose(double sample_ratio) {
   // Data that does not shrink is sent stored, whatever the link.
   if (sample_ratio > 0.95) return 0;
   if (fixed_ > 0) return fixed_;
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   uint64_t n = choices_++;
   // Until the link is measured: clearly compressible data gets level 1
   // (cheap on any link), the rest goes stored.

@@ -11,7 +11,7 @@
 #include <map>
 #include <optional>
 
-#include "absl/synchronization/mutex.h"
+#include "sync/mutex.h"
 
 namespace ferry::internal {
 
@@ -34,13 +34,13 @@ class LevelChooser {
   int Choose(double sample_ratio);
 
   std::optional<double> link_bytes_per_sec() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return link_;
   }
 
  private:
   const int fixed_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::optional<double> link_ ABSL_GUARDED_BY(mu_);  // EWMA bytes/s
   // level -> (bytes/s, ratio)
   std::map<int, std::pair<double, double>> c_ ABSL_GUARDED_BY(mu_);

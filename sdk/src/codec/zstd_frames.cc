@@ -60,7 +60,7 @@ FrameEncoder::FrameEncoder() : cctx_(ZSTD_createCCtx()) {}
 FrameEncoder::~FrameEncoder() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
 
 std::string FrameEncoder::Encode(std::string_view data, int level,
-                                 FrameInfo* info) {
+                                 FrameInfo* info, ChunkHash hash) {
   info->raw_size = static_cast<uint32_t>(data.size());
   info->checksum = ContentChecksum(data);
   std::string out;
@@ -71,20 +71,20 @@ std::string FrameEncoder::Encode(std::string_view data, int level,
     ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
-    out.resize(ZSTD_compressBound(data.size()));
-    size_t n =
-        ZSTD_compress2(c, out.data(), out.size(), data.data(), data.size());
+    // Into a buffer kept across frames: a fresh one would be zero-filled
+    // (and faulted in) every time.
+    scratch_.resize(std::max(scratch_.size(), ZSTD_compressBound(data.size())));
+    size_t n = ZSTD_compress2(c, scratch_.data(), scratch_.size(), data.data(),
+                              data.size());
     // A frame that does not shrink the chunk is sent as stored blocks.
     if (!ZSTD_isError(n) && n < data.size()) {
-      out.resize(n);
+      out.assign(scratch_.data(), n);
       info->level = level;
-    } else {
-      out.clear();
     }
   }
   if (info->level == 0) out = StoredFrame(data);
   info->compressed_size = static_cast<uint32_t>(out.size());
-  info->sha256 = Sha256(out);
+  info->digest = ChunkDigest(hash, out);
   return out;
 }
 

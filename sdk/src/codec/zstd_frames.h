@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/hash.h"
+
 namespace ferry::internal {
 
 // One frame of the upload, as the seek table and the journal record it.
@@ -18,7 +20,9 @@ struct FrameInfo {
   uint32_t raw_size = 0;
   uint32_t checksum = 0;  // low 32 bits of XXH64(raw), as zstd stores it
   int level = 0;          // 0: stored blocks, else the zstd level used
-  std::string sha256;     // of the frame's bytes (raw digest)
+  // Fingerprint of the frame's bytes, of the record's ChunkHash kind: what
+  // a resume checks a regenerated frame against.
+  std::string digest;
 };
 
 // Low 32 bits of XXH64(data, seed 0): zstd's content checksum.
@@ -39,7 +43,8 @@ class FrameEncoder {
   // Encodes `data` as one frame at `level` (0 = stored). A compressed frame
   // that does not come out smaller than the stored one is replaced by it,
   // and info->level says so. Deterministic for a given zstd version.
-  std::string Encode(std::string_view data, int level, FrameInfo* info);
+  std::string Encode(std::string_view data, int level, FrameInfo* info,
+                     ChunkHash hash = ChunkHash::kXxh3_128);
 
   // Compresses a sample at `level`; returns compressed/raw (1.0 when it
   // does not shrink) and the seconds it took.

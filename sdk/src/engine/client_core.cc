@@ -1,5 +1,12 @@
 #include "engine/client_core.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "engine/upload_run.h"
 #include "http/url.h"
 #include "protocol/tus/tus_protocol.h"
@@ -19,6 +26,15 @@ Result<std::unique_ptr<ClientCore>> ClientCore::Create(ClientConfig config) {
   if (config.chunk_size == 0 || config.chunk_size > (1ull << 32)) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,
                      "chunk size must be between 1 byte and 4 GiB");
+  }
+  if (config.memory_budget < 4 * config.chunk_size) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "the memory budget (" +
+                         std::to_string(config.memory_budget >> 20) +
+                         " MiB) is below four chunks (" +
+                         std::to_string(config.chunk_size) +
+                         " bytes each), what one upload may hold: raise the "
+                         "budget or lower the chunk size");
   }
   if (config.retry.max_delay_ms < config.retry.base_delay_ms) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,
@@ -46,13 +62,13 @@ ClientCore::ClientCore(ClientConfig config)
 
 Result<ServerCapabilities> ClientCore::Capabilities(UploadRun& run) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (caps_) return *caps_;
   }
   Result<ServerCapabilities> caps =
       run.WithRetry<ServerCapabilities>([&] { return protocol_->Discover(); });
   if (caps.ok()) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     caps_ = caps.value();
   }
   return caps;
@@ -70,6 +86,135 @@ Status ClientCore::CheckBatch(uint64_t count) const {
     return e;
   }
   return OkStatus();
+}
+
+uint64_t ClientCore::PerUploadMemory(uint64_t file_size) const {
+  return 4 * std::min(config_.chunk_size, std::max<uint64_t>(file_size, 1));
+}
+
+std::vector<Result<UploadSummary>> ClientCore::UploadBatch(
+    const std::vector<std::string>& paths, const BatchParams& params) {
+  std::vector<Result<UploadSummary>> results(
+      paths.size(), MakeError(FERRY_ERR_CANCELLED,
+                              "the batch was cancelled before this file "
+                              "started"));
+  Status allowed = CheckBatch(paths.size());
+  if (!allowed.ok()) {
+    for (auto& r : results) r = allowed.error();
+    return results;
+  }
+  // What the batch shares: the next file, the memory in use, the progress.
+  struct Shared {
+    Mutex mu;
+    size_t next ABSL_GUARDED_BY(mu) = 0;
+    uint64_t memory_used ABSL_GUARDED_BY(mu) = 0;
+    int64_t last_report_ms ABSL_GUARDED_BY(mu) = -1;
+    std::vector<uint64_t> done ABSL_GUARDED_BY(mu);
+    std::vector<uint64_t> wire ABSL_GUARDED_BY(mu);
+    BatchProgress progress ABSL_GUARDED_BY(mu);
+    CondVar freed;  // memory_used went down
+    std::atomic<bool> cancelled{false};
+  } shared;
+  std::vector<uint64_t> sizes(paths.size(), 0);
+  {
+    MutexLock lock(&shared.mu);
+    shared.done.assign(paths.size(), 0);
+    shared.wire.assign(paths.size(), 0);
+    shared.progress.files_total = static_cast<uint32_t>(paths.size());
+    for (size_t i = 0; i < paths.size(); ++i) {
+      struct stat st;
+      if (::stat(paths[i].c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+        sizes[i] = static_cast<uint64_t>(st.st_size);
+        shared.progress.bytes_total += sizes[i];
+      }
+    }
+  }
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  // Reports (throttled unless forced) and notes a cancel. Holds shared.mu.
+  auto report = [&](bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared.mu) {
+    if (!params.on_progress || shared.cancelled) return;
+    int64_t now = now_ms();
+    if (!force && shared.last_report_ms >= 0 &&
+        now - shared.last_report_ms < 100) {
+      return;
+    }
+    shared.last_report_ms = now;
+    if (!params.on_progress(shared.progress)) {
+      shared.cancelled = true;
+      shared.freed.SignalAll();  // nothing waits for memory any more
+    }
+  };
+  auto worker = [&] {
+    for (;;) {
+      size_t i;
+      uint64_t need;
+      {
+        MutexLock lock(&shared.mu);
+        if (shared.next >= paths.size() || shared.cancelled) return;
+        i = shared.next++;
+        need = PerUploadMemory(sizes[i]);
+        // Wait for memory; a file alone always runs.
+        while (shared.memory_used > 0 &&
+               shared.memory_used + need > config_.memory_budget &&
+               !shared.cancelled) {
+          shared.freed.Wait(&shared.mu);
+        }
+        if (shared.cancelled) return;
+        shared.memory_used += need;
+        ++shared.progress.files_active;
+      }
+      UploadParams one;
+      one.metadata = params.metadata;
+      one.discard_on_cancel = params.discard_on_cancel;
+      one.restart_on_change = params.restart_on_change;
+      one.on_progress = [&, i](const Progress& p) {
+        MutexLock lock(&shared.mu);
+        shared.progress.bytes_done += p.bytes_done - shared.done[i];
+        shared.done[i] = p.bytes_done;
+        shared.progress.wire_bytes += p.wire_bytes - shared.wire[i];
+        shared.wire[i] = p.wire_bytes;
+        report(false);
+        return !shared.cancelled;
+      };
+      if (params.on_event) {
+        one.on_event = [&, i](const Event& e) {
+          MutexLock lock(&shared.mu);
+          if (!shared.cancelled && !params.on_event(i, e)) {
+            shared.cancelled = true;
+            shared.freed.SignalAll();
+          }
+          return !shared.cancelled;
+        };
+      }
+      Result<UploadSummary> r = Upload(paths[i], one);
+      MutexLock lock(&shared.mu);
+      shared.memory_used -= need;
+      shared.freed.SignalAll();
+      --shared.progress.files_active;
+      ++shared.progress.files_done;
+      if (r.ok()) {
+        // Wire bytes as the upload counted them (all of its requests).
+        shared.progress.wire_bytes += r.value().wire_bytes - shared.wire[i];
+        shared.wire[i] = r.value().wire_bytes;
+      } else {
+        ++shared.progress.files_failed;
+      }
+      if (params.on_file_done) params.on_file_done(i, r);
+      results[i] = std::move(r);
+      report(true);
+    }
+  };
+  uint32_t threads = params.concurrency == 0 ? 4 : params.concurrency;
+  threads = static_cast<uint32_t>(std::min<size_t>(threads, paths.size()));
+  std::vector<std::thread> pool;
+  for (uint32_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  if (threads > 0) worker();  // the calling thread works too
+  for (auto& t : pool) t.join();
+  return results;
 }
 
 Result<UploadSummary> ClientCore::Upload(const std::string& path,

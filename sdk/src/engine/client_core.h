@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "sync/mutex.h"
 #include "errors/error.h"
 #include "errors/rules.h"
 #include "http/http_client.h"
@@ -26,7 +26,18 @@ struct ClientConfig {
   std::string state_dir;  // "" → Journal::DefaultDir()
   HttpOptions http;
   RetryOptions retry;
-  uint64_t chunk_size = 8ull << 20;
+  // 4 MiB: four of them (an upload's buffers) stay within 32 MiB of RSS.
+  uint64_t chunk_size = 4ull << 20;
+  // Most file bytes in one PATCH when requests stream (no per-request
+  // checksum); 0: no limit but the file.
+  uint64_t request_size = 0;
+  // Hash the whole file before creating its upload, to send its SHA-256 in
+  // Upload-Metadata (for servers that verify it); otherwise it is hashed
+  // as it streams and reported in the result.
+  bool announce_sha256 = false;
+  // Upper bound on the buffers of all uploads of this client together
+  // (an upload holds at most PerUploadMemory()); never the file size.
+  uint64_t memory_budget = 64ull << 20;
   // -1 auto (adaptive), 0 off, 1..22 a fixed zstd level.
   int compress_level = -1;
   HeaderList headers;
@@ -65,6 +76,31 @@ struct UploadParams {
   bool restart_on_change = false;
 };
 
+struct BatchProgress {
+  uint64_t bytes_done = 0;   // over all files; never decreases
+  uint64_t bytes_total = 0;  // sizes of the files that could be opened
+  uint64_t wire_bytes = 0;
+  uint32_t files_total = 0;
+  uint32_t files_done = 0;  // finished, uploaded or failed
+  uint32_t files_failed = 0;
+  uint32_t files_active = 0;
+};
+
+struct UploadSummary;
+
+struct BatchParams {
+  uint32_t concurrency = 4;  // files at once (0: 4), within the budget
+  std::vector<std::pair<std::string, std::string>> metadata;  // every file
+  // Aggregate progress, serialised; return false to cancel the batch.
+  std::function<bool(const BatchProgress&)> on_progress;
+  // Per-file events, serialised; return false to cancel the batch.
+  std::function<bool(size_t index, const Event&)> on_event;
+  // Each file's outcome as it ends, serialised.
+  std::function<void(size_t index, const Result<UploadSummary>&)> on_file_done;
+  bool discard_on_cancel = false;
+  bool restart_on_change = false;
+};
+
 struct UploadSummary {
   std::string url;
   uint64_t bytes = 0;
@@ -83,6 +119,20 @@ class ClientCore {
   Result<UploadSummary> Upload(const std::string& path,
                                const UploadParams& params);
 
+  // Uploads every file, `concurrency` at a time, and returns one result a
+  // file, in order. Files wait for memory: an upload holds up to
+  // PerUploadMemory() of its size and all running ones stay within
+  // memory_budget (one always runs). The batch as a whole is refused with
+  // too_many_files (every result that error) past max_files_per_batch.
+  // Cancelling fails the running files and those not started with
+  // cancelled. Thread-safe.
+  std::vector<Result<UploadSummary>> UploadBatch(
+      const std::vector<std::string>& paths, const BatchParams& params);
+
+  // Buffers one upload of a `file_size` file may hold at once: chunks read
+  // ahead, a frame being made and one being sent.
+  uint64_t PerUploadMemory(uint64_t file_size) const;
+
   // too_many_files when `count` exceeds max_files_per_batch.
   Status CheckBatch(uint64_t count) const;
 
@@ -97,7 +147,7 @@ class ClientCore {
   HttpClient http_;
   std::unique_ptr<UploadProtocol> protocol_;
   Journal journal_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::optional<ServerCapabilities> caps_ ABSL_GUARDED_BY(mu_);
   friend class UploadRun;
 };

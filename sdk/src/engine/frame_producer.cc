@@ -5,9 +5,10 @@
 namespace ferry::internal {
 
 std::string EncodeMeasured(FrameEncoder& encoder, LevelChooser& chooser,
-                           std::string_view raw, int level, FrameInfo* info) {
+                           std::string_view raw, int level, FrameInfo* info,
+                           ChunkHash hash) {
   auto start = std::chrono::steady_clock::now();
-  std::string frame = encoder.Encode(raw, level, info);
+  std::string frame = encoder.Encode(raw, level, info, hash);
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -41,8 +42,7 @@ ProducedFrame FrameProducer::Make(uint64_t index) {
   out.index = index;
   ChunkRange chunk = plan_->Chunk(index);
   raw_.resize(chunk.length);
-  out.status = source_->ReadVerified(index, chunk.offset, chunk.length,
-                                     (*chunk_sha256_)[index], raw_.data());
+  out.status = ledger_->Read(index, raw_.data());
   if (!out.status.ok()) return out;
   std::string_view raw(raw_.data(), chunk.length);
   // Eight slices spread over the chunk judge mixed content (archives of
@@ -61,7 +61,7 @@ ProducedFrame FrameProducer::Make(uint64_t index) {
   double ratio = encoder_.SampleRatio(sample_, 1, &secs);
   chooser_->OnCompressed(1, static_cast<double>(sample_.size()), secs, ratio);
   out.bytes = EncodeMeasured(encoder_, *chooser_, raw, chooser_->Choose(ratio),
-                             &out.info);
+                             &out.info, ledger_->hash());
   return out;
 }
 

@@ -13,13 +13,14 @@
 #include "codec/level_chooser.h"
 #include "codec/zstd_frames.h"
 #include "errors/error.h"
-#include "source/file_source.h"
+#include "engine/chunk_ledger.h"
 
 namespace ferry::internal {
 
 // Encodes `raw` at `level` and tells `chooser` how fast and how small.
 std::string EncodeMeasured(FrameEncoder& encoder, LevelChooser& chooser,
-                           std::string_view raw, int level, FrameInfo* info);
+                           std::string_view raw, int level, FrameInfo* info,
+                           ChunkHash hash);
 
 struct ProducedFrame {
   Status status = OkStatus();
@@ -30,14 +31,11 @@ struct ProducedFrame {
 
 class FrameProducer {
  public:
-  // All pointers must outlive the producer; chunk_sha256 must not change
-  // while a frame is being made (Drop() first).
-  FrameProducer(const FileSource* source, const ChunkPlan* plan,
-                const std::vector<std::string>* chunk_sha256,
+  // All pointers must outlive the producer.
+  FrameProducer(ChunkLedger* ledger, const ChunkPlan* plan,
                 LevelChooser* chooser)
-      : source_(source),
+      : ledger_(ledger),
         plan_(plan),
-        chunk_sha256_(chunk_sha256),
         chooser_(chooser) {}
   ~FrameProducer() { Drop(); }
 
@@ -50,9 +48,8 @@ class FrameProducer {
  private:
   ProducedFrame Make(uint64_t index);
 
-  const FileSource* source_;
+  ChunkLedger* ledger_;
   const ChunkPlan* plan_;
-  const std::vector<std::string>* chunk_sha256_;
   LevelChooser* chooser_;
   // Used only by whichever single Make() runs at a time.
   FrameEncoder encoder_;

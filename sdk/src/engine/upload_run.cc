@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <map>
 #include <random>
@@ -134,26 +135,17 @@ bool UploadRun::BackOff(Error& error) {
 }
 
 Status UploadRun::HashFile() {
-  if (hashed_) return OkStatus();
-  const ChunkPlan& plan = *plan_;
-  auto whole = Hasher::Sha256();
-  auto chunk_hasher = Hasher::Sha256();
-  record_.chunk_sha256.clear();
-  buffer_.resize(std::min<uint64_t>(plan.chunk_size(), plan.file_size()));
-  for (uint64_t i = 0; i < plan.count(); ++i) {
-    ChunkRange c = plan.Chunk(i);
-    Status s = source_->ReadAt(c.offset, c.length, buffer_.data());
+  // Announcing the SHA-256 at creation needs it before the first byte:
+  // one pass through the ledger (which then knows every chunk).
+  std::vector<char> block(std::min(plan_->chunk_size(), plan_->file_size()));
+  for (uint64_t i = ledger_->known(); i < plan_->count(); ++i) {
+    Status s = ledger_->Read(i, block.data());
     if (!s.ok()) return s;
-    chunk_hasher->Update(buffer_.data(), c.length);
-    whole->Update(buffer_.data(), c.length);
-    record_.chunk_sha256.push_back(chunk_hasher->Finish());
     if (!ReportProgress(false)) return Cancelled();
   }
-  buffered_index_ = -1;
-  record_.file_sha256 = whole->Finish();
-  Status unchanged = source_->CheckUnchanged();
-  if (!unchanged.ok()) return unchanged;
-  hashed_ = true;
+  Result<std::string> sha = ledger_->FileSha256();
+  if (!sha.ok()) return sha.error();
+  record_.file_sha256 = sha.value();
   return OkStatus();
 }
 
@@ -162,35 +154,61 @@ Status UploadRun::LoadChunk(uint64_t index) {
   ChunkRange c = plan_->Chunk(index);
   buffer_.resize(std::max<size_t>(buffer_.size(), c.length));
   buffered_index_ = -1;
-  Status s = source_->ReadVerified(index, c.offset, c.length,
-                                   record_.chunk_sha256[index], buffer_.data());
+  Status s = ledger_->Read(index, buffer_.data());
   if (!s.ok()) return s;
   buffered_index_ = static_cast<int64_t>(index);
   return OkStatus();
 }
 
-std::string UploadRun::ChecksumHeader(std::string_view data,
-                                      const std::string* sha256) {
+Status UploadRun::Journaled(uint64_t index) {
+  if (index < journaled_chunks_) return OkStatus();
+  // A chunk's fingerprint is on disk before any byte of it leaves, so a
+  // resume can check whatever the server holds. Not fsynced: it survives
+  // the process being killed; after a power cut an older record at worst
+  // makes the resume start over (see TryResume).
+  record_.chunk_digests = ledger_->Fingerprints();
+  Status saved = core_->journal_.Save(record_, /*durable=*/false);
+  if (!saved.ok()) return saved;
+  journaled_chunks_ = record_.chunk_digests.size();
+  if (index >= journaled_chunks_) {
+    return MakeError(FERRY_ERR_INTERNAL_ERROR,
+                     "chunk " + std::to_string(index) + " sent unread");
+  }
+  return OkStatus();
+}
+
+std::string UploadRun::ChecksumAlgorithm() const {
   if (!caps_.Has("checksum")) return "";
   const auto& algos = caps_.checksum_algorithms;
   auto offered = [&](const char* a) {
     return std::find(algos.begin(), algos.end(), a) != algos.end();
   };
-  std::string algo;
-  if (offered("sha256")) {
-    algo = "sha256";
-    if (sha256 != nullptr) return algo + " " + Base64Encode(*sha256);
-  } else if (offered("sha1")) {
-    algo = "sha1";
-  } else {
-    for (const auto& a : algos) {
-      if (Hasher::Create(a)) {
-        algo = a;
-        break;
-      }
-    }
+  if (offered("sha256")) return "sha256";
+  if (offered("sha1")) return "sha1";
+  for (const auto& a : algos) {
+    if (Hasher::Create(a)) return a;
   }
+  return "";
+}
+
+const std::string* UploadRun::FrameSha256(const FrameInfo& frame) const {
+  return record_.chunk_hash == ChunkHash::kSha256 ? &frame.digest : nullptr;
+}
+
+const std::string* UploadRun::ChunkSha256(uint64_t index) const {
+  return record_.chunk_hash == ChunkHash::kSha256 &&
+                 index < record_.chunk_digests.size()
+             ? &record_.chunk_digests[index]
+             : nullptr;
+}
+
+std::string UploadRun::ChecksumHeader(std::string_view data,
+                                      const std::string* sha256) {
+  std::string algo = ChecksumAlgorithm();
   if (algo.empty()) return "";
+  if (algo == "sha256" && sha256 != nullptr) {
+    return algo + " " + Base64Encode(*sha256);
+  }
   auto h = Hasher::Create(algo);
   h->Update(data.data(), data.size());
   return algo + " " + Base64Encode(h->Finish());
@@ -253,15 +271,21 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
   // The server's copy must be of this content: a server that reports the
   // sha256 it was created with tells whether this is still our upload.
   for (const auto& [key, value] : at.metadata) {
-    if (key == "sha256" && value != HexEncode(saved.file_sha256)) {
+    if (key == "sha256" && !saved.file_sha256.empty() &&
+        value != HexEncode(saved.file_sha256)) {
       return Abandon(FERRY_ERR_UNEXPECTED_RESPONSE,
                      "the server's upload at the saved address is of other "
                      "content (its sha256 metadata differs)",
                      false);
     }
   }
+  reader_.reset();
+  producer_.reset();
   record_ = saved;
   plan_ = std::make_unique<ChunkPlan>(source_->size(), record_.chunk_size);
+  ledger_ = std::make_unique<ChunkLedger>(
+      source_.get(), plan_.get(), record_.chunk_hash, record_.chunk_digests);
+  journaled_chunks_ = record_.chunk_digests.size();
   bool zstd = record_.encoding == "zstd";
   if (zstd) {
     // Frames sent stored were not journaled: the server may hold more than
@@ -269,7 +293,8 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
     // list is extended (and each extended frame rebuilt and checked below).
     uint64_t end = 0;
     for (const FrameInfo& f : record_.frames) end += f.compressed_size;
-    while (end < at.offset && record_.frames.size() < plan_->count()) {
+    while (end < at.offset && record_.frames.size() < plan_->count() &&
+           record_.frames.size() < record_.chunk_digests.size()) {
       FrameInfo f;
       f.raw_size =
           static_cast<uint32_t>(plan_->Chunk(record_.frames.size()).length);
@@ -277,6 +302,21 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
       record_.frames.push_back(f);
       end += f.compressed_size;
     }
+  }
+  // Bytes the server holds must be of chunks whose fingerprints were
+  // recorded; otherwise (a record from before a power cut) they cannot be
+  // checked, and the upload starts over rather than trust them.
+  uint64_t checkable =
+      zstd ? KnownEnd()
+           : std::min<uint64_t>(source_->size(), record_.chunk_digests.size() *
+                                                     record_.chunk_size);
+  if (at.offset > checkable &&
+      !(zstd && record_.frames.size() == plan_->count())) {
+    hashed_ = false;
+    return Abandon(FERRY_ERR_UNEXPECTED_RESPONSE,
+                   "the server holds bytes the resume state has no "
+                   "fingerprints for (the state is older than the upload)",
+                   false);
   }
   // The server's copy must fit what was recorded: for zstd, the frames
   // journaled (and the seek table once all are); otherwise the file.
@@ -307,7 +347,7 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
   }
   for (uint64_t i = 0; i < covered; ++i) {
     Status s = LoadChunk(i);
-    if (s.ok() && zstd && record_.frames[i].sha256.empty()) {
+    if (s.ok() && zstd && record_.frames[i].digest.empty()) {
       // An extended stored frame: rebuild it for its checksum and hash.
       s = EncodeFrame(i, 0, &record_.frames[i]);
     }
@@ -319,6 +359,11 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
                      true);
     }
     if (!ReportProgress(false)) return Cancelled();
+  }
+  if (!zstd) {
+    // Identity chunks are sent from the reader's buffers from here on.
+    buffered_index_ = -1;
+    std::vector<char>().swap(buffer_);
   }
   offset_ = at.offset;
   resumed_from_ = at.offset;
@@ -332,17 +377,28 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
 }
 
 Status UploadRun::StartFresh() {
-  // Frames made ahead belong to the old upload (and read record_).
+  // Frames and chunks read ahead belong to the old upload (and read record_).
   producer_.reset();
+  reader_.reset();
   const ClientConfig& cfg = core_->config_;
   if (!hashed_) {
+    // Fingerprints of a previous upload of this file are not reused: it
+    // may have changed since.
     record_ = JournalRecord();
     record_.protocol = "tus";
     record_.endpoint = cfg.endpoint;
     record_.path = source_->absolute_path();
     record_.identity = source_->identity();
     record_.chunk_size = cfg.chunk_size;
+    record_.chunk_hash = ChunkHash::kXxh3_128;
     plan_ = std::make_unique<ChunkPlan>(source_->size(), cfg.chunk_size);
+    ledger_ = std::make_unique<ChunkLedger>(source_.get(), plan_.get(),
+                                            record_.chunk_hash,
+                                            std::vector<std::string>());
+    buffered_index_ = -1;
+    hashed_ = true;
+  }
+  if (cfg.announce_sha256 && record_.file_sha256.empty()) {
     Status s = HashFile();
     if (!s.ok()) return s;
   }
@@ -375,7 +431,9 @@ Status UploadRun::StartFresh() {
   std::map<std::string, std::string> meta;
   meta["filename"] = Basename(source_->path());
   for (const auto& [k, v] : params_.metadata) meta[k] = v;
-  meta["sha256"] = HexEncode(record_.file_sha256);
+  if (!record_.file_sha256.empty()) {
+    meta["sha256"] = HexEncode(record_.file_sha256);
+  }
   bool zstd = record_.encoding == "zstd";
   if (zstd) {
     // The stored object is a zstd stream of the file (docs/compression.md).
@@ -389,12 +447,10 @@ Status UploadRun::StartFresh() {
   bool with_upload =
       !zstd && caps_.Has("creation-with-upload") && source_->size() > 0;
   if (with_upload) {
-    Status s = LoadChunk(0);
-    if (!s.ok()) return s;
-    uint64_t len = plan_->Chunk(0).length;
-    create.first_bytes = std::string_view(buffer_.data(), len);
-    create.checksum =
-        ChecksumHeader(create.first_bytes, &record_.chunk_sha256[0]);
+    Result<std::string_view> first = Reader().Get(0);
+    if (!first.ok()) return first.error();
+    create.first_bytes = first.value();
+    create.checksum = ChecksumHeader(create.first_bytes, ChunkSha256(0));
   }
   SendProgressFn on_send = [this](uint64_t sent) {
     inflight_ = sent;
@@ -409,8 +465,14 @@ Status UploadRun::StartFresh() {
   record_.upload_url = created.value().url;
   record_.expires = created.value().expires;
   offset_ = created.value().offset;
-  Status saved = core_->journal_.Save(record_);
-  if (!saved.ok()) return saved;
+  // A file the creation request carried whole has nothing left to resume:
+  // no state to write (and fsync) only to delete it.
+  if (!(with_upload && offset_ == source_->size())) {
+    record_.chunk_digests = ledger_->Fingerprints();
+    Status saved = core_->journal_.Save(record_);
+    if (!saved.ok()) return saved;
+    journaled_chunks_ = record_.chunk_digests.size();
+  }
   if (offset_ > 0) {
     OnProgress();
     if (!ReportProgress(true)) return Cancelled();
@@ -450,28 +512,30 @@ Status UploadRun::EncodeFrame(uint64_t index, int level, FrameInfo* info) {
   Status loaded = LoadChunk(index);
   if (!loaded.ok()) return loaded;
   std::string_view raw(buffer_.data(), plan_->Chunk(index).length);
-  frame_ = EncodeMeasured(encoder_, chooser_, raw, level, info);
+  frame_ = EncodeMeasured(encoder_, chooser_, raw, level, info,
+                          record_.chunk_hash);
   frame_index_ = static_cast<int64_t>(index);
   return OkStatus();
 }
 
-Result<std::optional<UploadRun::Piece>> UploadRun::NextPiece() {
+Result<std::optional<UploadRun::Piece>> UploadRun::NextPieceAt(uint64_t at) {
   if (record_.encoding != "zstd") {
-    if (offset_ >= source_->size()) return std::optional<Piece>();
-    ChunkRange chunk = plan_->Chunk(plan_->IndexAt(offset_));
-    Status loaded = LoadChunk(chunk.index);
-    if (!loaded.ok()) return loaded.error();
+    if (at >= source_->size()) return std::optional<Piece>();
+    ChunkRange chunk = plan_->Chunk(plan_->IndexAt(at));
+    Result<std::string_view> data = Reader().Get(chunk.index);
+    if (!data.ok()) return data.error();
+    Status recorded = Journaled(chunk.index);
+    if (!recorded.ok()) return recorded.error();
     Piece p;
-    p.data = std::string_view(buffer_.data() + (offset_ - chunk.offset),
-                              chunk.end() - offset_);
-    if (offset_ == chunk.offset) p.sha256 = &record_.chunk_sha256[chunk.index];
+    p.data = data.value().substr(at - chunk.offset);
+    if (at == chunk.offset) p.sha256 = ChunkSha256(chunk.index);
     return std::optional<Piece>(p);
   }
   // zstd: frames in chunk order, then the seek table.
   uint64_t start = 0;
   size_t k = 0;
   auto& frames = record_.frames;
-  while (k < frames.size() && start + frames[k].compressed_size <= offset_) {
+  while (k < frames.size() && start + frames[k].compressed_size <= at) {
     start += frames[k].compressed_size;
     ++k;
   }
@@ -483,11 +547,11 @@ Result<std::optional<UploadRun::Piece>> UploadRun::NextPiece() {
       FrameInfo again;
       Status s = EncodeFrame(k, frames[k].level, &again);
       if (!s.ok()) return s.error();
-      if (frames[k].sha256.empty()) {
+      if (frames[k].digest.empty()) {
         // A stored frame the journal did not list: its bytes follow from
         // the (verified) chunk alone.
         frames[k] = again;
-      } else if (again.sha256 != frames[k].sha256) {
+      } else if (again.digest != frames[k].digest) {
         frame_index_ = -1;
         irreproducible_ = true;
         return MakeError(FERRY_ERR_INTEGRITY_FAILED,
@@ -497,15 +561,18 @@ Result<std::optional<UploadRun::Piece>> UploadRun::NextPiece() {
                              std::to_string(ZstdVersion()) + " now)");
       }
     }
-    p.data = std::string_view(frame_).substr(offset_ - start);
-    if (offset_ == start) p.sha256 = &frames[k].sha256;
+    p.data = std::string_view(frame_).substr(at - start);
+    if (at == start) {
+      p.whole_frame = true;
+      p.sha256 = FrameSha256(frames[k]);
+    }
     return std::optional<Piece>(p);
   }
   if (k < plan_->count()) {
     // A new frame (made ahead while the previous one was sent).
     if (!producer_) {
-      producer_ = std::make_unique<FrameProducer>(
-          source_.get(), plan_.get(), &record_.chunk_sha256, &chooser_);
+      producer_ = std::make_unique<FrameProducer>(ledger_.get(), plan_.get(),
+                                                  &chooser_);
     }
     ProducedFrame made = producer_->Take(k);
     if (!made.status.ok()) return made.status.error();
@@ -515,21 +582,32 @@ Result<std::optional<UploadRun::Piece>> UploadRun::NextPiece() {
     // A compressed frame is journaled (with all before it) before a byte of
     // it leaves, so a resume can check it regenerates exactly. Stored
     // frames need no entry: a resume derives them from the chunks, which
-    // keeps fast links free of an fsync per chunk.
+    // keeps fast links free of an fsync per chunk. Either way the chunk's
+    // fingerprint is recorded first.
     if (made.info.level != 0) {
+      record_.chunk_digests = ledger_->Fingerprints();
       Status saved = core_->journal_.Save(record_);
       if (!saved.ok()) return saved.error();
+      journaled_chunks_ = record_.chunk_digests.size();
     }
+    Status recorded = Journaled(k);
+    if (!recorded.ok()) return recorded.error();
     p.data = frame_;
-    p.sha256 = &frames.back().sha256;
+    p.whole_frame = true;
+    p.sha256 = FrameSha256(frames.back());
     return std::optional<Piece>(p);
   }
   seek_table_ = SeekTable(frames);
   uint64_t total = start + seek_table_.size();
-  if (offset_ >= total) return std::optional<Piece>();
-  p.data = std::string_view(seek_table_).substr(offset_ - start);
+  if (at >= total) return std::optional<Piece>();
+  p.data = std::string_view(seek_table_).substr(at - start);
+  p.seek_table = true;
   if (!length_declared_) p.declare_length = total;
   return std::optional<Piece>(p);
+}
+
+Result<std::optional<UploadRun::Piece>> UploadRun::NextPiece() {
+  return NextPieceAt(offset_);
 }
 
 Status UploadRun::Restart(ferry_code why, const std::string& message) {
@@ -545,7 +623,32 @@ Status UploadRun::SendAll() {
     return ReportProgress(false);
   };
   for (;;) {
+    if (Streams()) {
+      // One request carries as much of the file as allowed, from chunks
+      // read and checked ahead: no stop at each chunk for an answer.
+      if (offset_ >= source_->size()) return OkStatus();
+      uint64_t end = source_->size();
+      uint64_t limit = core_->config_.request_size;
+      if (limit > 0) end = std::min(end, offset_ + limit);
+      std::optional<Error> unreadable;
+      BodySource body = StreamBody(offset_, end, &unreadable);
+      inflight_ = 0;
+      Result<SendResult> sent =
+          core_->protocol_->Send(record_.upload_url, offset_, body, "",
+                                 std::nullopt, on_send, &wire_bytes_);
+      inflight_ = 0;
+      if (unreadable) return *unreadable;
+      Status s = AfterSend(sent, false);
+      if (!s.ok()) return s;
+      continue;
+    }
     Result<std::optional<Piece>> next = NextPiece();
+    if (next.ok() && next.value() && !next.value()->seek_table &&
+        StreamsFrames()) {
+      Status s = StreamFrames(on_send);
+      if (!s.ok()) return s;
+      continue;
+    }
     if (!next.ok() && irreproducible_ && restarts_left_ > 0) {
       // The server's copy cannot be continued byte-exactly: start over
       // cleanly rather than send bytes that do not match it.
@@ -565,13 +668,12 @@ Status UploadRun::SendAll() {
         record_.upload_url, offset_, piece.data, checksum, piece.declare_length,
         on_send, &wire_bytes_);
     inflight_ = 0;
-    if (sent.ok() && sent.value().offset > offset_) {
+    if (sent.ok() && sent.value().offset > offset_ &&
+        record_.encoding == "zstd") {
       auto now = std::chrono::steady_clock::now();
       chooser_.OnSent(static_cast<double>(sent.value().offset - offset_),
                       std::chrono::duration<double>(now - start).count());
-      if (piece.sha256 != nullptr && frame_index_ >= 0 &&
-          record_.encoding == "zstd" &&
-          piece.sha256 == &record_.frames[frame_index_].sha256 &&
+      if (piece.whole_frame && frame_index_ >= 0 &&
           last_frame_done_ != std::chrono::steady_clock::time_point()) {
         const FrameInfo& f = record_.frames[frame_index_];
         chooser_.OnFrameDone(
@@ -579,45 +681,184 @@ Status UploadRun::SendAll() {
             std::chrono::duration<double>(now - last_frame_done_).count());
       }
       last_frame_done_ = now;
-      offset_ = sent.value().offset;
-      if (piece.declare_length) length_declared_ = true;
-      OnProgress();
-      // Every acknowledgement is reported: callers can rely on seeing each
-      // step the server confirms (and cancel at a precise point).
-      if (!ReportProgress(true)) return Cancelled();
-      continue;
     }
-    Error err = sent.ok() ? MakeError(FERRY_ERR_OFFSET_MISMATCH,
-                                      "the server accepted none of the bytes")
-                          : sent.error();
-    if (err.code == FERRY_ERR_UPLOAD_EXPIRED && restarts_left_ > 0) {
-      Status s = Restart(err.code,
-                         "the server lost the upload while it was being sent");
-      if (!s.ok()) return s;
-      continue;
+    Status s = AfterSend(sent, piece.declare_length.has_value());
+    if (!s.ok()) return s;
+  }
+}
+
+Status UploadRun::AfterSend(const Result<SendResult>& sent,
+                            bool declared_length) {
+  if (sent.ok() && sent.value().offset > offset_) {
+    offset_ = sent.value().offset;
+    if (declared_length) length_declared_ = true;
+    OnProgress();
+    // Every acknowledgement is reported: callers can rely on seeing each
+    // step the server confirms (and cancel at a precise point).
+    if (!ReportProgress(true)) return Cancelled();
+    return OkStatus();
+  }
+  Error err = sent.ok() ? MakeError(FERRY_ERR_OFFSET_MISMATCH,
+                                    "the server accepted none of the bytes")
+                        : sent.error();
+  if (err.code == FERRY_ERR_UPLOAD_EXPIRED && restarts_left_ > 0) {
+    return Restart(err.code,
+                   "the server lost the upload while it was being sent");
+  }
+  if (!BackOff(err)) return err;
+  // Never trust an offset from a failed request: ask the server.
+  Result<OffsetResult> at = WithRetry<OffsetResult>(
+      [&] { return core_->protocol_->QueryOffset(record_.upload_url); });
+  if (!at.ok()) return at.error();
+  if (at.value().offset > KnownEnd()) {
+    Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
+                        "the server claims an offset past what was sent (" +
+                            std::to_string(at.value().offset) + " > " +
+                            std::to_string(KnownEnd()) + ")");
+    e.url = RedactUrl(record_.upload_url);
+    return e;
+  }
+  if (at.value().length >= 0) length_declared_ = true;
+  if (at.value().offset > offset_) OnProgress();
+  offset_ = at.value().offset;
+  return OkStatus();
+}
+
+bool UploadRun::StreamsFrames() const {
+  return record_.encoding == "zstd" && !chunked_refused_ &&
+         ChecksumAlgorithm().empty();
+}
+
+Status UploadRun::StreamFrames(const SendProgressFn& on_send) {
+  // Frames go out back to back in one chunked PATCH (their total is not
+  // known until the last is made): no stop at each frame for an answer.
+  // The body is read by position, so libcurl may rewind it: any frame can
+  // be made again (and is checked against its record).
+  std::optional<Error> failed;
+  uint64_t provided = 0;  // body bytes handed out: the server may hold no more
+  uint64_t base = offset_;
+  uint64_t piece_begin = 0, piece_end = 0;  // cached piece, body positions
+  const char* piece_data = nullptr;
+  BodySource body;
+  body.length = BodySource::kUnknownLength;
+  body.read = [&](uint64_t pos, char* out, size_t max) -> int64_t {
+    if (piece_data == nullptr || pos < piece_begin || pos >= piece_end) {
+      int64_t frame_before = frame_index_;
+      Result<std::optional<Piece>> next = NextPieceAt(base + pos);
+      if (!next.ok()) {
+        failed = next.error();
+        return -1;
+      }
+      if (!next.value() || next.value()->seek_table) return 0;  // all sent
+      const Piece& piece = *next.value();
+      if (piece.whole_frame && frame_index_ != frame_before) FrameBoundary();
+      piece_begin = pos;
+      piece_end = pos + piece.data.size();
+      piece_data = piece.data.data();
     }
-    if (!BackOff(err)) return err;
-    // Never trust an offset from a failed request: ask the server.
+    size_t n = static_cast<size_t>(std::min<uint64_t>(max, piece_end - pos));
+    std::memcpy(out, piece_data + (pos - piece_begin), n);
+    provided = std::max(provided, pos + n);
+    return static_cast<int64_t>(n);
+  };
+  inflight_ = 0;
+  Result<SendResult> sent = core_->protocol_->Send(
+      record_.upload_url, offset_, body, "", std::nullopt, on_send,
+      &wire_bytes_);
+  inflight_ = 0;
+  if (failed) {
+    if (irreproducible_ && restarts_left_ > 0) {
+      irreproducible_ = false;
+      (void)core_->protocol_->Terminate(record_.upload_url);
+      return Restart(FERRY_ERR_INTEGRITY_FAILED, failed->message);
+    }
+    return *failed;
+  }
+  if (!sent.ok() && (sent.error().http_status == 411 ||
+                     sent.error().http_status == 400 ||
+                     sent.error().http_status == 501)) {
+    // A server (or proxy) that wants a length up front: one PATCH a frame
+    // from now on. The HEAD that follows any failure says where it is.
+    chunked_refused_ = true;
     Result<OffsetResult> at = WithRetry<OffsetResult>(
         [&] { return core_->protocol_->QueryOffset(record_.upload_url); });
     if (!at.ok()) return at.error();
     if (at.value().offset > KnownEnd()) {
-      Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
-                          "the server claims an offset past what was sent (" +
-                              std::to_string(at.value().offset) + " > " +
-                              std::to_string(KnownEnd()) + ")");
-      e.url = RedactUrl(record_.upload_url);
-      return e;
+      return MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
+                       "the server claims an offset past what was sent");
     }
-    if (at.value().length >= 0) length_declared_ = true;
-    if (at.value().offset > offset_) OnProgress();
     offset_ = at.value().offset;
+    return OkStatus();
   }
+  if (sent.ok() && sent.value().offset > base + provided) {
+    Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
+                        "Upload-Offset " +
+                            std::to_string(sent.value().offset) +
+                            " is past the bytes sent (" +
+                            std::to_string(base + provided) + ")");
+    e.url = RedactUrl(record_.upload_url);
+    return e;
+  }
+  return AfterSend(sent, false);
+}
+
+void UploadRun::FrameBoundary() {
+  // Frame frame_index_ begins: the one before it went out since the last
+  // boundary, which is what its level achieved end to end.
+  auto now = std::chrono::steady_clock::now();
+  if (frame_index_ > 0 &&
+      last_frame_done_ != std::chrono::steady_clock::time_point()) {
+    const FrameInfo& f = record_.frames[frame_index_ - 1];
+    double secs = std::chrono::duration<double>(now - last_frame_done_).count();
+    chooser_.OnSent(static_cast<double>(f.compressed_size), secs);
+    chooser_.OnFrameDone(f.level, f.raw_size, secs);
+  }
+  last_frame_done_ = now;
+}
+
+ChunkReader& UploadRun::Reader() {
+  if (!reader_) {
+    // Four chunk buffers (one being sent, three read ahead): what a client
+    // budgets per upload (PerUploadMemory).
+    reader_ = std::make_unique<ChunkReader>(ledger_.get(), plan_.get(), 4);
+  }
+  return *reader_;
+}
+
+bool UploadRun::Streams() const {
+  return record_.encoding != "zstd" && ChecksumAlgorithm().empty();
+}
+
+BodySource UploadRun::StreamBody(uint64_t begin, uint64_t end,
+                                 std::optional<Error>* unreadable) {
+  BodySource body;
+  body.length = end - begin;
+  body.read = [this, begin, unreadable](uint64_t pos, char* out,
+                                        size_t max) -> int64_t {
+    uint64_t at = begin + pos;
+    ChunkRange c = plan_->Chunk(plan_->IndexAt(at));
+    Result<std::string_view> data = Reader().Get(c.index);
+    Status recorded = data.ok() ? Journaled(c.index) : data.error();
+    if (!recorded.ok()) {
+      *unreadable = recorded.error();
+      return -1;
+    }
+    size_t n = static_cast<size_t>(std::min<uint64_t>(max, c.end() - at));
+    std::memcpy(out, data.value().data() + (at - c.offset), n);
+    return static_cast<int64_t>(n);
+  };
+  return body;
 }
 
 Result<UploadSummary> UploadRun::Finish() {
+  reader_.reset();
+  producer_.reset();
   Status unchanged = source_->CheckUnchanged();
   if (!unchanged.ok()) return unchanged.error();
+  // Fed as the chunks went out; whatever was never read in order (nothing,
+  // normally) is read and checked now.
+  Result<std::string> sha = ledger_->FileSha256();
+  if (!sha.ok()) return sha.error();
   // An empty or fully resumed file has had no acknowledgement in this run.
   if (reported_done_ < source_->size() || source_->size() == 0) {
     ReportProgress(true);
@@ -629,7 +870,7 @@ Result<UploadSummary> UploadRun::Finish() {
   s.url = record_.upload_url;
   s.bytes = source_->size();
   s.wire_bytes = wire_bytes_;
-  s.sha256_hex = HexEncode(record_.file_sha256);
+  s.sha256_hex = HexEncode(sha.value());
   s.resumed_from = resumed_from_;
   s.encoding = record_.encoding;
   return s;

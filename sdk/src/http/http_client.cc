@@ -34,13 +34,14 @@ struct Transfer {
   RateLimiter* limiter;
   HttpResponse response;
   size_t header_bytes = 0;
-  size_t read_pos = 0;
+  uint64_t read_pos = 0;
   // All body bytes handed to libcurl, across rewinds: libcurl re-sends a
   // request by itself when a reused connection died before any response
   // byte, and those bytes crossed the wire too.
   uint64_t total_read = 0;
   bool too_large = false;
   bool aborted = false;
+  bool source_failed = false;  // the body source refused (see BodySource)
   // The blank line ending the last response's headers arrived. libcurl
   // (7.88) reports success for a response cut off inside its headers.
   bool headers_complete = false;
@@ -84,10 +85,21 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
 
 size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  std::string_view body = t->request->body;
-  size_t want = std::min(size * n, body.size() - t->read_pos);
+  uint64_t length = t->request->BodyLength();
+  size_t want = static_cast<size_t>(
+      std::min<uint64_t>(size * n, length - t->read_pos));
   if (t->limiter != nullptr && want > 0) want = t->limiter->Take(want);
-  std::memcpy(buffer, body.data() + t->read_pos, want);
+  if (want > 0 && t->request->source != nullptr) {
+    int64_t got = t->request->source->read(t->read_pos, buffer, want);
+    if (got == 0 && length == BodySource::kUnknownLength) return 0;  // end
+    if (got <= 0) {
+      t->source_failed = true;
+      return CURL_READFUNC_ABORT;
+    }
+    want = static_cast<size_t>(got);
+  } else if (want > 0) {
+    std::memcpy(buffer, t->request->body.data() + t->read_pos, want);
+  }
   t->read_pos += want;
   t->total_read += want;
   return want;
@@ -106,10 +118,10 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t,
 int SeekBody(void* user, curl_off_t offset, int origin) {
   auto* t = static_cast<Transfer*>(user);
   if (origin != SEEK_SET || offset < 0 ||
-      static_cast<size_t>(offset) > t->request->body.size()) {
+      static_cast<uint64_t>(offset) > t->request->BodyLength()) {
     return CURL_SEEKFUNC_FAIL;
   }
-  t->read_pos = static_cast<size_t>(offset);
+  t->read_pos = static_cast<uint64_t>(offset);
   return CURL_SEEKFUNC_OK;
 }
 
@@ -131,13 +143,13 @@ HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
 }
 
 HttpClient::~HttpClient() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
 }
 
 void* HttpClient::Acquire() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!idle_.empty()) {
       void* h = idle_.back();
       idle_.pop_back();
@@ -148,7 +160,7 @@ void* HttpClient::Acquire() {
 }
 
 void HttpClient::Release(void* handle) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   idle_.push_back(handle);
 }
 
@@ -256,8 +268,11 @@ HttpOutcome HttpClient::PerformOnce(const HttpRequest& request,
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (request.has_body) {
     curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    // -1: libcurl sends the body chunked (length unknown up front).
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
+                     request.BodyLength() == BodySource::kUnknownLength
+                         ? curl_off_t{-1}
+                         : static_cast<curl_off_t>(request.BodyLength()));
     curl_easy_setopt(h, CURLOPT_READFUNCTION, OnRead);
     curl_easy_setopt(h, CURLOPT_READDATA, &t);
     curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, SeekBody);
@@ -307,7 +322,7 @@ HttpOutcome HttpClient::PerformOnce(const HttpRequest& request,
     curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &out.transport.os_errno);
     curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT,
                       &out.transport.ssl_verify_result);
-    out.transport.aborted_by_caller = t.aborted;
+    out.transport.aborted_by_caller = t.aborted || t.source_failed;
     out.transport.response_too_large = t.too_large;
     out.transport.detail = why != nullptr ? why
                            : errbuf[0]    ? errbuf

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "sync/mutex.h"
 #include "http/rate_limiter.h"
 
 namespace ferry::internal {
@@ -34,13 +34,27 @@ struct HttpOptions {
   int max_redirects = 5;
 };
 
+// A request body made on demand, so a long body streams from a bounded
+// buffer: `read` copies up to `max` bytes at body position `pos` into `out`
+// and returns how many (more than 0 while pos < length), or -1 to abort the
+// request. Positions may be asked again: libcurl rewinds to re-send.
+struct BodySource {
+  // kUnknownLength: sent chunked; `read` returning 0 ends the body.
+  static constexpr uint64_t kUnknownLength = UINT64_MAX;
+  uint64_t length = 0;
+  std::function<int64_t(uint64_t pos, char* out, size_t max)> read;
+};
+
 struct HttpRequest {
   std::string method;
   std::string url;
   HeaderList headers;
-  // The body is borrowed; it must outlive Perform(). Sent only when has_body.
+  // The body is borrowed; it must outlive Perform(). Sent only when has_body:
+  // `source` when set, else `body`.
   std::string_view body;
+  const BodySource* source = nullptr;
   bool has_body = false;
+  uint64_t BodyLength() const { return source ? source->length : body.size(); }
 };
 
 struct HttpResponse {
@@ -101,7 +115,7 @@ class HttpClient {
 
   HttpOptions options_;
   std::unique_ptr<RateLimiter> limiter_;  // null: no bandwidth cap
-  absl::Mutex mu_;
+  Mutex mu_;
   std::vector<void*> idle_ ABSL_GUARDED_BY(mu_);  // CURL* handles
 };
 

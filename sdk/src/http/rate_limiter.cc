@@ -17,7 +17,7 @@ size_t RateLimiter::Take(size_t want) {
   for (;;) {
     double wait_s;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       Clock::time_point now = Clock::now();
       tokens_ = std::min(
           burst_,

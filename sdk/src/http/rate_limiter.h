@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "absl/synchronization/mutex.h"
+#include "sync/mutex.h"
 
 namespace ferry::internal {
 
@@ -25,7 +25,7 @@ class RateLimiter {
   const double rate_;
   const double burst_;
   const double quantum_;  // bytes released at a time: few wake-ups
-  absl::Mutex mu_;
+  Mutex mu_;
   double tokens_ ABSL_GUARDED_BY(mu_);
   Clock::time_point last_ ABSL_GUARDED_BY(mu_);
 };

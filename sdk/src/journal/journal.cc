@@ -58,9 +58,9 @@ Status SyncDir(const std::string& dir) {
 
 std::string JournalRecord::Encode() const {
   nlohmann::json chunks = nlohmann::json::array();
-  for (const auto& c : chunk_sha256) chunks.push_back(HexEncode(c));
+  for (const auto& c : chunk_digests) chunks.push_back(HexEncode(c));
   nlohmann::json j = {
-      {"version", 1},
+      {"version", 2},
       {"protocol", protocol},
       {"endpoint", endpoint},
       {"path", path},
@@ -71,7 +71,8 @@ std::string JournalRecord::Encode() const {
         {"mtime_ns", identity.mtime_ns}}},
       {"upload_url", upload_url},
       {"chunk_size", chunk_size},
-      {"chunk_sha256", chunks},
+      {"chunk_hash", ChunkHashName(chunk_hash)},
+      {"chunk_digests", chunks},
       {"file_sha256", HexEncode(file_sha256)},
       {"expires", expires},
       {"created_unix", created_unix},
@@ -81,7 +82,7 @@ std::string JournalRecord::Encode() const {
   nlohmann::json frame_list = nlohmann::json::array();
   for (const FrameInfo& f : frames) {
     frame_list.push_back({f.compressed_size, f.raw_size, f.checksum, f.level,
-                          HexEncode(f.sha256)});
+                          HexEncode(f.digest)});
   }
   j["frames"] = frame_list;
   std::string payload = j.dump();
@@ -125,7 +126,17 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
       if (!n) throw std::invalid_argument(what);
       return *n;
     };
-    if (JsonInt(j.at("version")) != 1) return bad("unknown version");
+    // Version 1 (ferry 0.1) listed SHA-256 chunk digests as chunk_sha256.
+    auto version = JsonInt(j.at("version"));
+    if (version != 1 && version != 2) return bad("unknown version");
+    const char* digests_key = version == 1 ? "chunk_sha256" : "chunk_digests";
+    if (version == 1) {
+      r.chunk_hash = ChunkHash::kSha256;
+    } else {
+      auto named = ChunkHashNamed(j.at("chunk_hash").get<std::string>());
+      if (!named) return bad("unknown chunk hash");
+      r.chunk_hash = *named;
+    }
     r.protocol = j.at("protocol").get<std::string>();
     r.endpoint = j.at("endpoint").get<std::string>();
     r.path = j.at("path").get<std::string>();
@@ -138,18 +149,20 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
     r.identity.mtime_ns = *mtime;
     r.upload_url = j.at("upload_url").get<std::string>();
     r.chunk_size = u64(j.at("chunk_size"), "chunk_size");
-    if (!j.at("chunk_sha256").is_array() || !j.at("frames").is_array()) {
+    if (!j.at(digests_key).is_array() || !j.at("frames").is_array()) {
       return bad("lists are not arrays");
     }
-    for (const auto& c : j.at("chunk_sha256")) {
+    for (const auto& c : j.at(digests_key)) {
       std::string raw;
-      if (!HexDecode(c.get<std::string>(), &raw) || raw.size() != 32) {
+      if (!HexDecode(c.get<std::string>(), &raw) ||
+          raw.size() != ChunkDigestSize(r.chunk_hash)) {
         return bad("bad chunk hash");
       }
-      r.chunk_sha256.push_back(std::move(raw));
+      r.chunk_digests.push_back(std::move(raw));
     }
+    // Empty until known: hashed as the file streams (unless announced).
     if (!HexDecode(j.at("file_sha256").get<std::string>(), &r.file_sha256) ||
-        r.file_sha256.size() != 32) {
+        (r.file_sha256.size() != 32 && !r.file_sha256.empty())) {
       return bad("bad file hash");
     }
     r.expires = j.at("expires").get<std::string>();
@@ -174,8 +187,8 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
       auto level = JsonInt(f.at(3), -131072, 22);
       if (!level) return bad("bad frame level");
       info.level = static_cast<int>(*level);
-      if (!HexDecode(f.at(4).get<std::string>(), &info.sha256) ||
-          info.sha256.size() != 32) {
+      if (!HexDecode(f.at(4).get<std::string>(), &info.digest) ||
+          info.digest.size() != ChunkDigestSize(r.chunk_hash)) {
         return bad("bad frame hash");
       }
       r.frames.push_back(std::move(info));
@@ -188,7 +201,8 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
   if (r.chunk_size == 0) return bad("zero chunk size");
   uint64_t want =
       r.identity.size == 0 ? 0 : (r.identity.size - 1) / r.chunk_size + 1;
-  if (r.chunk_sha256.size() != want) return bad("chunk count mismatch");
+  // Fingerprints are recorded as chunks are first read: up to one a chunk.
+  if (r.chunk_digests.size() > want) return bad("more fingerprints than chunks");
   if (r.frames.size() > want) return bad("more frames than chunks");
   for (size_t i = 0; i < r.frames.size(); ++i) {
     uint64_t raw =
@@ -267,7 +281,8 @@ Status Journal::Prepare() const {
   return OkStatus();
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
+Status WriteFileAtomic(const std::string& path, std::string_view bytes,
+                       bool durable) {
   std::random_device rd;
   std::string tmp =
       path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
@@ -285,7 +300,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) {
+  if (durable && ::fsync(fd) != 0) {
     Error e = Unwritable(tmp);
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -297,6 +312,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
     ::unlink(tmp.c_str());
     return e;
   }
+  if (!durable) return OkStatus();
   size_t slash = path.rfind('/');
   return SyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
 }
@@ -321,19 +337,22 @@ void RemoveStaleTemps(const std::string& dir, const std::string& entry) {
   ::closedir(d);
 }
 
-Status Journal::Save(const JournalRecord& record) const {
+Status Journal::Save(const JournalRecord& record, bool durable) const {
   Status s = Prepare();
   if (!s.ok()) return s;
   std::string entry = EntryPath(record.endpoint, record.path);
   RemoveStaleTemps(dir_, entry);
-  return WriteFileAtomic(entry, record.Encode());
+  return WriteFileAtomic(entry, record.Encode(), durable);
 }
 
 Status Journal::Remove(std::string_view endpoint,
                        std::string_view abs_path) const {
   std::string path = EntryPath(endpoint, abs_path);
   RemoveStaleTemps(dir_, path);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Unwritable(path);
+  if (::unlink(path.c_str()) != 0) {
+    // Nothing was there: nothing to make durable.
+    return errno == ENOENT ? OkStatus() : Unwritable(path);
+  }
   return SyncDir(dir_);
 }
 

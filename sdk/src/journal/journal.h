@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "codec/zstd_frames.h"
+#include "codec/hash.h"
 #include "errors/error.h"
 #include "source/file_source.h"
 
@@ -24,7 +25,9 @@ struct JournalRecord {
   FileIdentity identity;
   std::string upload_url;  // secret-bearing: only ever stored 0600
   uint64_t chunk_size = 0;
-  std::vector<std::string> chunk_sha256;  // raw 32-byte digests, one a chunk
+  // One raw digest a chunk, taken before the upload began (see ChunkHash).
+  ChunkHash chunk_hash = ChunkHash::kXxh3_128;
+  std::vector<std::string> chunk_digests;
   std::string file_sha256;                // raw 32 bytes
   std::string expires;                    // Upload-Expires as sent, or ""
   int64_t created_unix = 0;
@@ -65,8 +68,11 @@ class Journal {
   // state_unwritable.
   Status Prepare() const;
   Loaded Load(std::string_view endpoint, std::string_view abs_path) const;
-  // Atomic replace. Errors: state_unwritable.
-  Status Save(const JournalRecord& record) const;
+  // Atomic replace (write, rename): a reader sees the old record or the new
+  // one, whenever the writer is killed. `durable` also fsyncs the file and
+  // the directory, so the record survives a power cut. Errors:
+  // state_unwritable.
+  Status Save(const JournalRecord& record, bool durable = true) const;
   // Removes the entry; missing is fine. Errors: state_unwritable.
   Status Remove(std::string_view endpoint, std::string_view abs_path) const;
 
@@ -74,8 +80,10 @@ class Journal {
   std::string dir_;
 };
 
-// Writes `bytes` to `path` atomically and durably (mode 0600).
-Status WriteFileAtomic(const std::string& path, std::string_view bytes);
+// Writes `bytes` to `path` atomically (mode 0600); durably unless asked not
+// to (see Journal::Save).
+Status WriteFileAtomic(const std::string& path, std::string_view bytes,
+                       bool durable = true);
 
 }  // namespace ferry::internal
 

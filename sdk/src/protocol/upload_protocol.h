@@ -59,14 +59,19 @@ class UploadProtocol {
                                       const SendProgressFn& on_send,
                                       uint64_t* wire_bytes) = 0;
   virtual Result<OffsetResult> QueryOffset(const std::string& url) = 0;
-  // Appends `data` at `offset`. checksum: "algo base64" or "".
+  // Appends `body` at `offset`. checksum: "algo base64" or "".
   // declare_length: the total, sent with this request (deferred length).
   virtual Result<SendResult> Send(const std::string& url, uint64_t offset,
-                                  std::string_view data,
+                                  const BodySource& body,
                                   const std::string& checksum,
                                   std::optional<uint64_t> declare_length,
                                   const SendProgressFn& on_send,
                                   uint64_t* wire_bytes) = 0;
+  // The same with a body already in memory.
+  Result<SendResult> Send(const std::string& url, uint64_t offset,
+                          std::string_view data, const std::string& checksum,
+                          std::optional<uint64_t> declare_length,
+                          const SendProgressFn& on_send, uint64_t* wire_bytes);
   virtual Status Terminate(const std::string& url) = 0;
   // Replaces (or adds) a header on every later request. Thread-safe.
   virtual void SetHeader(const std::string& name, const std::string& value) = 0;

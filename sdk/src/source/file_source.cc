@@ -23,6 +23,11 @@ FileIdentity IdentityOf(const struct stat& st) {
   return id;
 }
 
+int64_t CtimeOf(const struct stat& st) {
+  return static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000LL +
+         st.st_ctim.tv_nsec;
+}
+
 Error OpenError(int err, const std::string& path) {
   std::string what = path + ": " + std::strerror(err);
   switch (err) {
@@ -56,7 +61,7 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   std::filesystem::path abs = std::filesystem::absolute(path, ec);
   std::string abs_path = ec ? path : abs.lexically_normal().string();
   return std::unique_ptr<FileSource>(
-      new FileSource(fd, path, abs_path, IdentityOf(st)));
+      new FileSource(fd, path, abs_path, IdentityOf(st), CtimeOf(st)));
 }
 
 FileSource::~FileSource() { ::close(fd_); }
@@ -80,27 +85,15 @@ Status FileSource::ReadAt(uint64_t offset, uint64_t length, char* out) const {
   return OkStatus();
 }
 
-Status FileSource::ReadVerified(uint64_t chunk_index, uint64_t offset,
-                                uint64_t length,
-                                std::string_view expected_sha256,
-                                char* out) const {
-  Status s = ReadAt(offset, length, out);
-  if (!s.ok()) return s;
-  if (Sha256(std::string_view(out, length)) != expected_sha256) {
-    return MakeError(FERRY_ERR_FILE_CHANGED,
-                     "the file's content changed during the upload (chunk " +
-                         std::to_string(chunk_index) + " differs): " + path_);
-  }
-  return CheckUnchanged();
-}
-
 Status FileSource::CheckUnchanged() const {
   struct stat st;
   if (::fstat(fd_, &st) != 0) {
     return MakeError(FERRY_ERR_FILE_UNREADABLE,
                      "stat failed: " + path_ + ": " + std::strerror(errno));
   }
-  if (!(IdentityOf(st) == identity_)) {
+  // ctime too: every write moves it, and unlike mtime no one can set it
+  // back, so an edit in place that restores the mtime is still seen.
+  if (!(IdentityOf(st) == identity_) || CtimeOf(st) != ctime_ns_) {
     return MakeError(FERRY_ERR_FILE_CHANGED,
                      "file was modified while uploading: " + path_);
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "codec/hash.h"
 #include "errors/error.h"
 
 namespace ferry::internal {
@@ -38,25 +39,23 @@ class FileSource {
   // Reads exactly `length` bytes at `offset` into `out` (pread; safe to call
   // from several threads). A short read means the file shrank: file_changed.
   Status ReadAt(uint64_t offset, uint64_t length, char* out) const;
-  // file_changed when size, mtime, device or inode differ from when opened.
+  // file_changed when size, mtime, ctime, device or inode differ from when
+  // opened.
   Status CheckUnchanged() const;
-  // Reads chunk `chunk_index` (`length` bytes at `offset`) and checks it is
-  // still the content hashed before the upload began (expected_sha256, raw
-  // digest) and that the file is unchanged: an edit in place is caught
-  // before any of it is sent. Errors: file_changed, file_unreadable.
-  Status ReadVerified(uint64_t chunk_index, uint64_t offset, uint64_t length,
-                      std::string_view expected_sha256, char* out) const;
 
  private:
-  FileSource(int fd, std::string path, std::string abs, FileIdentity id)
+  FileSource(int fd, std::string path, std::string abs, FileIdentity id,
+             int64_t ctime_ns)
       : fd_(fd),
         path_(std::move(path)),
         absolute_path_(std::move(abs)),
-        identity_(id) {}
+        identity_(id),
+        ctime_ns_(ctime_ns) {}
   int fd_;
   std::string path_;
   std::string absolute_path_;
   FileIdentity identity_;
+  int64_t ctime_ns_;  // checked during a run only (chmod moves it too)
 };
 
 }  // namespace ferry::internal

@@ -54,7 +54,7 @@ TusProtocol::TusProtocol(HttpClient* http, std::string endpoint,
       headers_(std::move(headers)) {}
 
 void TusProtocol::SetHeader(const std::string& name, const std::string& value) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::erase_if(headers_, [&](const auto& h) {
     return absl::EqualsIgnoreCase(h.first, name);
   });
@@ -67,7 +67,7 @@ Error TusProtocol::Classify(const HttpResponse& r, RequestKind kind,
   std::vector<std::string> secrets = SecretsOf(url);
   for (std::string& s : SecretsOf(endpoint_)) secrets.push_back(std::move(s));
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (std::string& s : SecretsOf(headers_)) secrets.push_back(std::move(s));
   }
   ScrubSecrets(secrets, &e);
@@ -79,7 +79,7 @@ HttpRequest TusProtocol::NewRequest(std::string method, std::string url) const {
   req.method = std::move(method);
   req.url = std::move(url);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     req.headers = headers_;
   }
   req.headers.emplace_back("Tus-Resumable", kTusVersion);
@@ -235,7 +235,7 @@ Result<OffsetResult> TusProtocol::QueryOffset(const std::string& url) {
 }
 
 Result<SendResult> TusProtocol::Send(const std::string& url, uint64_t offset,
-                                     std::string_view data,
+                                     const BodySource& body,
                                      const std::string& checksum,
                                      std::optional<uint64_t> declare_length,
                                      const SendProgressFn& on_send,
@@ -247,7 +247,7 @@ Result<SendResult> TusProtocol::Send(const std::string& url, uint64_t offset,
   }
   req.headers.emplace_back("Content-Type", kOctetStream);
   if (!checksum.empty()) req.headers.emplace_back("Upload-Checksum", checksum);
-  req.body = data;
+  req.source = &body;
   req.has_body = true;
   HttpOutcome out = http_->Perform(req, on_send);
   *wire_bytes += out.body_bytes_sent;
@@ -259,11 +259,13 @@ Result<SendResult> TusProtocol::Send(const std::string& url, uint64_t offset,
   }
   Result<uint64_t> new_offset = RequireOffset(r, RequestKind::kSend, url);
   if (!new_offset.ok()) return new_offset.error();
+  // (A body of unknown length is bounded by its sender, who checks.)
   if (new_offset.value() < offset ||
-      new_offset.value() > offset + data.size()) {
+      (body.length != BodySource::kUnknownLength &&
+       new_offset.value() > offset + body.length)) {
     return Unexpected("Upload-Offset " + std::to_string(new_offset.value()) +
                           " after sending bytes " + std::to_string(offset) +
-                          ".." + std::to_string(offset + data.size()),
+                          ".." + std::to_string(offset + body.length),
                       r, url);
   }
   SendResult result;

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "absl/synchronization/mutex.h"
+#include "sync/mutex.h"
 #include "errors/classify.h"
 #include "http/http_client.h"
 #include "protocol/upload_protocol.h"
@@ -29,8 +29,9 @@ class TusProtocol : public UploadProtocol {
                               const SendProgressFn& on_send,
                               uint64_t* wire_bytes) override;
   Result<OffsetResult> QueryOffset(const std::string& url) override;
+  using UploadProtocol::Send;
   Result<SendResult> Send(const std::string& url, uint64_t offset,
-                          std::string_view data, const std::string& checksum,
+                          const BodySource& body, const std::string& checksum,
                           std::optional<uint64_t> declare_length,
                           const SendProgressFn& on_send,
                           uint64_t* wire_bytes) override;
@@ -51,7 +52,7 @@ class TusProtocol : public UploadProtocol {
   HttpClient* http_;
   std::string endpoint_;
   ClassifyOptions classify_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   HeaderList headers_ ABSL_GUARDED_BY(mu_);
 };
 

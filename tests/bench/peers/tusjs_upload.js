@@ -1,0 +1,31 @@
+// tus-js-client (the peer) uploading files one after another, as an app
+// using it would: node tusjs_upload.js ENDPOINT FILE...
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const tus = require('tus-js-client');
+
+function uploadOne(endpoint, file) {
+  return new Promise((resolve, reject) => {
+    const upload = new tus.Upload(fs.createReadStream(file), {
+      endpoint,
+      uploadSize: fs.statSync(file).size,
+      metadata: { filename: path.basename(file) },
+      retryDelays: [0, 1000, 3000],
+      onError: reject,
+      onSuccess: () => resolve(upload.url),
+    });
+    upload.start();
+  });
+}
+
+(async () => {
+  const [endpoint, ...files] = process.argv.slice(2);
+  for (const file of files) {
+    const url = await uploadOne(endpoint, file);
+    process.stdout.write(`${url}\n`);
+  }
+})().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
