@@ -78,9 +78,11 @@ def make_inputs(work, size):
 
 
 class Server:
-    def __init__(self, store, netns=None, extra=()):
+    def __init__(self, store, netns=None, extra=(), cpu=None):
         cmd = ["node", str(SERVER), "--port", "0", "--dir", str(store),
                *extra]
+        if cpu is not None:
+            cmd = ["taskset", "-c", str(cpu)] + cmd
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd + ["--host", NS_IP]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -312,7 +314,12 @@ def bench_peers(args):
     scenarios = [("loopback", "random 1 GiB", [inputs["random"]]),
                  ("loopback", "mixed 1 GiB", [inputs["mixed"]]),
                  ("loopback", f"{args.small_files} x 64 KiB", small),
-                 ("shaped", "mixed 1 GiB", [inputs["mixed"]])]
+                 ("shaped", "mixed 1 GiB", [inputs["mixed"]]),
+                 # The server on one core, the client on the other: what
+                 # each client costs when it does not compete with the
+                 # server for the CPU.
+                 ("pinned", "random 1 GiB", [inputs["random"]]),
+                 ("pinned", "mixed 1 GiB", [inputs["mixed"]])]
     if args.size_mib != 1024:
         scenarios = [(l, d.replace("1 GiB", f"{args.size_mib} MiB"), f)
                      for l, d, f in scenarios]
@@ -325,11 +332,16 @@ def bench_peers(args):
             if netns:
                 setup_link(args.mbit)
             store = work / "store"
-            server = Server(store, netns, ["--no-checksum"])
+            pinned = link == "pinned"
+            server = Server(store, netns, ["--no-checksum"],
+                            0 if pinned else None)
             iface = "fbench0" if netns else "lo"
             try:
                 cmds = clients(server.endpoint, [str(f) for f in files],
                                str(work / "state"), len(files) > 1)
+                if pinned:
+                    cmds = {k: ["taskset", "-c", "1"] + v
+                            for k, v in cmds.items()}
                 if netns:  # the slow link: the peers that stream one PATCH
                     cmds = {k: v for k, v in cmds.items()
                             if k in ("ferry auto", "curl -T", "tus-js-client")}
@@ -392,6 +404,12 @@ def bench_rss(work, args):
 
 def write_peers_doc(rows, args):
     doc = ROOT / "docs" / "benchmarks.md"
+    pinned = [r for r in rows if r[0] == "pinned"]
+    rows = [r for r in rows if r[0] != "pinned"]
+    if pinned:
+        write_pinned_doc(doc, pinned, args)
+    if not rows:
+        return
     text = doc.read_text()
     begin, end = "<!-- bench:peers:begin -->", "<!-- bench:peers:end -->"
     lines = [begin, "",
@@ -422,6 +440,29 @@ def write_peers_doc(rows, args):
             f"{f'{speed:.2f}x' if ref else ''} |")
     lines += ["", end]
     doc.write_text(put_block(text, begin, end, lines, "Against peers"))
+
+
+def write_pinned_doc(doc, rows, args):
+    text = doc.read_text()
+    begin, end = "<!-- bench:pinned:begin -->", "<!-- bench:pinned:end -->"
+    lines = [begin, "",
+             f"Command: `sudo tests/bench/bench.py peers --size-mib "
+             f"{args.size_mib} --runs {args.runs} --links pinned` (the server "
+             f"pinned to CPU 0 and each client to CPU 1 with `taskset`; "
+             f"medians of {args.runs} interleaved runs; measured "
+             f"{time.strftime('%Y-%m-%d')}; stored bytes verified).", "",
+             "| data | client | wall s | client CPU s | peak RSS MiB | "
+             "ferry's speed vs this |", "|---|---|---:|---:|---:|---:|"]
+    by = {(d, n): m for _, d, n, m in rows}
+    for _, data, name, med in rows:
+        ref = by.get((data, "ferry"))
+        lines.append(f"| {data} | {name} | {med['wall']:.2f} | "
+                     f"{med['cpu']:.2f} | {med['rss_mib']:.1f} | "
+                     f"{med['wall'] / ref['wall']:.2f}x |")
+    lines += ["", end]
+    doc.write_text(put_block(text, begin, end, lines,
+                             "Against peers, server and client on their own "
+                             "cores"))
 
 
 def bench_micro(args):

@@ -72,6 +72,12 @@ TEST_P(RoundTrip, StoredObjectDecodesToTheSource) {
     EXPECT_EQ(r.value().encoding, "identity");  // nothing to compress
     return;
   }
+  if (c.compress == FERRY_COMPRESS_AUTO && (!c.text || c.size < 1024)) {
+    // auto samples the file first: what does not shrink goes as it is.
+    EXPECT_EQ(r.value().encoding, "identity");
+    EXPECT_FALSE(server.StoredAsZstd(r.value().url));
+    return;
+  }
   ASSERT_EQ(r.value().encoding, "zstd");
   ASSERT_TRUE(server.StoredAsZstd(r.value().url));
   std::string stored = ReadFile(server.StoredPath(r.value().url));
@@ -219,30 +225,36 @@ TEST(Compression, StoredFramesNeverJournaledAreRebuiltOnResume) {
   TusServer server({"--no-checksum"});
   ASSERT_TRUE(server.ok());
   TempDir tmp;
-  std::string state = tmp.path() + "/st";
-  // Random data: every frame goes stored, and none is journaled.
+  // Random data at a fixed level (auto would send it as identity): every
+  // frame goes stored, and none is journaled.
   std::string file = WriteRandomFile(tmp.path(), "f", 3 << 20, 12);
-  auto client =
-      Client(server, state, FERRY_COMPRESS_AUTO, 256 * 1024, 512 * 1024);
-  ASSERT_FALSE(CancelMidFrame(*client, file).ok());
-  ferry::internal::Journal journal(state);
-  auto loaded =
-      journal.Load(server.endpoint(), std::filesystem::absolute(file).string());
-  ASSERT_EQ(loaded.state, ferry::internal::Journal::LoadState::kLoaded);
-  EXPECT_EQ(loaded.record.encoding, "zstd");
-  // Stored frames are journaled only along with chunk fingerprints (not
-  // durably); a record from before they were (a power cut) lists none.
-  ASSERT_FALSE(loaded.record.chunk_digests.empty());
-  for (const auto& f : loaded.record.frames) EXPECT_EQ(f.level, 0);
-  loaded.record.frames.clear();
-  ASSERT_TRUE(journal.Save(loaded.record).ok());
+  // The cut lands where the sender is; under load it can sit between two
+  // frames, which proves nothing here: then the scenario runs again.
+  bool inside = false;
+  for (int attempt = 0; attempt < 5 && !inside; ++attempt) {
+    std::string state = tmp.path() + "/st" + std::to_string(attempt);
+    auto client = Client(server, state, 1, 256 * 1024, 512 * 1024);
+    ASSERT_FALSE(CancelMidFrame(*client, file).ok());
+    ferry::internal::Journal journal(state);
+    auto loaded = journal.Load(server.endpoint(),
+                               std::filesystem::absolute(file).string());
+    ASSERT_EQ(loaded.state, ferry::internal::Journal::LoadState::kLoaded);
+    EXPECT_EQ(loaded.record.encoding, "zstd");
+    // Stored frames are journaled only along with chunk fingerprints (not
+    // durably); a record from before they were (a power cut) lists none.
+    ASSERT_FALSE(loaded.record.chunk_digests.empty());
+    for (const auto& f : loaded.record.frames) EXPECT_EQ(f.level, 0);
+    loaded.record.frames.clear();
+    ASSERT_TRUE(journal.Save(loaded.record).ok());
 
-  auto fast = Client(server, state, FERRY_COMPRESS_AUTO, 256 * 1024);
-  auto r = fast->Upload(file);
-  ASSERT_TRUE(r.ok()) << r.error().json;
-  EXPECT_GT(r.value().resumed_from, 256u * 1024);
-  EXPECT_NE(r.value().resumed_from % ferry_test_stored_frame, 0u);
-  EXPECT_EQ(server.StoredSha256(r.value().url), FileSha256(file));
+    auto fast = Client(server, state, 1, 256 * 1024);
+    auto r = fast->Upload(file);
+    ASSERT_TRUE(r.ok()) << r.error().json;
+    EXPECT_GT(r.value().resumed_from, 256u * 1024);
+    EXPECT_EQ(server.StoredSha256(r.value().url), FileSha256(file));
+    inside = r.value().resumed_from % ferry_test_stored_frame != 0;
+  }
+  EXPECT_TRUE(inside) << "no cut landed inside a frame in 5 tries";
 }
 
 TEST(Compression, WithoutDeferLengthTheFileGoesUncompressedAndSaysSo) {

@@ -50,7 +50,7 @@ void LevelChooser::OnFrameDone(int level, double raw, double seconds) {
 
 int LevelChooser::Choose(double sample_ratio) {
   // Data that does not shrink is sent stored, whatever the link.
-  if (sample_ratio > 0.95) return 0;
+  if (sample_ratio > kStoredRatio) return 0;
   if (fixed_ > 0) return fixed_;
   MutexLock lock(&mu_);
   uint64_t n = choices_++;

@@ -15,6 +15,10 @@
 
 namespace ferry::internal {
 
+// A sample that compresses to more than this fraction of its size is
+// sent stored: compressing it would cost more than it saves.
+inline constexpr double kStoredRatio = 0.95;
+
 class LevelChooser {
  public:
   // fixed_level > 0: always that level (still stored when it cannot shrink).

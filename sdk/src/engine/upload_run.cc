@@ -376,6 +376,30 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
   return true;
 }
 
+Result<bool> UploadRun::SampleCompresses() {
+  // Windows spread over the file, so a compressible body behind an
+  // incompressible header (or the reverse) still shows.
+  constexpr uint64_t kWindow = 64 << 10;
+  constexpr uint64_t kWindows = 8;
+  uint64_t size = source_->size();
+  std::string sample;
+  if (size <= kWindow * kWindows) {
+    sample.resize(size);
+    Status s = source_->ReadAt(0, size, sample.data());
+    if (!s.ok()) return s.error();
+  } else {
+    // Windows that do not overlap: a repeat would look compressible.
+    uint64_t step = (size - kWindow) / (kWindows - 1);
+    sample.resize(kWindow * kWindows);
+    for (uint64_t i = 0; i < kWindows; ++i) {
+      Status s = source_->ReadAt(i * step, kWindow, &sample[i * kWindow]);
+      if (!s.ok()) return s.error();
+    }
+  }
+  double seconds = 0;
+  return encoder_.SampleRatio(sample, 1, &seconds) <= kStoredRatio;
+}
+
 Status UploadRun::StartFresh() {
   // Frames and chunks read ahead belong to the old upload (and read record_).
   producer_.reset();
@@ -408,7 +432,21 @@ Status UploadRun::StartFresh() {
   record_.encoding = "identity";
   frame_index_ = -1;
   length_declared_ = false;
-  if (cfg.compress_level != 0 && source_->size() > 0) {
+  bool compress = cfg.compress_level != 0 && source_->size() > 0;
+  if (compress && cfg.compress_level < 0) {
+    Result<bool> compresses = SampleCompresses();
+    if (!compresses.ok()) return compresses.error();
+    if (!compresses.value()) {
+      // Stored zstd frames would only add work at both ends: the plain
+      // streaming path it is, decided once, before the upload exists.
+      compress = false;
+      Event e;
+      e.type = FERRY_EVENT_COMPRESSION_OFF;
+      e.message = "the file does not compress (sampled): sending it as it is";
+      if (!Emit(e)) return Cancelled();
+    }
+  }
+  if (compress) {
     if (caps_.Has("creation-defer-length")) {
       record_.encoding = "zstd";
       record_.zstd_version = ZstdVersion();
@@ -512,8 +550,8 @@ Status UploadRun::EncodeFrame(uint64_t index, int level, FrameInfo* info) {
   Status loaded = LoadChunk(index);
   if (!loaded.ok()) return loaded;
   std::string_view raw(buffer_.data(), plan_->Chunk(index).length);
-  frame_ = EncodeMeasured(encoder_, chooser_, raw, level, info,
-                          record_.chunk_hash);
+  frame_ =
+      EncodeMeasured(encoder_, chooser_, raw, level, info, record_.chunk_hash);
   frame_index_ = static_cast<int64_t>(index);
   return OkStatus();
 }
@@ -762,9 +800,9 @@ Status UploadRun::StreamFrames(const SendProgressFn& on_send) {
     return static_cast<int64_t>(n);
   };
   inflight_ = 0;
-  Result<SendResult> sent = core_->protocol_->Send(
-      record_.upload_url, offset_, body, "", std::nullopt, on_send,
-      &wire_bytes_);
+  Result<SendResult> sent =
+      core_->protocol_->Send(record_.upload_url, offset_, body, "",
+                             std::nullopt, on_send, &wire_bytes_);
   inflight_ = 0;
   if (failed) {
     if (irreproducible_ && restarts_left_ > 0) {
@@ -774,9 +812,9 @@ Status UploadRun::StreamFrames(const SendProgressFn& on_send) {
     }
     return *failed;
   }
-  if (!sent.ok() && (sent.error().http_status == 411 ||
-                     sent.error().http_status == 400 ||
-                     sent.error().http_status == 501)) {
+  if (!sent.ok() &&
+      (sent.error().http_status == 411 || sent.error().http_status == 400 ||
+       sent.error().http_status == 501)) {
     // A server (or proxy) that wants a length up front: one PATCH a frame
     // from now on. The HEAD that follows any failure says where it is.
     chunked_refused_ = true;
@@ -792,8 +830,7 @@ Status UploadRun::StreamFrames(const SendProgressFn& on_send) {
   }
   if (sent.ok() && sent.value().offset > base + provided) {
     Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
-                        "Upload-Offset " +
-                            std::to_string(sent.value().offset) +
+                        "Upload-Offset " + std::to_string(sent.value().offset) +
                             " is past the bytes sent (" +
                             std::to_string(base + provided) + ")");
     e.url = RedactUrl(record_.upload_url);

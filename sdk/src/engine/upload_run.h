@@ -101,6 +101,9 @@ class UploadRun {
   // checksum) rather than carry one piece each.
   bool Streams() const;
   ChunkReader& Reader();
+  // Whether a sample of the file shrinks under zstd level 1 (auto mode
+  // sends a file that does not as identity). Errors: file_unreadable.
+  Result<bool> SampleCompresses();
   // File bytes [begin, end) as a request body; a read that fails (the file
   // changed or became unreadable) aborts the request and is kept in
   // `*unreadable`.
