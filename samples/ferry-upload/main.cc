@@ -33,8 +33,20 @@ Uploads each FILE, resuming an interrupted upload of the same file where the
 server's copy ends. Every failure is a typed error with a suggested action.
 
 options:
-  --endpoint URL          tus creation endpoint (required)
-  --protocol tus          wire protocol (tus; s3 is not in this build yet)
+  --endpoint URL          tus creation endpoint, or the S3 service endpoint
+                          with --protocol s3 (required)
+  --protocol tus|s3       wire protocol (default tus). s3: multipart upload
+                          to ENDPOINT/BUCKET/KEY, signed with SigV4 from
+                          AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+                          AWS_SESSION_TOKEN and AWS_REGION (docs/s3.md)
+  --bucket NAME           S3 bucket (required with --protocol s3)
+  --key KEY               S3 object key (one FILE only; default its name)
+  --region REGION         S3 region (default $AWS_REGION or us-east-1)
+  --part-size SIZE        S3 part size (default 8M, min 5M; grown for big files)
+  --parallel-parts N      S3 parts sent at once (default 4)
+  --unsigned-payload      S3: sign parts as UNSIGNED-PAYLOAD (Content-MD5
+                          still checks each part) instead of their SHA-256
+  --clock-offset-ms N     this device's known clock error (server - local)
   --chunk-size SIZE       bytes per chunk, e.g. 8M (default 4M): the unit
                           read, checked, compressed and resumed by (and
                           per PATCH when the server takes checksums)
@@ -233,7 +245,14 @@ int main(int argc, char** argv) {
     kRequestSize,
     kMemoryBudget,
     kParallel,
-    kAnnounce
+    kAnnounce,
+    kBucket,
+    kKey,
+    kRegion,
+    kPartSize,
+    kParallelParts,
+    kUnsignedPayload,
+    kClockOffset
   };
   static const option kLongOptions[] = {
       {"endpoint", required_argument, nullptr, kEndpoint},
@@ -262,6 +281,13 @@ int main(int argc, char** argv) {
       {"memory-budget", required_argument, nullptr, kMemoryBudget},
       {"parallel", required_argument, nullptr, kParallel},
       {"announce-sha256", no_argument, nullptr, kAnnounce},
+      {"bucket", required_argument, nullptr, kBucket},
+      {"key", required_argument, nullptr, kKey},
+      {"region", required_argument, nullptr, kRegion},
+      {"part-size", required_argument, nullptr, kPartSize},
+      {"parallel-parts", required_argument, nullptr, kParallelParts},
+      {"unsigned-payload", no_argument, nullptr, kUnsignedPayload},
+      {"clock-offset-ms", required_argument, nullptr, kClockOffset},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0}};
@@ -280,10 +306,42 @@ int main(int argc, char** argv) {
         copts.endpoint = arg;
         break;
       case kProtocol:
-        if (arg == "s3")
-          return UsageError("--protocol s3 is not in this build yet");
-        if (arg != "tus") return UsageError("--protocol must be tus or s3");
+        if (arg == "s3") {
+          copts.protocol = FERRY_PROTOCOL_S3;
+        } else if (arg != "tus") {
+          return UsageError("--protocol must be tus or s3");
+        }
         break;
+      case kBucket:
+        copts.s3_bucket = arg;
+        break;
+      case kKey:
+        uopts.object_key = arg;
+        break;
+      case kRegion:
+        copts.s3_region = arg;
+        break;
+      case kPartSize:
+        if (!ParseSize(arg, &n) || n == 0)
+          return UsageError("bad --part-size: " + arg);
+        copts.s3_part_size = n;
+        break;
+      case kParallelParts:
+        if (!ParseSize(arg, &n) || n == 0 || n > 64)
+          return UsageError("bad --parallel-parts (1-64): " + arg);
+        copts.s3_parallel_parts = static_cast<uint32_t>(n);
+        break;
+      case kUnsignedPayload:
+        copts.s3_unsigned_payload = true;
+        break;
+      case kClockOffset: {
+        char* end = nullptr;
+        long long v = std::strtoll(arg.c_str(), &end, 10);  // NOLINT
+        if (arg.empty() || *end != '\0')
+          return UsageError("bad --clock-offset-ms: " + arg);
+        copts.clock_offset_ms = v;
+        break;
+      }
       case kChunkSize:
         if (!ParseSize(arg, &n) || n == 0)
           return UsageError("bad --chunk-size: " + arg);
@@ -431,6 +489,10 @@ int main(int argc, char** argv) {
   }
   if (copts.endpoint.empty()) return UsageError("--endpoint is required");
   if (optind >= argc) return UsageError("no FILE given");
+  if (copts.protocol == FERRY_PROTOCOL_S3 && copts.s3_bucket.empty())
+    return UsageError("--protocol s3 needs --bucket");
+  if (!uopts.object_key.empty() && argc - optind > 1)
+    return UsageError("--key names one object: give one FILE");
 
   auto client = ferry::Client::Create(copts);
   if (!client.ok()) {

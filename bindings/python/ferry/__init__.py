@@ -135,8 +135,13 @@ class Client:
                  max_files_per_batch=None, max_clock_skew=None, rules=None,
                  rules_file=None, on_refresh_credentials=None,
                  compress="auto", allowed_origins=None, request_size=None,
-                 memory_budget=None, announce_sha256=False):
-        """on_refresh_credentials(error) is called on unauthenticated or
+                 memory_budget=None, announce_sha256=False, protocol="tus",
+                 bucket=None, access_key_id=None, secret_access_key=None,
+                 session_token=None, region=None, unsigned_payload=False,
+                 part_size=None, parallel_parts=None, clock_offset_ms=0):
+        """protocol: "tus", or "s3" for S3 multipart to endpoint/bucket/key
+        (credentials default to the AWS_* environment variables; see
+        docs/s3.md). on_refresh_credentials(error) is called on unauthenticated or
         credentials_expired; return a dict of fresh headers to retry where
         the upload was, or None to give up. rules: a list of rule dicts (see
         docs/rules.md) or a rules document; rules_file: a path to one."""
@@ -154,6 +159,18 @@ class Client:
         o.request_size = request_size or 0
         o.memory_budget = memory_budget or 0
         o.announce_sha256 = 1 if announce_sha256 else 0
+        if protocol not in ("tus", "s3"):
+            raise ValueError("protocol must be 'tus' or 's3'")
+        o.protocol = 1 if protocol == "s3" else 0
+        s3_strings = [_b(bucket), _b(access_key_id), _b(secret_access_key),
+                      _b(session_token), _b(region)]
+        self._keep += s3_strings
+        (o.s3_bucket, o.s3_access_key_id, o.s3_secret_access_key,
+         o.s3_session_token, o.s3_region) = s3_strings
+        o.s3_unsigned_payload = 1 if unsigned_payload else 0
+        o.s3_part_size = part_size or 0
+        o.s3_parallel_parts = parallel_parts or 0
+        o.clock_offset_ms = int(clock_offset_ms)
         if max_retries is not None:
             o.max_retries = max_retries
             o.no_retries = 1 if max_retries == 0 else 0
@@ -261,7 +278,7 @@ class Client:
         self.close()
 
     def upload(self, path, *, metadata=None, on_progress=None, on_event=None,
-               discard_on_cancel=False, on_change="fail"):
+               discard_on_cancel=False, on_change="fail", key=None):
         """Uploads (or resumes) one file and returns an UploadResult.
 
         on_progress(Progress) and on_event(Event) may return True to cancel
@@ -272,6 +289,9 @@ class Client:
         keep = []
         o = self._options(UploadOptions, metadata, keep, discard_on_cancel,
                           on_change)
+        if key:  # S3: the object's key (default: the file's name)
+            keep.append(_b(key))
+            o.object_key = keep[-1]
         raised = []
 
         def progress(p):

@@ -39,7 +39,13 @@ class ClientOptions(ctypes.Structure):
                 ("compress_level", c_int32),
                 ("allowed_origins", c_char_p),
                 ("request_size", c_uint64), ("memory_budget", c_uint64),
-                ("announce_sha256", c_int32)]
+                ("announce_sha256", c_int32),
+                ("s3_bucket", c_char_p), ("s3_access_key_id", c_char_p),
+                ("s3_secret_access_key", c_char_p),
+                ("s3_session_token", c_char_p), ("s3_region", c_char_p),
+                ("s3_unsigned_payload", c_int32), ("s3_part_size", c_uint64),
+                ("s3_parallel_parts", c_uint32),
+                ("clock_offset_ms", ctypes.c_int64)]
 
 
 class Progress(ctypes.Structure):
@@ -68,7 +74,7 @@ class UploadOptions(ctypes.Structure):
                 ("metadata_count", c_uint32), ("on_progress", PROGRESS_FN),
                 ("progress_user_data", c_void_p), ("on_event", EVENT_FN),
                 ("event_user_data", c_void_p), ("discard_on_cancel", c_int32),
-                ("on_change", c_int32)]
+                ("on_change", c_int32), ("object_key", c_char_p)]
 
 
 class BatchProgress(ctypes.Structure):

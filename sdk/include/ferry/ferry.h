@@ -147,7 +147,10 @@ FERRY_API const char* ferry_error_json(const ferry_error* error);
 
 /* ---- Client ------------------------------------------------------------- */
 
-typedef enum ferry_protocol { FERRY_PROTOCOL_TUS = 0 } ferry_protocol;
+typedef enum ferry_protocol {
+  FERRY_PROTOCOL_TUS = 0, /* tus 1.0 resumable uploads */
+  FERRY_PROTOCOL_S3 = 1   /* S3 multipart (AWS, Ceph RGW, MinIO), SigV4 */
+} ferry_protocol;
 
 /* ---- Credentials refresh ------------------------------------------------ */
 
@@ -168,7 +171,9 @@ typedef int (*ferry_refresh_fn)(const ferry_error* why, ferry_credentials* out,
 
 typedef struct ferry_client_options {
   uint32_t struct_size;
-  /* Required: the tus creation endpoint, e.g. "https://host/files/". */
+  /* Required: the tus creation endpoint, e.g. "https://host/files/"; for
+   * FERRY_PROTOCOL_S3 the service endpoint ("https://s3.example:443"),
+   * requests going path-style to endpoint/bucket/key. */
   const char* endpoint;
   int32_t protocol; /* ferry_protocol; default tus */
   /* Resume state directory; default $XDG_STATE_HOME/ferry or
@@ -234,6 +239,32 @@ typedef struct ferry_client_options {
    * of the file before the first byte goes out). 0, the default: the file
    * is hashed as it streams; the result reports the SHA-256 either way. */
   int32_t announce_sha256;
+  /* ---- S3 (protocol FERRY_PROTOCOL_S3); see docs/s3.md ---- */
+  /* Required: the bucket. */
+  const char* s3_bucket;
+  /* Credentials; NULL or "" takes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+   * AWS_SESSION_TOKEN and AWS_REGION (or AWS_DEFAULT_REGION) from the
+   * environment. The region defaults to us-east-1. The secret is never
+   * logged nor put in an error. */
+  const char* s3_access_key_id;
+  const char* s3_secret_access_key;
+  const char* s3_session_token;
+  const char* s3_region;
+  /* 0, the default: every part is signed with its SHA-256, which the server
+   * verifies (XAmzContentSHA256Mismatch → checksum_mismatch). 1: parts go
+   * as UNSIGNED-PAYLOAD, protected by Content-MD5 alone. */
+  int32_t s3_unsigned_payload;
+  /* Bytes per part, 5 MiB .. 5 GiB; 0: 8 MiB. Grown for files that would
+   * need more than 9,000 parts. With compression, a part holds whole zstd
+   * frames of chunk_size file bytes until it reaches this size. */
+  uint64_t s3_part_size;
+  /* Parts sent at once; 0: 4. Bounded by memory_budget (each part in flight
+   * is held in memory). */
+  uint32_t s3_parallel_parts;
+  /* This device's clock error, server minus local, in ms, when the app
+   * knows it; the signer corrects it. 0: none (ferry still corrects from a
+   * server's RequestTimeTooSkewed answer, once per request). */
+  int64_t clock_offset_ms;
 } ferry_client_options;
 
 #define FERRY_COMPRESS_AUTO 0
@@ -242,7 +273,7 @@ typedef struct ferry_client_options {
 #define FERRY_CLIENT_OPTIONS_INIT                                              \
   {                                                                            \
     sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0                                           \
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0                \
   }
 
 typedef struct ferry_client ferry_client;
@@ -388,10 +419,13 @@ typedef struct ferry_upload_options {
    * (tus termination) and forgets it. */
   int32_t discard_on_cancel;
   int32_t on_change; /* ferry_on_change */
+  /* S3: the object's key; NULL or "": the file's name. On cancel with
+   * discard_on_cancel the multipart upload is aborted. */
+  const char* object_key;
 } ferry_upload_options;
 
 #define FERRY_UPLOAD_OPTIONS_INIT \
-  { sizeof(ferry_upload_options), 0, 0, 0, 0, 0, 0, 0, 0 }
+  { sizeof(ferry_upload_options), 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef struct ferry_result ferry_result;
 

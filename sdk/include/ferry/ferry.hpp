@@ -96,7 +96,21 @@ class Outcome {
 };
 
 struct ClientOptions {
+  // tus: the creation endpoint; S3: the service endpoint.
   std::string endpoint;
+  ferry_protocol protocol = FERRY_PROTOCOL_TUS;
+  // S3 (docs/s3.md): bucket, credentials ("" → the AWS_* environment
+  // variables), UNSIGNED-PAYLOAD instead of signed SHA-256, part size
+  // (0 → 8 MiB), parts at once (0 → 4), a known clock error (server − local).
+  std::string s3_bucket;
+  std::string s3_access_key_id;
+  std::string s3_secret_access_key;
+  std::string s3_session_token;
+  std::string s3_region;
+  bool s3_unsigned_payload = false;
+  uint64_t s3_part_size = 0;
+  uint32_t s3_parallel_parts = 0;
+  int64_t clock_offset_ms = 0;
   std::string state_dir;  // "" → $XDG_STATE_HOME/ferry or ~/.local/state/ferry
   std::string ca_file;
   bool insecure_skip_tls_verify = false;  // never outside tests
@@ -147,6 +161,7 @@ struct Event {
 
 struct UploadOptions {
   std::vector<std::pair<std::string, std::string>> metadata;
+  std::string object_key;  // S3: "" → the file's name
   // Return false to cancel.
   std::function<bool(const Progress&)> on_progress;
   std::function<bool(const Event&)> on_event;
@@ -186,6 +201,19 @@ class Client {
   static Outcome<std::unique_ptr<Client>> Create(const ClientOptions& o) {
     ferry_client_options c = FERRY_CLIENT_OPTIONS_INIT;
     c.endpoint = o.endpoint.c_str();
+    c.protocol = o.protocol;
+    auto opt = [](const std::string& v) {
+      return v.empty() ? nullptr : v.c_str();
+    };
+    c.s3_bucket = opt(o.s3_bucket);
+    c.s3_access_key_id = opt(o.s3_access_key_id);
+    c.s3_secret_access_key = opt(o.s3_secret_access_key);
+    c.s3_session_token = opt(o.s3_session_token);
+    c.s3_region = opt(o.s3_region);
+    c.s3_unsigned_payload = o.s3_unsigned_payload ? 1 : 0;
+    c.s3_part_size = o.s3_part_size;
+    c.s3_parallel_parts = o.s3_parallel_parts;
+    c.clock_offset_ms = o.clock_offset_ms;
     c.state_dir = o.state_dir.empty() ? nullptr : o.state_dir.c_str();
     c.ca_file = o.ca_file.empty() ? nullptr : o.ca_file.c_str();
     c.insecure_skip_tls_verify = o.insecure_skip_tls_verify ? 1 : 0;
@@ -259,6 +287,7 @@ class Client {
     std::vector<ferry_kv> kv;
     ferry_upload_options c = FERRY_UPLOAD_OPTIONS_INIT;
     FillShared(o, &kv, &c);
+    c.object_key = o.object_key.empty() ? nullptr : o.object_key.c_str();
     if (o.on_progress) {
       c.on_progress = &ProgressThunk;
       c.progress_user_data = const_cast<UploadOptions*>(&o);

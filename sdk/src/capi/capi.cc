@@ -262,10 +262,20 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     ferry_client_options o = ReadVersioned(options);
     ferry::internal::ClientConfig cfg;
     cfg.endpoint = Str(o.endpoint);
-    if (o.protocol != FERRY_PROTOCOL_TUS) {
+    if (o.protocol != FERRY_PROTOCOL_TUS && o.protocol != FERRY_PROTOCOL_S3) {
       Fail(FERRY_ERR_INVALID_ARGUMENT, "unknown protocol", error_out);
       return nullptr;
     }
+    cfg.protocol = static_cast<ferry_protocol>(o.protocol);
+    cfg.s3_bucket = Str(o.s3_bucket);
+    cfg.s3_credentials.access_key_id = Str(o.s3_access_key_id);
+    cfg.s3_credentials.secret_access_key = Str(o.s3_secret_access_key);
+    cfg.s3_credentials.session_token = Str(o.s3_session_token);
+    cfg.s3_credentials.region = Str(o.s3_region);
+    cfg.s3_unsigned_payload = o.s3_unsigned_payload != 0;
+    cfg.s3_part_size = o.s3_part_size;
+    if (o.s3_parallel_parts) cfg.s3_parallel_parts = o.s3_parallel_parts;
+    cfg.clock_offset_ms = o.clock_offset_ms;
     cfg.state_dir = Str(o.state_dir);
     cfg.http.ca_file = Str(o.ca_file);
     cfg.http.insecure_skip_tls_verify = o.insecure_skip_tls_verify != 0;
@@ -522,6 +532,7 @@ ferry_code ferry_upload_file(ferry_client* client, const char* path,
     }
     params.discard_on_cancel = o.discard_on_cancel != 0;
     params.restart_on_change = o.on_change == FERRY_ON_CHANGE_RESTART;
+    params.object_key = Str(o.object_key);
 
     ferry::internal::ClientCore* core;
     {

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <initializer_list>
 #include <thread>
 
+#include "engine/s3_upload_run.h"
 #include "engine/upload_run.h"
 #include "http/url.h"
 #include "protocol/tus/tus_protocol.h"
@@ -49,7 +52,43 @@ Result<std::unique_ptr<ClientCore>> ClientCore::Create(ClientConfig config) {
     if (!ext.empty() && ext[0] != '.') ext.insert(ext.begin(), '.');
   }
   if (config.state_dir.empty()) config.state_dir = Journal::DefaultDir();
-  return std::unique_ptr<ClientCore>(new ClientCore(std::move(config)));
+  if (config.protocol == FERRY_PROTOCOL_S3) {
+    // The usual environment variables fill what the app left empty.
+    auto env = [](std::string* field, std::initializer_list<const char*> names) {
+      for (const char* name : names) {
+        const char* v = std::getenv(name);
+        if (field->empty() && v != nullptr) *field = v;
+      }
+    };
+    S3Credentials& c = config.s3_credentials;
+    env(&c.access_key_id, {"AWS_ACCESS_KEY_ID"});
+    env(&c.secret_access_key, {"AWS_SECRET_ACCESS_KEY"});
+    env(&c.session_token, {"AWS_SESSION_TOKEN"});
+    env(&c.region, {"AWS_REGION", "AWS_DEFAULT_REGION"});
+    if (config.s3_part_size != 0 && (config.s3_part_size < kS3MinPart ||
+                                     config.s3_part_size > (5ull << 30))) {
+      return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                       "an S3 part size must be between 5 MiB and 5 GiB");
+    }
+  } else if (config.protocol != FERRY_PROTOCOL_TUS) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT, "unknown protocol");
+  }
+  auto core = std::unique_ptr<ClientCore>(new ClientCore(std::move(config)));
+  if (core->config_.protocol == FERRY_PROTOCOL_S3) {
+    S3Config s3;
+    s3.endpoint = core->config_.endpoint;
+    s3.bucket = core->config_.s3_bucket;
+    s3.credentials = core->config_.s3_credentials;
+    s3.unsigned_payload = core->config_.s3_unsigned_payload;
+    s3.headers = core->config_.headers;
+    s3.clock_offset_ms = core->config_.clock_offset_ms;
+    auto made = S3Protocol::Create(
+        &core->http_, std::move(s3),
+        ClassifyOptions{&core->config_.rules, core->config_.max_clock_skew_ms});
+    if (!made.ok()) return made.error();
+    core->s3_ = std::move(made.value());
+  }
+  return core;
 }
 
 ClientCore::ClientCore(ClientConfig config)
@@ -89,6 +128,12 @@ Status ClientCore::CheckBatch(uint64_t count) const {
 }
 
 uint64_t ClientCore::PerUploadMemory(uint64_t file_size) const {
+  if (s3_) {
+    uint64_t part = S3PartSize(file_size, config_.s3_part_size);
+    uint64_t parts = uint64_t{std::max<uint32_t>(1, config_.s3_parallel_parts)} + 1;
+    return std::min<uint64_t>(config_.memory_budget,
+                    parts * (part + config_.chunk_size + (1ull << 20)));
+  }
   return 4 * std::min(config_.chunk_size, std::max<uint64_t>(file_size, 1));
 }
 
@@ -219,6 +264,10 @@ std::vector<Result<UploadSummary>> ClientCore::UploadBatch(
 
 Result<UploadSummary> ClientCore::Upload(const std::string& path,
                                          const UploadParams& params) {
+  if (s3_) {
+    S3UploadRun run(this, s3_.get(), params);
+    return run.Execute(path);
+  }
   UploadRun run(this, params);
   return run.Execute(path);
 }

@@ -16,13 +16,26 @@
 #include "errors/rules.h"
 #include "http/http_client.h"
 #include "journal/journal.h"
+#include "protocol/s3/s3_protocol.h"
 #include "protocol/upload_protocol.h"
 #include "retry/backoff.h"
 
 namespace ferry::internal {
 
 struct ClientConfig {
+  // tus: the creation endpoint; S3: the service endpoint (path-style
+  // requests go to endpoint/bucket/key).
   std::string endpoint;
+  ferry_protocol protocol = FERRY_PROTOCOL_TUS;
+  // S3: the bucket, credentials (empty fields are taken from the
+  // AWS_* environment variables), payload signing, part size (0: 8 MiB,
+  // grown for big files), parts sent at once, and a known clock error.
+  std::string s3_bucket;
+  S3Credentials s3_credentials;
+  bool s3_unsigned_payload = false;
+  uint64_t s3_part_size = 0;
+  uint32_t s3_parallel_parts = 4;
+  int64_t clock_offset_ms = 0;
   std::string state_dir;  // "" → Journal::DefaultDir()
   HttpOptions http;
   RetryOptions retry;
@@ -68,6 +81,8 @@ struct Event {
 };
 
 struct UploadParams {
+  // S3: the object's key; "" → the file's name.
+  std::string object_key;
   std::vector<std::pair<std::string, std::string>> metadata;
   // Return false to cancel.
   std::function<bool(const Progress&)> on_progress;
@@ -146,10 +161,12 @@ class ClientCore {
   ClientConfig config_;
   HttpClient http_;
   std::unique_ptr<UploadProtocol> protocol_;
+  std::unique_ptr<S3Protocol> s3_;  // set for FERRY_PROTOCOL_S3
   Journal journal_;
   Mutex mu_;
   std::optional<ServerCapabilities> caps_ ABSL_GUARDED_BY(mu_);
   friend class UploadRun;
+  friend class S3UploadRun;
 };
 
 }  // namespace ferry::internal

@@ -12,18 +12,11 @@
 
 #include "codec/hash.h"
 #include "codec/zstd_frames.h"
+#include "engine/file_checks.h"
 #include "http/url.h"
 #include "protocol/tus/tus_protocol.h"
 
 namespace ferry::internal {
-namespace {
-
-std::string Basename(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-}  // namespace
 
 UploadRun::UploadRun(ClientCore* core, const UploadParams& params)
     : core_(core),
@@ -377,27 +370,7 @@ Result<bool> UploadRun::TryResume(const JournalRecord& saved) {
 }
 
 Result<bool> UploadRun::SampleCompresses() {
-  // Windows spread over the file, so a compressible body behind an
-  // incompressible header (or the reverse) still shows.
-  constexpr uint64_t kWindow = 64 << 10;
-  constexpr uint64_t kWindows = 8;
-  uint64_t size = source_->size();
-  std::string sample;
-  if (size <= kWindow * kWindows) {
-    sample.resize(size);
-    Status s = source_->ReadAt(0, size, sample.data());
-    if (!s.ok()) return s.error();
-  } else {
-    // Windows that do not overlap: a repeat would look compressible.
-    uint64_t step = (size - kWindow) / (kWindows - 1);
-    sample.resize(kWindow * kWindows);
-    for (uint64_t i = 0; i < kWindows; ++i) {
-      Status s = source_->ReadAt(i * step, kWindow, &sample[i * kWindow]);
-      if (!s.ok()) return s.error();
-    }
-  }
-  double seconds = 0;
-  return encoder_.SampleRatio(sample, 1, &seconds) <= kStoredRatio;
+  return internal::SampleCompresses(*source_, &encoder_);
 }
 
 Status UploadRun::StartFresh() {
@@ -914,20 +887,7 @@ Result<UploadSummary> UploadRun::Finish() {
 }
 
 Status UploadRun::Preflight() const {
-  std::string name = Basename(source_->path());
-  for (char& c : name) c = static_cast<char>(std::tolower(c));
-  for (const std::string& ext : core_->config_.blocked_extensions) {
-    if (name.size() >= ext.size() &&
-        name.compare(name.size() - ext.size(), ext.size(), ext) == 0) {
-      Error e = MakeError(FERRY_ERR_FILE_TYPE_BLOCKED,
-                          "files of type " + ext +
-                              " are not accepted by this service (refused "
-                              "before sending, per the app's policy list)");
-      e.url = RedactUrl(core_->config_.endpoint);
-      return e;
-    }
-  }
-  return OkStatus();
+  return CheckFilePolicy(core_->config_, *source_);
 }
 
 Result<UploadSummary> UploadRun::Execute(const std::string& path) {
@@ -954,22 +914,13 @@ Result<UploadSummary> UploadRun::Execute(const std::string& path) {
   }
 
   Journal& journal = core_->journal_;
-  Status writable = journal.Prepare();
-  if (!writable.ok()) return writable.error();
-  Journal::Loaded loaded =
-      journal.Load(core_->config_.endpoint, source_->absolute_path());
-  if (loaded.state == Journal::LoadState::kCorrupt) {
-    Event e;
-    e.type = FERRY_EVENT_STATE_DISCARDED;
-    e.message = "discarded unusable resume state: " + loaded.problem;
-    if (!Emit(e)) return Cancelled();
-    Status removed =
-        journal.Remove(core_->config_.endpoint, source_->absolute_path());
-    if (!removed.ok()) return removed.error();
-  }
+  Result<std::optional<JournalRecord>> saved = LoadResumeState(
+      journal, core_->config_.endpoint, source_->absolute_path(),
+      [this](const Event& e) { return Emit(e); }, Cancelled());
+  if (!saved.ok()) return saved.error();
   bool resumed = false;
-  if (loaded.state == Journal::LoadState::kLoaded) {
-    Result<bool> r = TryResume(loaded.record);
+  if (saved.value()) {
+    Result<bool> r = TryResume(*saved.value());
     if (!r.ok()) return r.error();
     resumed = r.value();
   }

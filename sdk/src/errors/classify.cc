@@ -328,7 +328,8 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
              r.body.starts_with("<?xml") || r.body.starts_with("<Error")) {
     if (auto s3 = ParseS3Error(r.body)) {
       server_code = s3->code;
-      server_message = s3->message;
+      // RGW leaves <Message> empty; the code is then the whole story.
+      server_message = s3->message.empty() ? s3->code : s3->message;
       if (auto mapped = FerryCodeForS3(s3->code)) {
         code = *mapped;
         // A signature refused while the clocks differ is still clock skew

@@ -65,6 +65,23 @@ std::optional<std::string> UrlOrigin(std::string_view url) {
   return origin;
 }
 
+std::optional<UrlParts> SplitUrl(std::string_view url) {
+  UrlHandle h = Parse(url);
+  if (!h || !HttpScheme(h.get())) return std::nullopt;
+  auto scheme = Part(h.get(), CURLUPART_SCHEME);
+  auto host = Part(h.get(), CURLUPART_HOST);
+  if (!scheme || !host) return std::nullopt;
+  UrlParts out;
+  out.scheme = *scheme;
+  out.authority = *host;
+  if (auto port = Part(h.get(), CURLUPART_PORT)) {
+    out.authority.append(1, ':').append(*port);
+  }
+  std::optional<std::string> path = Part(h.get(), CURLUPART_PATH);
+  out.path = path && !path->empty() ? std::move(*path) : std::string(1, '/');
+  return out;
+}
+
 namespace {
 
 constexpr size_t kMinSecret = 6;

@@ -17,6 +17,15 @@ std::optional<std::string> ResolveUrl(std::string_view base,
 // "scheme://host:port" with the default port made explicit, lower-case;
 // nullopt when the URL does not parse.
 std::optional<std::string> UrlOrigin(std::string_view url);
+// An http(s) URL's scheme, authority (host[:port] as written; the port only
+// when the URL names one) and path ("/" when empty), as a request signer
+// needs them; nullopt when it does not parse or is not http(s).
+struct UrlParts {
+  std::string scheme;
+  std::string authority;
+  std::string path;
+};
+std::optional<UrlParts> SplitUrl(std::string_view url);
 // The URL without user info, query and fragment (signed URLs and tokens live
 // there), safe for logs and error messages.
 std::string RedactUrl(std::string_view url);

@@ -85,6 +85,20 @@ std::string JournalRecord::Encode() const {
                           HexEncode(f.digest)});
   }
   j["frames"] = frame_list;
+  nlohmann::json parts = nlohmann::json::array();
+  for (const S3PartRecord& p : s3_parts) {
+    nlohmann::json pf = nlohmann::json::array();
+    for (const FrameInfo& f : p.frames) {
+      pf.push_back({f.compressed_size, f.raw_size, f.checksum, f.level});
+    }
+    parts.push_back({{"n", p.number},
+                     {"raw", {p.raw_begin, p.raw_end}},
+                     {"wire", p.wire_size},
+                     {"etag", p.etag},
+                     {"digest", HexEncode(p.digest)},
+                     {"frames", pf}});
+  }
+  if (!s3_parts.empty()) j["s3_parts"] = parts;
   std::string payload = j.dump();
   return std::string(kMagic) + HexEncode(Sha256(payload)) + " " +
          std::to_string(payload.size()) + "\n" + payload;
@@ -125,6 +139,19 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
       auto n = JsonUint(v, hi);
       if (!n) throw std::invalid_argument(what);
       return *n;
+    };
+    // The four fields every frame entry starts with; false on a bad level.
+    auto frame_head = [&](const nlohmann::json& f, FrameInfo* info) {
+      info->compressed_size =
+          static_cast<uint32_t>(u64(f.at(0), "frame size", UINT32_MAX));
+      info->raw_size =
+          static_cast<uint32_t>(u64(f.at(1), "frame raw size", UINT32_MAX));
+      info->checksum =
+          static_cast<uint32_t>(u64(f.at(2), "frame checksum", UINT32_MAX));
+      auto level = JsonInt(f.at(3), -131072, 22);
+      if (!level) return false;
+      info->level = static_cast<int>(*level);
+      return true;
     };
     // Version 1 (ferry 0.1) listed SHA-256 chunk digests as chunk_sha256.
     auto version = JsonInt(j.at("version"));
@@ -178,20 +205,43 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
     for (const auto& f : j.at("frames")) {
       if (!f.is_array() || f.size() != 5) return bad("bad frame entry");
       FrameInfo info;
-      info.compressed_size =
-          static_cast<uint32_t>(u64(f.at(0), "frame size", UINT32_MAX));
-      info.raw_size =
-          static_cast<uint32_t>(u64(f.at(1), "frame raw size", UINT32_MAX));
-      info.checksum =
-          static_cast<uint32_t>(u64(f.at(2), "frame checksum", UINT32_MAX));
-      auto level = JsonInt(f.at(3), -131072, 22);
-      if (!level) return bad("bad frame level");
-      info.level = static_cast<int>(*level);
+      if (!frame_head(f, &info)) return bad("bad frame level");
       if (!HexDecode(f.at(4).get<std::string>(), &info.digest) ||
           info.digest.size() != ChunkDigestSize(r.chunk_hash)) {
         return bad("bad frame hash");
       }
       r.frames.push_back(std::move(info));
+    }
+    if (j.contains("s3_parts")) {
+      if (!j.at("s3_parts").is_array()) return bad("parts not an array");
+      for (const auto& pj : j.at("s3_parts")) {
+        S3PartRecord p;
+        p.number = static_cast<uint32_t>(u64(pj.at("n"), "part", 10000));
+        const auto& raw = pj.at("raw");
+        if (!raw.is_array() || raw.size() != 2) return bad("bad part range");
+        p.raw_begin = u64(raw.at(0), "part begin");
+        p.raw_end = u64(raw.at(1), "part end");
+        p.wire_size = u64(pj.at("wire"), "part size");
+        p.etag = pj.at("etag").get<std::string>();
+        if (!HexDecode(pj.at("digest").get<std::string>(), &p.digest) ||
+            p.digest.size() != ChunkDigestSize(r.chunk_hash)) {
+          return bad("bad part hash");
+        }
+        if (!pj.at("frames").is_array()) return bad("bad part frames");
+        uint64_t raw_sum = 0;
+        for (const auto& f : pj.at("frames")) {
+          if (!f.is_array() || f.size() != 4) return bad("bad frame entry");
+          FrameInfo info;
+          if (!frame_head(f, &info)) return bad("bad frame level");
+          raw_sum += info.raw_size;
+          p.frames.push_back(std::move(info));
+        }
+        if (p.number == 0 || p.raw_begin > p.raw_end ||
+            (!p.frames.empty() && raw_sum != p.raw_end - p.raw_begin)) {
+          return bad("bad part");
+        }
+        r.s3_parts.push_back(std::move(p));
+      }
     }
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("missing or mistyped field: ") + e.what());
@@ -199,6 +249,9 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
     return bad(std::string("bad number: ") + e.what());
   }
   if (r.chunk_size == 0) return bad("zero chunk size");
+  for (const S3PartRecord& p : r.s3_parts) {
+    if (p.raw_end > r.identity.size) return bad("part past the file's end");
+  }
   uint64_t want =
       r.identity.size == 0 ? 0 : (r.identity.size - 1) / r.chunk_size + 1;
   // Fingerprints are recorded as chunks are first read: up to one a chunk.

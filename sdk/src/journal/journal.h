@@ -18,6 +18,19 @@
 
 namespace ferry::internal {
 
+// One S3 part the server acknowledged (protocol "s3").
+struct S3PartRecord {
+  uint32_t number = 0;
+  uint64_t raw_begin = 0;  // the file bytes it carries: [raw_begin, raw_end)
+  uint64_t raw_end = 0;
+  uint64_t wire_size = 0;  // its bytes as sent (compressed for zstd)
+  std::string etag;
+  std::string digest;  // of the file bytes, of the record's ChunkHash kind
+  // zstd: the frames it holds (compressed, raw, checksum; level 0 for
+  // stored), for the seek table that ends the object.
+  std::vector<FrameInfo> frames;
+};
+
 struct JournalRecord {
   std::string protocol = "tus";
   std::string endpoint;
@@ -37,6 +50,9 @@ struct JournalRecord {
   std::string encoding = "identity";
   unsigned zstd_version = 0;
   std::vector<FrameInfo> frames;
+  // S3: upload_url holds the UploadId, endpoint the object's identity, and
+  // these the parts the server acknowledged (any order).
+  std::vector<S3PartRecord> s3_parts;
 
   // Serialised form: a header line with the payload's SHA-256, then JSON.
   std::string Encode() const;

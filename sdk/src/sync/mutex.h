@@ -68,6 +68,12 @@ class CondVar {
     cv_.Wait(&mu->mu_);
     FERRY_TSAN_ACQUIRE(mu);
   }
+  // The same, returning after at most `ms` milliseconds.
+  void WaitForMs(Mutex* mu, int64_t ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    FERRY_TSAN_RELEASE(mu);
+    cv_.WaitWithTimeout(&mu->mu_, absl::Milliseconds(ms));
+    FERRY_TSAN_ACQUIRE(mu);
+  }
   void SignalAll() { cv_.SignalAll(); }
 
  private:

@@ -1,0 +1,279 @@
+"""ferry's S3 multipart path against a real Ceph RGW: every upload ends with
+the stored object read back (signed by curl, not by ferry) and compared with
+the source's SHA-256."""
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import CLI, QUOTA_ACCESS, QUOTA_SECRET
+
+import ferry
+
+MiB = 1 << 20
+BUCKET = "ferry-tests"
+
+
+def write_random(path, size, seed):
+    rng = random.Random(seed)
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            n = min(left, MiB)
+            f.write(rng.randbytes(n))
+            left -= n
+    return str(path)
+
+
+def write_text(path, size, seed):
+    """Compressible, but not trivially: words drawn at random."""
+    rng = random.Random(seed)
+    words = [bytes(rng.choice(b"abcdefghijklmnop") for _ in range(rng.randint(2, 9)))
+             for _ in range(5000)]
+    out = bytearray()
+    while len(out) < size:
+        out += b" ".join(rng.choice(words) for _ in range(2000)) + b"\n"
+    with open(path, "wb") as f:
+        f.write(out[:size])
+    return str(path)
+
+
+def sha256_file(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def run_cli(rgw, tmp, *args, bucket=BUCKET, access=None, secret=None,
+            popen=False):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=access or rgw.access,
+               AWS_SECRET_ACCESS_KEY=secret or rgw.secret,
+               AWS_REGION=rgw.region)
+    cmd = [str(CLI), "--protocol", "s3", "--endpoint", rgw.endpoint,
+           "--bucket", bucket, "--state-dir", str(tmp / "state"), "--json",
+           *args]
+    if popen:
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
+                                env=env)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                       timeout=600)
+    lines = [json.loads(line) for line in p.stdout.splitlines()
+             if line.startswith("{")]
+    return p, lines
+
+
+def done_of(lines):
+    done = [line for line in lines if line["event"] == "done"]
+    assert done, lines[-3:]
+    return done[-1]
+
+
+def error_of(lines):
+    errors = [line for line in lines if line["event"] == "error"]
+    assert errors, lines[-3:]
+    return errors[-1]["error"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 5 * MiB - 1, 5 * MiB, 5 * MiB + 1,
+                                  3 * 5 * MiB + 7])
+def test_sizes_stored_exactly(rgw, tmp_path, size):
+    src = write_random(tmp_path / "f.bin", size, size)
+    key = f"sizes/{size}.bin"
+    p, lines = run_cli(rgw, tmp_path, "--part-size", "5M", "--compress", "off",
+                       "--key", key, src)
+    assert p.returncode == 0, p.stdout + p.stderr
+    done = done_of(lines)
+    assert done["sha256"] == sha256_file(src)
+    assert done["bytes"] == size and done["encoding"] == "identity"
+    assert done["url"] == f"{rgw.endpoint}/{BUCKET}/{key}"
+    assert rgw.stored_sha256(BUCKET, key) == sha256_file(src)
+    # Nothing is left to resume.
+    assert not list((tmp_path / "state").glob("*.fj"))
+
+
+def test_parallel_parts_from_python(rgw, tmp_path):
+    src = write_random(tmp_path / "p.bin", 41 * MiB + 3, 7)
+    client = ferry.Client(rgw.endpoint, protocol="s3", bucket=BUCKET,
+                          access_key_id=rgw.access,
+                          secret_access_key=rgw.secret, region=rgw.region,
+                          state_dir=str(tmp_path / "state"), compress="off",
+                          part_size=5 * MiB, parallel_parts=4)
+    seen = []
+    result = client.upload(src, key="parallel.bin",
+                           on_progress=lambda p: seen.append(p.bytes_done))
+    assert result.sha256 == sha256_file(src)
+    assert result.wire_bytes == 41 * MiB + 3
+    assert seen == sorted(seen) and seen[-1] == 41 * MiB + 3
+    assert rgw.stored_sha256(BUCKET, "parallel.bin") == sha256_file(src)
+
+
+def test_unsigned_payload(rgw, tmp_path):
+    src = write_random(tmp_path / "u.bin", 6 * MiB, 8)
+    p, lines = run_cli(rgw, tmp_path, "--unsigned-payload", "--compress",
+                       "off", "--key", "unsigned.bin", src)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert rgw.stored_sha256(BUCKET, "unsigned.bin") == sha256_file(src)
+
+
+def test_compressed_object_decodes_with_zstd(rgw, tmp_path):
+    src = write_text(tmp_path / "t.txt", 24 * MiB + 5, 3)
+    p, lines = run_cli(rgw, tmp_path, "--compress", "3", "--part-size", "5M",
+                       "--key", "text.zst", src)
+    assert p.returncode == 0, p.stdout + p.stderr
+    done = done_of(lines)
+    assert done["encoding"] == "zstd"
+    assert done["wire_bytes"] < (24 * MiB) // 2
+    assert rgw.stored_sha256(BUCKET, "text.zst", zstd=True) == sha256_file(src)
+    head = rgw.head(BUCKET, "text.zst")
+    assert head.get("x-amz-meta-encoding") == "zstd"
+    assert head.get("x-amz-meta-original-length") == str(24 * MiB + 5)
+
+
+def test_auto_sends_incompressible_as_identity(rgw, tmp_path):
+    src = write_random(tmp_path / "r.bin", 6 * MiB, 9)
+    p, lines = run_cli(rgw, tmp_path, "--key", "auto.bin", src)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert any(line["event"] == "compression_off" for line in lines)
+    assert done_of(lines)["encoding"] == "identity"
+    assert rgw.stored_sha256(BUCKET, "auto.bin") == sha256_file(src)
+
+
+def test_wrong_secret_is_a_typed_signature_error(rgw, tmp_path):
+    src = write_random(tmp_path / "w.bin", 1000, 10)
+    secret = "not-the-secret-" + "x" * 25
+    p, lines = run_cli(rgw, tmp_path, "--key", "wrong.bin", src,
+                       secret=secret)
+    assert p.returncode != 0
+    err = error_of(lines)
+    assert err["code"] == "unauthenticated"
+    assert err["server_code"] == "SignatureDoesNotMatch"
+    assert err["action"] == "sign_in" and err["retryable"] is False
+    assert secret not in p.stdout + p.stderr
+
+
+def test_skewed_clock_is_corrected(rgw, tmp_path):
+    # The signer believes the device is an hour behind: RGW answers
+    # RequestTimeTooSkewed, ferry takes the offset from its Date and signs
+    # again.
+    src = write_random(tmp_path / "s.bin", 6 * MiB, 11)
+    p, lines = run_cli(rgw, tmp_path, "--clock-offset-ms", "-3600000",
+                       "--compress", "off", "--key", "skew.bin", src)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert rgw.stored_sha256(BUCKET, "skew.bin") == sha256_file(src)
+
+
+def test_user_quota_is_quota_exceeded(rgw, tmp_path):
+    src = write_random(tmp_path / "q.bin", 9 * MiB, 12)
+    p, lines = run_cli(rgw, tmp_path, "--compress", "off", src,
+                       bucket="ferry-quota", access=QUOTA_ACCESS,
+                       secret=QUOTA_SECRET)
+    assert p.returncode != 0
+    err = error_of(lines)
+    assert err["code"] == "quota_exceeded"
+    assert err["action"] == "free_quota"
+
+
+def kill_when_acked(proc, at_least):
+    """Reads the CLI's JSON progress and SIGKILLs it once the server has
+    acknowledged `at_least` bytes; returns the last acknowledged count."""
+    acked = 0
+    for line in proc.stdout:
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        if event["event"] == "progress":
+            acked = event["acked"]
+            if acked >= at_least:
+                proc.send_signal(signal.SIGKILL)
+                break
+        assert event["event"] != "done", "finished before the kill"
+    proc.wait(timeout=60)
+    return acked
+
+
+@pytest.mark.parametrize("compress", ["off", "3"])
+def test_sigkill_then_resume_via_list_parts(rgw, tmp_path, compress):
+    size = 40 * MiB + 11
+    src = (write_random if compress == "off" else write_text)(
+        tmp_path / "k.bin", size, 13)
+    args = ["--part-size", "5M", "--parallel-parts", "2", "--compress",
+            compress, "--key", f"killed-{compress}.bin"]
+    proc = run_cli(rgw, tmp_path, "--max-send-rate", "4M", *args, src,
+                   popen=True)
+    acked = kill_when_acked(proc, 10 * MiB if compress == "off" else 5 * MiB)
+    assert acked > 0
+    p, lines = run_cli(rgw, tmp_path, *args, src)
+    assert p.returncode == 0, p.stdout + p.stderr
+    resumed = [line for line in lines if line["event"] == "resumed"]
+    assert resumed and resumed[0]["offset"] > 0
+    done = done_of(lines)
+    assert done["resumed_from"] == resumed[0]["offset"]
+    assert done["sha256"] == sha256_file(src)
+    # Only what the server did not hold went again.
+    if compress == "off":
+        assert done["wire_bytes"] == size - done["resumed_from"]
+    assert rgw.stored_sha256(BUCKET, f"killed-{compress}.bin",
+                             zstd=compress != "off") == sha256_file(src)
+
+
+def test_file_changed_in_place_after_kill(rgw, tmp_path):
+    src = write_random(tmp_path / "c.bin", 30 * MiB, 14)
+    args = ["--part-size", "5M", "--parallel-parts", "1", "--compress", "off",
+            "--key", "changed.bin"]
+    proc = run_cli(rgw, tmp_path, "--max-send-rate", "4M", *args, src,
+                   popen=True)
+    assert kill_when_acked(proc, 5 * MiB) > 0
+    # Same size, same mtime: only the bytes tell.
+    st = os.stat(src)
+    with open(src, "r+b") as f:
+        f.seek(100)
+        f.write(b"changed")
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+    p, lines = run_cli(rgw, tmp_path, *args, src)
+    assert p.returncode != 0
+    assert error_of(lines)["code"] == "file_changed"
+    # With --on-change restart it starts over and stores the new bytes.
+    p, lines = run_cli(rgw, tmp_path, "--on-change", "restart", *args, src)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert any(line["event"] == "restarted" for line in lines)
+    assert rgw.stored_sha256(BUCKET, "changed.bin") == sha256_file(src)
+
+
+def test_cancel_with_discard_aborts(rgw, tmp_path):
+    src = write_random(tmp_path / "d.bin", 20 * MiB, 15)
+    client = ferry.Client(rgw.endpoint, protocol="s3", bucket=BUCKET,
+                          access_key_id=rgw.access,
+                          secret_access_key=rgw.secret,
+                          state_dir=str(tmp_path / "state"), compress="off",
+                          part_size=5 * MiB, parallel_parts=1,
+                          max_send_bytes_per_sec=4 * MiB)
+    with pytest.raises(ferry.Cancelled):
+        client.upload(src, key="discarded.bin", discard_on_cancel=True,
+                      on_progress=lambda p: p.bytes_acked > 0)
+    assert not list((tmp_path / "state").glob("*.fj"))
+    events = []
+    fast = ferry.Client(rgw.endpoint, protocol="s3", bucket=BUCKET,
+                        access_key_id=rgw.access,
+                        secret_access_key=rgw.secret,
+                        state_dir=str(tmp_path / "state"), compress="off",
+                        part_size=5 * MiB)
+    result = fast.upload(src, key="discarded.bin",
+                         on_event=lambda e: events.append(e.type))
+    assert "resumed" not in events and result.resumed_from == 0
+    assert rgw.stored_sha256(BUCKET, "discarded.bin") == sha256_file(src)
+
+
+def test_missing_credentials_refused_before_sending(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    p = subprocess.run([str(CLI), "--protocol", "s3", "--endpoint",
+                        "http://127.0.0.1:9", "--bucket", "b", "--json",
+                        str(tmp_path)], capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert p.returncode != 0
+    assert "invalid_argument" in p.stdout + p.stderr
+    assert "AWS_ACCESS_KEY_ID" in p.stdout + p.stderr

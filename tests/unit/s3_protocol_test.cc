@@ -1,0 +1,180 @@
+// SigV4 against AWS's published examples, the S3 response parsers, and the
+// journal's S3 part records.
+#include <gtest/gtest.h>
+
+#include "journal/journal.h"
+#include "protocol/s3/s3_xml.h"
+#include "protocol/s3/sigv4.h"
+
+namespace ferry::internal {
+namespace {
+
+constexpr char kEmptySha256[] =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+int64_t UnixOf(int y, int mo, int d, int h, int mi, int s) {
+  struct tm tm {};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+// The IAM ListUsers example of the SigV4 documentation.
+TEST(SigV4, IamReferenceExample) {
+  SigV4Request r;
+  r.method = "GET";
+  r.authority = "iam.amazonaws.com";
+  r.path = "/";
+  r.query = {{"Version", "2010-05-08"}, {"Action", "ListUsers"}};
+  r.headers = {{"Content-Type",
+                "application/x-www-form-urlencoded; charset=utf-8"}};
+  r.payload_hash = kEmptySha256;
+  r.content_sha256_header = false;
+  S3Credentials c{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                  "", "us-east-1"};
+  SignV4(&r, c, "iam", UnixOf(2015, 8, 30, 12, 36, 0));
+  ASSERT_EQ(r.headers.back().first, "Authorization");
+  EXPECT_EQ(r.headers.back().second,
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/"
+            "aws4_request, SignedHeaders=content-type;host;x-amz-date, "
+            "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5"
+            "924a6f2b5d7");
+}
+
+// The GET Object example of the S3 SigV4 documentation.
+TEST(SigV4, S3GetObjectReferenceExample) {
+  SigV4Request r;
+  r.method = "GET";
+  r.authority = "examplebucket.s3.amazonaws.com";
+  r.path = "/test.txt";
+  r.headers = {{"Range", "bytes=0-9"}};
+  r.payload_hash = kEmptySha256;
+  S3Credentials c{"AKIAIOSFODNN7EXAMPLE",
+                  "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "", "us-east-1"};
+  SignV4(&r, c, "s3", UnixOf(2013, 5, 24, 0, 0, 0));
+  EXPECT_NE(r.headers.back().second.find(
+                "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+                "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd9"
+                "1039c6036bdb41"),
+            std::string::npos)
+      << r.headers.back().second;
+}
+
+TEST(SigV4, CanonicalFormRules) {
+  EXPECT_EQ(UriEncode("a b/c~d_e.f-g*", false), "a%20b%2Fc~d_e.f-g%2A");
+  EXPECT_EQ(UriEncode("dir/my file+1", true), "dir/my%20file%2B1");
+  SigV4Request r;
+  r.method = "POST";
+  r.authority = "127.0.0.1:7480";
+  r.path = "/bucket/key";
+  r.query = {{"uploads", ""}};
+  r.headers = {{"X-Amz-Meta-Name", "  two   spaces "}};
+  r.payload_hash = kEmptySha256;
+  std::string canonical = CanonicalRequest(r);
+  EXPECT_NE(canonical.find("\nuploads=\n"), std::string::npos) << canonical;
+  EXPECT_NE(canonical.find("x-amz-meta-name:two spaces\n"), std::string::npos);
+  EXPECT_NE(canonical.find("host:127.0.0.1:7480\n"), std::string::npos);
+  // A session token is sent and signed.
+  S3Credentials c{"AK", "SECRET", "TOKEN", "eu-west-1"};
+  SignV4(&r, c, "s3", 0);
+  EXPECT_NE(r.headers.back().second.find("x-amz-security-token"),
+            std::string::npos);
+  EXPECT_EQ(r.headers.back().second.find("SECRET"), std::string::npos);
+}
+
+TEST(S3Xml, InitiateAndComplete) {
+  EXPECT_EQ(ParseInitiateResult(
+                "<?xml version=\"1.0\"?><InitiateMultipartUploadResult "
+                "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b"
+                "</Bucket><Key>k</Key><UploadId>2~abc</UploadId>"
+                "</InitiateMultipartUploadResult>"),
+            "2~abc");
+  EXPECT_FALSE(ParseInitiateResult("<Error><Code>X</Code></Error>"));
+  EXPECT_FALSE(ParseInitiateResult(
+      "<InitiateMultipartUploadResult><UploadId>a b</UploadId>"
+      "</InitiateMultipartUploadResult>"));
+  EXPECT_FALSE(ParseInitiateResult(
+      "<!DOCTYPE x [<!ENTITY e \"id\">]><InitiateMultipartUploadResult>"
+      "<UploadId>&e;</UploadId></InitiateMultipartUploadResult>"));
+  EXPECT_TRUE(IsCompleteResult(
+      "<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag>"
+      "</CompleteMultipartUploadResult>"));
+  EXPECT_FALSE(IsCompleteResult("<Error><Code>InternalError</Code></Error>"));
+  EXPECT_EQ(CompleteBody({{1, "\"a\"", 5}, {2, "\"b\"", 1}}),
+            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"
+            "\"a\"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>\"b\""
+            "</ETag></Part></CompleteMultipartUpload>");
+}
+
+TEST(S3Xml, ListPartsPagesAndRejects) {
+  auto list = ParseListParts(
+      "<ListPartsResult><Bucket>b</Bucket><IsTruncated>true</IsTruncated>"
+      "<NextPartNumberMarker>2</NextPartNumberMarker>"
+      "<Part><PartNumber>1</PartNumber><ETag>&quot;e1&quot;</ETag>"
+      "<Size>5242880</Size></Part><Part><PartNumber>2</PartNumber>"
+      "<ETag>\"e2\"</ETag><Size>7</Size></Part></ListPartsResult>");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->parts.size(), 2u);
+  EXPECT_EQ(list->parts[0].etag, "\"e1\"");
+  EXPECT_EQ(list->parts[0].size, 5242880u);
+  EXPECT_TRUE(list->truncated);
+  EXPECT_EQ(list->next_marker, 2u);
+  for (const char* bad : {
+           "<ListPartsResult><Part><PartNumber>0</PartNumber></Part>"
+           "</ListPartsResult>",
+           "<ListPartsResult><Part><PartNumber>10001</PartNumber></Part>"
+           "</ListPartsResult>",
+           "<ListPartsResult><Part><PartNumber>1</PartNumber><Size>-1</Size>"
+           "</Part></ListPartsResult>",
+           "<ListPartsResult><IsTruncated>true</IsTruncated>"
+           "</ListPartsResult>",
+           "<ListPartsResult><Part>",
+           "<Other/>",
+       }) {
+    EXPECT_FALSE(ParseListParts(bad)) << bad;
+  }
+}
+
+TEST(Journal, S3PartsRoundTripAndChecks) {
+  JournalRecord r;
+  r.protocol = "s3";
+  r.endpoint = "s3 http://127.0.0.1:7480/b/k";
+  r.path = "/tmp/f";
+  r.identity.size = 12 << 20;
+  r.chunk_size = 8 << 20;
+  r.upload_url = "2~upload-id";
+  S3PartRecord p;
+  p.number = 1;
+  p.raw_begin = 0;
+  p.raw_end = 8 << 20;
+  p.wire_size = 4 << 20;
+  p.etag = "\"abc\"";
+  p.digest = std::string(16, 'd');
+  p.frames = {FrameInfo{2 << 20, 4 << 20, 7, 3, ""},
+              FrameInfo{2 << 20, 4 << 20, 9, 0, ""}};
+  r.s3_parts.push_back(p);
+  auto back = JournalRecord::Decode(r.Encode());
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back.value().s3_parts.size(), 1u);
+  const S3PartRecord& q = back.value().s3_parts[0];
+  EXPECT_EQ(q.raw_end, 8u << 20);
+  EXPECT_EQ(q.etag, "\"abc\"");
+  EXPECT_EQ(q.digest, p.digest);
+  ASSERT_EQ(q.frames.size(), 2u);
+  EXPECT_EQ(q.frames[1].checksum, 9u);
+
+  // Frames that do not add up to the part, or a part past the file's end,
+  // are corruption.
+  r.s3_parts[0].frames.pop_back();
+  EXPECT_FALSE(JournalRecord::Decode(r.Encode()).ok());
+  r.s3_parts[0].frames.clear();
+  r.s3_parts[0].raw_end = 13 << 20;
+  EXPECT_FALSE(JournalRecord::Decode(r.Encode()).ok());
+}
+
+}  // namespace
+}  // namespace ferry::internal
