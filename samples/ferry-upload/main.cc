@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,11 @@ options:
   --unsigned-payload      S3: sign parts as UNSIGNED-PAYLOAD (Content-MD5
                           still checks each part) instead of their SHA-256
   --clock-offset-ms N     this device's known clock error (server - local)
+  --presign-command CMD   S3 presigned mode, no secret here: for every
+                          request run CMD OP METHOD BUCKET KEY UPLOAD_ID PART
+                          ['Name: value'...] (OP: create, upload_part,
+                          list_parts, complete, abort; the headers ferry will
+                          send); its first output line is the URL to use
   --chunk-size SIZE       bytes per chunk, e.g. 8M (default 4M): the unit
                           read, checked, compressed and resumed by (and
                           per PATCH when the server takes checksums)
@@ -158,6 +164,55 @@ bool RunRefreshCommand(const std::string& cmd, HeaderPairs* headers) {
   return true;
 }
 
+// One shell word, whatever the text: inside single quotes, ' becomes '\''.
+std::string ShellQuote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+// Runs the app's presign command for one S3 request; its first output line
+// is the URL. Called from several threads at once (popen is thread-safe).
+std::optional<std::string> RunPresignCommand(const std::string& cmd,
+                                             const ferry::S3PresignRequest& r) {
+  static const char* const kOps[] = {"", "create", "upload_part",
+                                     "list_parts", "complete", "abort"};
+  int op = static_cast<int>(r.op);
+  if (op < 1 || op > 5) return std::nullopt;
+  std::string line = cmd;
+  for (const std::string& word :
+       {std::string(kOps[op]), r.method, r.bucket, r.key, r.upload_id,
+        std::to_string(r.part_number)}) {
+    line += " " + ShellQuote(word);
+  }
+  for (const auto& [name, value] : r.headers) {
+    line += " " + ShellQuote(name + ": " + value);
+  }
+  FILE* p = ::popen(line.c_str(), "r");
+  if (p == nullptr) return std::nullopt;
+  std::string url;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p) != nullptr && url.size() < 16384) {
+    url += buf;
+    if (url.back() == '\n') break;
+  }
+  // Drain the rest so the command never blocks on a full pipe.
+  while (std::fgets(buf, sizeof buf, p) != nullptr) {
+  }
+  if (::pclose(p) != 0) return std::nullopt;
+  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) {
+    url.pop_back();
+  }
+  if (url.empty()) return std::nullopt;
+  return url;
+}
+
 void PrintLine(const nlohmann::json& j) {
   std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
             << "\n"
@@ -252,7 +307,8 @@ int main(int argc, char** argv) {
     kPartSize,
     kParallelParts,
     kUnsignedPayload,
-    kClockOffset
+    kClockOffset,
+    kPresign
   };
   static const option kLongOptions[] = {
       {"endpoint", required_argument, nullptr, kEndpoint},
@@ -288,6 +344,7 @@ int main(int argc, char** argv) {
       {"parallel-parts", required_argument, nullptr, kParallelParts},
       {"unsigned-payload", no_argument, nullptr, kUnsignedPayload},
       {"clock-offset-ms", required_argument, nullptr, kClockOffset},
+      {"presign-command", required_argument, nullptr, kPresign},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0}};
@@ -333,6 +390,11 @@ int main(int argc, char** argv) {
         break;
       case kUnsignedPayload:
         copts.s3_unsigned_payload = true;
+        break;
+      case kPresign:
+        copts.s3_presign = [cmd = arg](const ferry::S3PresignRequest& r) {
+          return RunPresignCommand(cmd, r);
+        };
         break;
       case kClockOffset: {
         char* end = nullptr;

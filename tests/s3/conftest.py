@@ -15,6 +15,7 @@ SOURCE_DIR = pathlib.Path(os.environ.get(
     "FERRY_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
 BUILD_DIR = pathlib.Path(os.environ.get("FERRY_BUILD_DIR", SOURCE_DIR / "build"))
 sys.path.insert(0, str(SOURCE_DIR / "bindings" / "python"))
+sys.path.insert(0, str(SOURCE_DIR / "tests" / "support"))
 CLI = BUILD_DIR / "samples" / "ferry-upload"
 
 QUOTA_ACCESS = "FERRYQUOTAKEY0000001"

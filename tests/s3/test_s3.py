@@ -5,6 +5,7 @@ the source's SHA-256."""
 import hashlib
 import json
 import os
+import pathlib
 import random
 import signal
 import subprocess
@@ -277,3 +278,185 @@ def test_missing_credentials_refused_before_sending(tmp_path):
     assert p.returncode != 0
     assert "invalid_argument" in p.stdout + p.stderr
     assert "AWS_ACCESS_KEY_ID" in p.stdout + p.stderr
+
+
+# ---- presigned mode: the app's backend signs, ferry holds no secret ----
+
+BOTO3_OPS = {"upload_part": "upload_part", "list_parts": "list_parts",
+             "complete": "complete_multipart_upload",
+             "abort": "abort_multipart_upload"}
+
+
+class Backend:
+    """What an app's server does in presigned mode: boto3 presigns each
+    request ferry asks for with the secret only it holds. `via`: the origin
+    the URLs point to (default the RGW itself)."""
+
+    def __init__(self, rgw, expires=3600, delay=0.0, via=None):
+        import boto3
+        from botocore.config import Config
+        self.s3 = boto3.client(
+            "s3", endpoint_url=via or rgw.endpoint,
+            aws_access_key_id=rgw.access,
+            aws_secret_access_key=rgw.secret, region_name=rgw.region,
+            config=Config(signature_version="s3v4"))
+        self.expires, self.delay = expires, delay
+        self.calls = []
+
+    def __call__(self, req):
+        self.calls.append(req)
+        params = {"Bucket": req.bucket, "Key": req.key}
+        if req.op == "create":
+            params["Metadata"] = {
+                k[len("x-amz-meta-"):]: v for k, v in req.headers.items()
+                if k.lower().startswith("x-amz-meta-")}
+            return self.s3.generate_presigned_url(
+                "create_multipart_upload", Params=params,
+                ExpiresIn=self.expires)
+        params["UploadId"] = req.upload_id
+        if req.op == "upload_part":
+            params["PartNumber"] = req.part_number
+        if req.op == "list_parts" and req.part_number:
+            params["PartNumberMarker"] = req.part_number
+        url = self.s3.generate_presigned_url(
+            BOTO3_OPS[req.op], Params=params, ExpiresIn=self.expires)
+        time.sleep(self.delay)
+        return url
+
+    def ops(self):
+        return [(c.op, c.part_number) for c in self.calls]
+
+
+@pytest.fixture
+def no_aws_env(monkeypatch):
+    for k in list(os.environ):
+        if k.startswith("AWS_"):
+            monkeypatch.delenv(k)
+
+
+def presigned_client(rgw, tmp_path, backend, **kw):
+    opts = dict(protocol="s3", bucket=BUCKET, presign=backend,
+                state_dir=str(tmp_path / "state"), compress="off",
+                part_size=5 * MiB)
+    opts.update(kw)
+    return ferry.Client(rgw.endpoint, **opts)
+
+
+def test_presigned_upload_holds_no_secret(rgw, tmp_path, no_aws_env):
+    src = write_random(tmp_path / "ps.bin", 13 * MiB + 3, 31)
+    backend = Backend(rgw)
+    client = presigned_client(rgw, tmp_path, backend, parallel_parts=3)
+    result = client.upload(src, key="presigned.bin",
+                           metadata={"owner": "ann"})
+    assert result.sha256 == sha256_file(src)
+    ops = backend.ops()
+    assert ops[0] == ("create", 0) and ops[-1] == ("complete", 0)
+    assert sorted(ops[1:-1]) == [("upload_part", n) for n in (1, 2, 3)]
+    create = backend.calls[0]
+    assert create.method == "POST" and create.upload_id == ""
+    assert create.headers["x-amz-meta-filename"] == "ps.bin"
+    assert create.headers["x-amz-meta-owner"] == "ann"
+    # Every part carries its MD5 (the server checks it: BadDigest otherwise).
+    for c in backend.calls[1:-1]:
+        assert c.method == "PUT" and len(c.headers["Content-MD5"]) == 24
+    assert rgw.stored_sha256(BUCKET, "presigned.bin") == sha256_file(src)
+    assert rgw.head(BUCKET, "presigned.bin")["x-amz-meta-owner"] == "ann"
+
+
+def test_presigned_resume_lists_parts(rgw, tmp_path, no_aws_env):
+    src = write_random(tmp_path / "pr.bin", 21 * MiB, 32)
+    first = Backend(rgw)
+    slow = presigned_client(rgw, tmp_path, first, parallel_parts=1,
+                            max_send_bytes_per_sec=4 * MiB)
+    with pytest.raises(ferry.Cancelled):
+        slow.upload(src, key="presigned-resume.bin",
+                    on_progress=lambda p: p.bytes_acked > 0)
+    sent_first = {n for op, n in first.ops() if op == "upload_part"}
+    second = Backend(rgw)
+    result = presigned_client(rgw, tmp_path, second).upload(
+        src, key="presigned-resume.bin")
+    assert ("list_parts", 0) in second.ops()
+    assert not any(op == "create" for op, _ in second.ops())
+    assert result.resumed_from >= 5 * MiB
+    sent_second = {n for op, n in second.ops() if op == "upload_part"}
+    assert 1 in sent_first and 1 not in sent_second
+    assert sent_second == set(range(result.resumed_from // (5 * MiB) + 1, 6))
+    assert rgw.stored_sha256(BUCKET, "presigned-resume.bin") == \
+        sha256_file(src)
+
+
+def test_presigned_refusals_are_typed(rgw, tmp_path, no_aws_env):
+    src = write_random(tmp_path / "pf.bin", 6 * MiB, 33)
+    # The app's callback declines: cancelled, nothing sent.
+    with pytest.raises(ferry.Cancelled):
+        presigned_client(rgw, tmp_path, lambda req: None).upload(
+            src, key="declined.bin")
+
+    # An exception in the callback reaches the caller as itself.
+    def broken(req):
+        raise KeyError("backend down")
+    with pytest.raises(KeyError):
+        presigned_client(rgw, tmp_path, broken).upload(src, key="broken.bin")
+    # An expired URL: the server's 403, typed, with the presigned hint, and
+    # no signature in the message.
+    expired = Backend(rgw, expires=1, delay=2.5)
+    with pytest.raises(ferry.PermissionDenied) as info:
+        presigned_client(rgw, tmp_path / "x", expired).upload(
+            src, key="expired.bin")
+    assert info.value.http_status == 403
+    assert "presigned mode" in str(info.value)
+    assert "X-Amz-Signature" not in str(info.value) + info.value.url
+    # Without a presigner or keys, S3 refuses before sending.
+    with pytest.raises(ferry.InvalidArgument):
+        ferry.Client(rgw.endpoint, protocol="s3", bucket=BUCKET)
+
+
+def test_presigned_cli_with_a_backend_command(rgw, tmp_path):
+    src = write_text(tmp_path / "quote'd.txt", 12 * MiB + 9, 34)
+    log = tmp_path / "backend.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(BACKEND_ENDPOINT=rgw.endpoint, BACKEND_ACCESS_KEY=rgw.access,
+               BACKEND_SECRET_KEY=rgw.secret, BACKEND_LOG=str(log))
+    backend = pathlib.Path(__file__).with_name("presign_backend.py")
+    p = subprocess.run(
+        [str(CLI), "--protocol", "s3", "--endpoint", rgw.endpoint, "--bucket",
+         BUCKET, "--state-dir", str(tmp_path / "state"), "--json",
+         "--compress", "3", "--part-size", "5M", "--presign-command",
+         f"/usr/bin/python3 {backend}", src], capture_output=True,
+        text=True, env=env, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    calls = log.read_text().split("\n")
+    assert calls[0] == "create 0" and calls[-2] == "complete 0"
+    assert "X-Amz-Signature" not in p.stdout + p.stderr
+    # The key (the file's name, quote included) survived the shell.
+    assert rgw.stored_sha256(BUCKET, "quote%27d.txt", zstd=True) == \
+        sha256_file(src)
+
+
+@pytest.mark.parametrize("same_origin", [False, True])
+def test_presigned_app_headers_stay_on_the_endpoint_origin(
+        rgw, tmp_path, no_aws_env, same_origin):
+    from fault_proxy import FaultProxy
+    proxy = FaultProxy(rgw.endpoint)
+    try:
+        src = write_random(tmp_path / "po.bin", 6 * MiB, 35)
+        backend = Backend(rgw, via=proxy.origin)
+        # The URLs lead to the proxy's origin; the endpoint is either that
+        # same origin or the RGW's own (another one).
+        endpoint = proxy.origin if same_origin else rgw.endpoint
+        client = ferry.Client(
+            endpoint, protocol="s3", bucket=BUCKET, presign=backend,
+            state_dir=str(tmp_path / "state"), compress="off",
+            part_size=5 * MiB, headers={"X-App-Token": "app-token-123456"})
+        client.upload(src, key=f"origin-{same_origin}.bin")
+        seen = [dict((k.lower(), v) for k, v in e["headers"])
+                for e in proxy.log]
+        assert len(seen) == 4  # create, two parts, complete
+        sent = [h.get("x-app-token") for h in seen]
+        assert sent == (["app-token-123456"] * 4 if same_origin
+                        else [None] * 4)
+        assert not any("authorization" in h for h in seen)
+        assert rgw.stored_sha256(BUCKET, f"origin-{same_origin}.bin") == \
+            sha256_file(src)
+    finally:
+        proxy.stop()

@@ -18,12 +18,31 @@ import warnings
 
 from ferry import errors as _errors
 from ferry._native import (BATCH_FILE_FN, BATCH_PROGRESS_FN, EVENT_FN, KV,
-                           PROGRESS_FN, REFRESH_FN, BatchOptions,
+                           PRESIGN_FN, PROGRESS_FN, REFRESH_FN, BatchOptions,
                            ClientOptions, UploadOptions, lib)
 from ferry.errors import *  # noqa: F401,F403  (one class per error code)
 from ferry.errors import CODES, ERROR_CLASSES, FerryError
 
 __version__ = lib.ferry_version().decode()
+
+S3_OPS = {1: "create", 2: "upload_part", 3: "list_parts", 4: "complete",
+          5: "abort"}
+
+
+@dataclasses.dataclass(frozen=True)
+class PresignRequest:
+    """What a presigned S3 URL is asked for (docs/s3.md). op: one of
+    S3_OPS' names; part_number: the part (upload_part) or the
+    part-number-marker of a later ListParts page (0: the first); headers:
+    what ferry sends with the request, which the signature may cover."""
+    op: str
+    method: str
+    bucket: str
+    key: str
+    upload_id: str
+    part_number: int
+    headers: dict
+
 
 EVENT_TYPES = {1: "retry", 2: "resumed", 3: "restarted", 4: "created",
                5: "state_discarded", 6: "compression_off"}
@@ -138,10 +157,14 @@ class Client:
                  memory_budget=None, announce_sha256=False, protocol="tus",
                  bucket=None, access_key_id=None, secret_access_key=None,
                  session_token=None, region=None, unsigned_payload=False,
-                 part_size=None, parallel_parts=None, clock_offset_ms=0):
+                 part_size=None, parallel_parts=None, clock_offset_ms=0,
+                 presign=None):
         """protocol: "tus", or "s3" for S3 multipart to endpoint/bucket/key
         (credentials default to the AWS_* environment variables; see
-        docs/s3.md). on_refresh_credentials(error) is called on unauthenticated or
+        docs/s3.md); presign(PresignRequest) -> URL or None turns on S3's
+        presigned mode: no secret on this device, every request goes to the
+        URL it returns (called from several threads; None cancels).
+        on_refresh_credentials(error) is called on unauthenticated or
         credentials_expired; return a dict of fresh headers to retry where
         the upload was, or None to give up. rules: a list of rule dicts (see
         docs/rules.md) or a rules document; rules_file: a path to one."""
@@ -198,7 +221,7 @@ class Client:
                 "compress must be 'auto', 'off' or a level 1-22",
                 code="invalid_argument")
         o.max_clock_skew_ms = int((max_clock_skew or 0) * 1000)
-        self._refresh_error = []
+        self._callback_errors = []
         if on_refresh_credentials is not None:
             def refresh_thunk(why, out, _):
                 try:
@@ -211,10 +234,35 @@ class Client:
                             return 1
                     return 0
                 except BaseException as e:  # noqa: B902 - re-raised later
-                    self._refresh_error.append(e)
+                    self._callback_errors.append(e)
                     return 1
             self._refresh_fn = REFRESH_FN(refresh_thunk)  # kept alive
             o.on_refresh_credentials = self._refresh_fn
+        if presign is not None:
+            def presign_thunk(req, url_out, capacity, _):
+                try:
+                    r = req.contents
+                    n = r.header_count
+                    url = presign(PresignRequest(
+                        op=S3_OPS.get(r.op, str(r.op)),
+                        method=r.method.decode(), bucket=r.bucket.decode(),
+                        key=r.key.decode(), upload_id=r.upload_id.decode(),
+                        part_number=r.part_number,
+                        headers={r.header_names[i].decode():
+                                 r.header_values[i].decode()
+                                 for i in range(n)}))
+                    if url is None:
+                        return 1
+                    raw = url.encode()
+                    if len(raw) >= capacity:
+                        return 1
+                    ctypes.memmove(url_out, raw + b"\0", len(raw) + 1)
+                    return 0
+                except BaseException as e:  # noqa: B902 - re-raised later
+                    self._callback_errors.append(e)
+                    return 1
+            self._presign_fn = PRESIGN_FN(presign_thunk)  # kept alive
+            o.s3_presign = self._presign_fn
         err = ctypes.c_void_p()
         handle = lib.ferry_client_new(ctypes.byref(o), ctypes.byref(err))
         if not handle:
@@ -310,8 +358,8 @@ class Client:
         rc = lib.ferry_upload_file(self._handle, _b(os.fspath(path)),
                                    ctypes.byref(o), ctypes.byref(result),
                                    ctypes.byref(err))
-        raised += self._refresh_error
-        self._refresh_error.clear()
+        raised += self._callback_errors
+        self._callback_errors.clear()
         if raised:
             if err.value:
                 lib.ferry_error_free(err.value)
@@ -380,8 +428,8 @@ class Client:
         batch = ctypes.c_void_p()
         lib.ferry_upload_batch(self._handle, cpaths, len(paths),
                                ctypes.byref(o), ctypes.byref(batch))
-        raised += self._refresh_error
-        self._refresh_error.clear()
+        raised += self._callback_errors
+        self._callback_errors.clear()
         try:
             if raised:
                 raise raised[0]

@@ -21,6 +21,20 @@ class CodeInfo(ctypes.Structure):
 REFRESH_FN = ctypes.CFUNCTYPE(ctypes.c_int, c_void_p, c_void_p, c_void_p)
 
 
+class PresignRequest(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("op", c_int32),
+                ("method", c_char_p), ("bucket", c_char_p), ("key", c_char_p),
+                ("upload_id", c_char_p), ("part_number", c_uint32),
+                ("header_count", c_uint32),
+                ("header_names", ctypes.POINTER(c_char_p)),
+                ("header_values", ctypes.POINTER(c_char_p))]
+
+
+# url_out is a c_void_p: ctypes would turn a char* into an immutable bytes.
+PRESIGN_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(PresignRequest),
+                              c_void_p, c_uint32, c_void_p)
+
+
 class ClientOptions(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("endpoint", c_char_p),
                 ("protocol", c_int32), ("state_dir", c_char_p),
@@ -45,7 +59,9 @@ class ClientOptions(ctypes.Structure):
                 ("s3_session_token", c_char_p), ("s3_region", c_char_p),
                 ("s3_unsigned_payload", c_int32), ("s3_part_size", c_uint64),
                 ("s3_parallel_parts", c_uint32),
-                ("clock_offset_ms", ctypes.c_int64)]
+                ("clock_offset_ms", ctypes.c_int64),
+                ("s3_presign", PRESIGN_FN),
+                ("s3_presign_user_data", c_void_p)]
 
 
 class Progress(ctypes.Structure):

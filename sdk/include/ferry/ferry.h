@@ -169,6 +169,42 @@ FERRY_API ferry_code ferry_credentials_set_header(ferry_credentials* out,
 typedef int (*ferry_refresh_fn)(const ferry_error* why, ferry_credentials* out,
                                 void* user_data);
 
+/* S3 presigned mode: the operation a URL is asked for. */
+typedef enum ferry_s3_op {
+  FERRY_S3_CREATE = 1,      /* CreateMultipartUpload: POST key?uploads */
+  FERRY_S3_UPLOAD_PART = 2, /* UploadPart: PUT key?partNumber=N&uploadId=U */
+  FERRY_S3_LIST_PARTS = 3,  /* ListParts: GET key?uploadId=U (resume) */
+  FERRY_S3_COMPLETE = 4,    /* CompleteMultipartUpload: POST key?uploadId=U */
+  FERRY_S3_ABORT = 5        /* AbortMultipartUpload: DELETE key?uploadId=U */
+} ferry_s3_op;
+
+typedef struct ferry_s3_presign_request {
+  uint32_t struct_size;
+  int32_t op;         /* ferry_s3_op */
+  const char* method; /* the HTTP method ferry will use */
+  const char* bucket;
+  const char* key;
+  const char* upload_id; /* "" for FERRY_S3_CREATE */
+  /* UPLOAD_PART: the part number (1..10000). LIST_PARTS: the
+   * part-number-marker to put in the URL when not 0 (later pages). */
+  uint32_t part_number;
+  /* Headers ferry sends with the request, which the URL's signature may
+   * cover: x-amz-meta-* on CREATE, Content-MD5 on UPLOAD_PART, Content-Type
+   * on COMPLETE. */
+  uint32_t header_count;
+  const char* const* header_names;
+  const char* const* header_values;
+} ferry_s3_presign_request;
+
+/* Writes a NUL-terminated http(s) URL for the request into url_out (room for
+ * url_capacity bytes, 16 KiB) and returns 0; non-zero ends the upload as
+ * cancelled (its resume state kept). Called for every request, from the
+ * uploading thread and from part workers at once: it must be thread-safe.
+ * Pointers in `request` are valid during the call only. */
+typedef int (*ferry_s3_presign_fn)(const ferry_s3_presign_request* request,
+                                   char* url_out, uint32_t url_capacity,
+                                   void* user_data);
+
 typedef struct ferry_client_options {
   uint32_t struct_size;
   /* Required: the tus creation endpoint, e.g. "https://host/files/"; for
@@ -265,6 +301,13 @@ typedef struct ferry_client_options {
    * knows it; the signer corrects it. 0: none (ferry still corrects from a
    * server's RequestTimeTooSkewed answer, once per request). */
   int64_t clock_offset_ms;
+  /* Presigned mode: when set, ferry holds no S3 secret and signs nothing;
+   * every request goes to the URL this returns (the app's backend presigns
+   * it). endpoint and bucket still name the object (resume state, error
+   * messages); the client's headers are sent only to the endpoint's origin.
+   * Parts are protected by Content-MD5 (no x-amz-content-sha256). */
+  ferry_s3_presign_fn s3_presign;
+  void* s3_presign_user_data;
 } ferry_client_options;
 
 #define FERRY_COMPRESS_AUTO 0
@@ -273,7 +316,7 @@ typedef struct ferry_client_options {
 #define FERRY_CLIENT_OPTIONS_INIT                                              \
   {                                                                            \
     sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0                \
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0          \
   }
 
 typedef struct ferry_client ferry_client;

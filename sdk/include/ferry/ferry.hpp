@@ -7,6 +7,7 @@
 #define FERRY_FERRY_HPP_
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -95,6 +96,17 @@ class Outcome {
   std::variant<T, Error> v_;
 };
 
+// What a presigned S3 URL is asked for (see ferry_s3_presign_request).
+struct S3PresignRequest {
+  ferry_s3_op op;
+  std::string method;
+  std::string bucket;
+  std::string key;
+  std::string upload_id;         // "" for create
+  uint32_t part_number = 0;      // upload: the part; list: the marker
+  std::vector<std::pair<std::string, std::string>> headers;  // sent with it
+};
+
 struct ClientOptions {
   // tus: the creation endpoint; S3: the service endpoint.
   std::string endpoint;
@@ -145,6 +157,10 @@ struct ClientOptions {
   std::function<bool(const Error& why,
                      std::vector<std::pair<std::string, std::string>>* headers)>
       refresh_credentials;
+  // S3 presigned mode (docs/s3.md): returns the URL for one request, or
+  // nullopt to stop the upload (cancelled). Called from several threads.
+  std::function<std::optional<std::string>(const S3PresignRequest&)>
+      s3_presign;
 };
 
 using Progress = ferry_progress;
@@ -251,11 +267,17 @@ class Client {
       c.on_refresh_credentials = &RefreshThunk;
       c.refresh_user_data = refresh.get();
     }
+    auto presign = std::make_unique<PresignFn>(o.s3_presign);
+    if (o.s3_presign) {
+      c.s3_presign = &PresignThunk;
+      c.s3_presign_user_data = presign.get();
+    }
     ferry_error* err = nullptr;
     ferry_client* h = ferry_client_new(&c, &err);
     if (h == nullptr) return Fail(err, FERRY_ERR_INVALID_ARGUMENT);
     std::unique_ptr<Client> client(new Client(h));
     client->refresh_ = std::move(refresh);
+    client->presign_ = std::move(presign);
     if (!o.rules_json.empty() &&
         ferry_client_add_rules_json(h, o.rules_json.c_str(), &err) !=
             FERRY_OK) {
@@ -396,6 +418,30 @@ class Client {
     }
     return headers.empty() ? 1 : 0;
   }
+  using PresignFn =
+      std::function<std::optional<std::string>(const S3PresignRequest&)>;
+  static int PresignThunk(const ferry_s3_presign_request* r, char* url_out,
+                          uint32_t capacity, void* user) {
+    S3PresignRequest req;
+    req.op = static_cast<ferry_s3_op>(r->op);
+    req.method = r->method;
+    req.bucket = r->bucket;
+    req.key = r->key;
+    req.upload_id = r->upload_id;
+    req.part_number = r->part_number;
+    for (uint32_t i = 0; i < r->header_count; ++i) {
+      req.headers.emplace_back(r->header_names[i], r->header_values[i]);
+    }
+    std::optional<std::string> url;
+    try {  // an exception must not cross the C ABI
+      url = (*static_cast<PresignFn*>(user))(req);
+    } catch (...) {
+      return 1;
+    }
+    if (!url || url->size() >= capacity) return 1;
+    std::memcpy(url_out, url->c_str(), url->size() + 1);
+    return 0;
+  }
   // The fields UploadOptions and BatchOptions share; *kv must outlive *c.
   template <typename Options, typename COptions>
   static void FillShared(const Options& o, std::vector<ferry_kv>* kv,
@@ -458,6 +504,7 @@ class Client {
   }
   ferry_client* handle_;
   std::unique_ptr<RefreshFn> refresh_;
+  std::unique_ptr<PresignFn> presign_;
 };
 
 }  // namespace ferry

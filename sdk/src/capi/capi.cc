@@ -167,6 +167,46 @@ bool ValidHeader(const char* name, const char* value) {
          HeaderAllowed(name);
 }
 
+// The app's C presign callback as the engine's presigner.
+ferry::internal::S3Presigner PresignerFor(ferry_s3_presign_fn fn,
+                                          void* user_data) {
+  return [fn, user_data](const ferry::internal::S3PresignRequest& r)
+             -> ferry::internal::Result<std::string> {
+    std::vector<const char*> names, values;
+    for (const auto& [name, value] : r.headers) {
+      names.push_back(name.c_str());
+      values.push_back(value.c_str());
+    }
+    ferry_s3_presign_request req{};
+    req.struct_size = sizeof(req);
+    req.op = static_cast<int32_t>(r.op);
+    req.method = r.method.c_str();
+    req.bucket = r.bucket.c_str();
+    req.key = r.key.c_str();
+    req.upload_id = r.upload_id.c_str();
+    req.part_number = r.part_number;
+    req.header_count = static_cast<uint32_t>(names.size());
+    req.header_names = names.data();
+    req.header_values = values.data();
+    constexpr uint32_t kCapacity = 16 * 1024;
+    std::string url(kCapacity, '\0');
+    if (fn(&req, url.data(), kCapacity, user_data) != 0) {
+      return ferry::internal::MakeError(
+          FERRY_ERR_CANCELLED,
+          "the app's presign callback gave no URL; the upload stopped and its "
+          "resume state is kept");
+    }
+    size_t n = url.find('\0');
+    if (n == std::string::npos) {
+      return ferry::internal::MakeError(
+          FERRY_ERR_INVALID_ARGUMENT,
+          "the presign callback's URL is not NUL-terminated within 16 KiB");
+    }
+    url.resize(n);
+    return url;
+  };
+}
+
 }  // namespace
 
 extern "C" {
@@ -326,6 +366,9 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
                              ? 0
                              : o.compress_level;
     if (o.max_clock_skew_ms) cfg.max_clock_skew_ms = o.max_clock_skew_ms;
+    if (o.s3_presign != nullptr) {
+      cfg.s3_presigner = PresignerFor(o.s3_presign, o.s3_presign_user_data);
+    }
     if (o.on_refresh_credentials != nullptr) {
       ferry_refresh_fn fn = o.on_refresh_credentials;
       void* user_data = o.refresh_user_data;

@@ -82,6 +82,7 @@ Result<std::unique_ptr<ClientCore>> ClientCore::Create(ClientConfig config) {
     s3.unsigned_payload = core->config_.s3_unsigned_payload;
     s3.headers = core->config_.headers;
     s3.clock_offset_ms = core->config_.clock_offset_ms;
+    s3.presigner = core->config_.s3_presigner;
     auto made = S3Protocol::Create(
         &core->http_, std::move(s3),
         ClassifyOptions{&core->config_.rules, core->config_.max_clock_skew_ms});

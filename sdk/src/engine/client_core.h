@@ -33,6 +33,7 @@ struct ClientConfig {
   std::string s3_bucket;
   S3Credentials s3_credentials;
   bool s3_unsigned_payload = false;
+  S3Presigner s3_presigner;  // presigned mode when set
   uint64_t s3_part_size = 0;
   uint32_t s3_parallel_parts = 4;
   int64_t clock_offset_ms = 0;

@@ -273,6 +273,14 @@ Result<bool> S3UploadRun::TryResume(const JournalRecord& saved) {
 Result<std::unique_ptr<S3UploadRun::Part>> S3UploadRun::MakePart(
     uint32_t number, uint64_t begin) {
   auto part = std::make_unique<Part>();
+  {
+    MutexLock lock(&mu_);
+    if (!spare_.empty()) {
+      part->data = std::move(spare_.back());
+      spare_.pop_back();
+      part->data.clear();
+    }
+  }
   S3PartRecord& rec = part->record;
   rec.number = number;
   rec.raw_begin = begin;
@@ -289,6 +297,9 @@ Result<std::unique_ptr<S3UploadRun::Part>> S3UploadRun::MakePart(
     // Frames of a chunk each until the part reaches its size: compressed
     // parts still meet S3's 5 MiB minimum.
     uint64_t chunk = core_->config().chunk_size;
+    // Once, at its bound: growing by appends would double the capacity
+    // past what the memory budget counted.
+    if (part->data.capacity() < per_part_) part->data.reserve(per_part_);
     std::string raw_block;
     uint64_t at = begin;
     while (at < size && part->data.size() < part_size_) {
@@ -310,15 +321,19 @@ Result<std::unique_ptr<S3UploadRun::Part>> S3UploadRun::MakePart(
   }
   rec.digest = digest->Finish();
   rec.wire_size = part->data.size();
-  auto md5 = Hasher::Create("md5");
-  md5->Update(part->data.data(), part->data.size());
-  part->md5 = md5->Finish();
-  part->sha256 = Sha256(part->data);
+  // MD5 and SHA-256 of the body are left to the worker that sends it: the
+  // calling thread only does what must go in file order.
   return part;
 }
 
 Status S3UploadRun::UploadOne(Part* part, RetryBudget* budget) {
   budget->OnProgress(NowMs());
+  if (part->md5.empty()) {
+    auto md5 = Hasher::Create("md5");
+    md5->Update(part->data.data(), part->data.size());
+    part->md5 = md5->Finish();
+    if (s3_->SignsPayload()) part->sha256 = Sha256(part->data);
+  }
   const S3PartRecord& rec = part->record;
   uint64_t raw_len = rec.raw_end - rec.raw_begin;
   for (;;) {
@@ -382,12 +397,13 @@ void S3UploadRun::Worker() {
     Done d;
     d.record = std::move(part->record);
     if (!s.ok()) d.error = s.error();
-    part.reset();  // the memory goes back before the slot does
     {
       MutexLock lock(&mu_);
+      spare_.push_back(std::move(part->data));
       done_.push_back(std::move(d));
       --in_memory_;
     }
+    part.reset();
     cv_.SignalAll();
   }
 }
@@ -580,6 +596,7 @@ Result<UploadSummary> S3UploadRun::Execute(const std::string& path) {
   }
   // A part in memory: its bytes, plus a frame of overshoot with zstd.
   uint64_t per_part = part_size_ + (level_ > 0 ? cfg.chunk_size + kMiB : 0);
+  per_part_ = per_part;
   if (per_part > cfg.memory_budget) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,
                      "this file needs S3 parts of " +

@@ -108,6 +108,10 @@ class S3UploadRun {
   CondVar cv_;
   std::deque<std::unique_ptr<Part>> queue_ ABSL_GUARDED_BY(mu_);
   uint32_t in_memory_ ABSL_GUARDED_BY(mu_) = 0;
+  // Bodies of sent parts, reused: a fresh multi-MiB allocation per part lets
+  // the allocator's heap grow past the budget (at most slots_ of them).
+  std::vector<std::string> spare_ ABSL_GUARDED_BY(mu_);
+  uint64_t per_part_ = 0;  // a part's bytes at most, as budgeted
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<Done> done_ ABSL_GUARDED_BY(mu_);
   std::vector<Event> events_ ABSL_GUARDED_BY(mu_);

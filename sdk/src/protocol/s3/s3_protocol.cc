@@ -45,12 +45,12 @@ Result<std::unique_ptr<S3Protocol>> S3Protocol::Create(
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,
                      "an S3 upload needs a bucket name (without '/')");
   }
-  if (config.credentials.access_key_id.empty() ||
-      config.credentials.secret_access_key.empty()) {
+  if (!config.presigner && (config.credentials.access_key_id.empty() ||
+                            config.credentials.secret_access_key.empty())) {
     return MakeError(
         FERRY_ERR_INVALID_ARGUMENT,
         "S3 needs an access key id and a secret access key (options, or "
-        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or a presigner");
   }
   if (config.credentials.region.empty()) config.credentials.region = "us-east-1";
   std::string base = parts->path;
@@ -67,7 +67,8 @@ S3Protocol::S3Protocol(HttpClient* http, S3Config config,
       classify_(classify),
       authority_(std::move(authority)),
       base_path_(std::move(base_path)),
-      offset_ms_(config_.clock_offset_ms) {}
+      offset_ms_(config_.clock_offset_ms),
+      origin_(UrlOrigin(config_.endpoint)) {}
 
 std::string S3Protocol::PathFor(std::string_view key) const {
   std::string path = base_path_ + "/" + UriEncode(config_.bucket, false);
@@ -89,6 +90,12 @@ Error S3Protocol::Classify(const HttpResponse& r, RequestKind kind,
     if (!s->empty()) secrets.push_back(*s);
   }
   ScrubSecrets(secrets, &e);
+  if (config_.presigner && (r.status == 403 || r.status == 401)) {
+    // The signature is the app's backend's: an expired URL, or one that does
+    // not cover this request, looks like this.
+    e.message += " (presigned mode: the URL may have expired or not cover "
+                 "this request's method, part or headers)";
+  }
   return e;
 }
 
@@ -101,9 +108,46 @@ Error S3Protocol::Unexpected(std::string what, const HttpResponse& r,
   return e;
 }
 
+Result<HttpResponse> S3Protocol::PerformPresigned(
+    const Call& call, const SendProgressFn& on_send, uint64_t* wire_bytes) {
+  S3PresignRequest pr;
+  pr.op = call.op;
+  pr.method = call.method;
+  pr.bucket = config_.bucket;
+  pr.key = call.key;
+  pr.upload_id = call.upload_id;
+  pr.part_number = call.part_number;
+  pr.headers = call.headers;
+  Result<std::string> url = config_.presigner(pr);
+  if (!url.ok()) return url.error();
+  std::string redacted = ObjectUrl(call.key);
+  std::optional<std::string> origin = UrlOrigin(url.value());
+  if (!SplitUrl(url.value()) || !origin) {
+    Error e = MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                        "the presigner returned something that is not an "
+                        "http(s) URL");
+    e.url = redacted;
+    return e;
+  }
+  HttpRequest req;
+  req.method = call.method;
+  req.url = url.value();
+  // The app's headers may carry credentials of its own: only to the
+  // endpoint's origin, never to wherever a presigned URL points.
+  if (origin == origin_) req.headers = config_.headers;
+  for (const auto& h : call.headers) req.headers.push_back(h);
+  req.body = call.body;
+  req.has_body = call.has_body;
+  HttpOutcome out = http_->Perform(req, on_send);
+  if (wire_bytes != nullptr) *wire_bytes += out.body_bytes_sent;
+  if (!out.ok) return ClassifyTransport(out.transport, redacted);
+  return std::move(out.response);
+}
+
 Result<HttpResponse> S3Protocol::Perform(const Call& call,
                                          const SendProgressFn& on_send,
                                          uint64_t* wire_bytes) {
+  if (config_.presigner) return PerformPresigned(call, on_send, wire_bytes);
   std::string payload_hash;
   if (config_.unsigned_payload && call.has_body) {
     payload_hash = std::string(kUnsignedPayload);
@@ -167,6 +211,7 @@ Result<std::string> S3Protocol::CreateMultipartUpload(
     std::string_view key,
     const std::vector<std::pair<std::string, std::string>>& metadata) {
   Call call;
+  call.op = S3Op::kCreate;
   call.method = "POST";
   call.key = std::string(key);
   call.query = {{"uploads", ""}};
@@ -195,10 +240,13 @@ Result<std::string> S3Protocol::UploadPart(
     std::string_view data, std::string_view md5, std::string_view sha256,
     const SendProgressFn& on_send, uint64_t* wire_bytes) {
   Call call;
+  call.op = S3Op::kUploadPart;
   call.method = "PUT";
   call.key = std::string(key);
   call.query = {{"partNumber", std::to_string(number)},
                 {"uploadId", std::string(upload_id)}};
+  call.upload_id = std::string(upload_id);
+  call.part_number = number;
   call.headers.emplace_back("Content-MD5", Base64Encode(md5));
   call.body = data;
   call.has_body = true;
@@ -233,9 +281,12 @@ Result<std::vector<S3PartInfo>> S3Protocol::ListParts(
   uint32_t marker = 0;
   for (int page = 0; page < 11; ++page) {  // 10,000 parts, 1,000 a page
     Call call;
+    call.op = S3Op::kListParts;
     call.method = "GET";
     call.key = std::string(key);
     call.query = {{"uploadId", std::string(upload_id)}};
+    call.upload_id = std::string(upload_id);
+    call.part_number = marker;
     if (marker > 0) {
       call.query.emplace_back("part-number-marker", std::to_string(marker));
     }
@@ -269,9 +320,11 @@ Status S3Protocol::Complete(std::string_view key, std::string_view upload_id,
                             const std::vector<S3PartInfo>& parts) {
   std::string body = CompleteBody(parts);
   Call call;
+  call.op = S3Op::kComplete;
   call.method = "POST";
   call.key = std::string(key);
   call.query = {{"uploadId", std::string(upload_id)}};
+  call.upload_id = std::string(upload_id);
   call.headers.emplace_back("Content-Type", "application/xml");
   call.body = body;
   call.has_body = true;
@@ -297,9 +350,11 @@ Status S3Protocol::Complete(std::string_view key, std::string_view upload_id,
 
 Status S3Protocol::Abort(std::string_view key, std::string_view upload_id) {
   Call call;
+  call.op = S3Op::kAbort;
   call.method = "DELETE";
   call.key = std::string(key);
   call.query = {{"uploadId", std::string(upload_id)}};
+  call.upload_id = std::string(upload_id);
   auto r = Perform(call);
   if (!r.ok()) return r.error();
   if (r.value().status != 204 && r.value().status != 200 &&

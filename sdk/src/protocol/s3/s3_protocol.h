@@ -3,12 +3,16 @@
 // mode, the body's SHA-256 that the server verifies), ListParts (all pages),
 // CompleteMultipartUpload (a 200 carrying <Error> is a failure) and
 // AbortMultipartUpload. A clock the server says is skewed is corrected from
-// its Date header and the request retried once.
+// its Date header and the request retried once. In presigned mode no secret
+// is held: the app's presigner hands a URL for every request.
 #ifndef FERRY_SDK_SRC_PROTOCOL_S3_S3_PROTOCOL_H_
 #define FERRY_SDK_SRC_PROTOCOL_S3_S3_PROTOCOL_H_
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +26,23 @@
 
 namespace ferry::internal {
 
+enum class S3Op { kCreate = 1, kUploadPart, kListParts, kComplete, kAbort };
+
+// What a presigned URL must allow: the operation, its object, upload and
+// part, and the headers ferry will send with it (x-amz-meta-*, Content-MD5,
+// Content-Type), which the signature may cover.
+struct S3PresignRequest {
+  S3Op op = S3Op::kCreate;
+  std::string method;
+  std::string bucket;
+  std::string key;
+  std::string upload_id;     // "" for create
+  uint32_t part_number = 0;  // upload: the part; list: the marker (0 first)
+  HeaderList headers;
+};
+// Returns the URL to send the request to, or the error to end it with.
+using S3Presigner = std::function<Result<std::string>(const S3PresignRequest&)>;
+
 struct S3Config {
   std::string endpoint;  // "https://host[:port]" (a path prefix is kept)
   std::string bucket;
@@ -32,6 +53,10 @@ struct S3Config {
   HeaderList headers;  // the app's, sent and signed with every request
   // This device's clock error to correct from the start (server − local).
   int64_t clock_offset_ms = 0;
+  // Presigned mode when set: requests go to the URLs it returns, unsigned by
+  // ferry (credentials are then not needed). The app's headers go only to
+  // the endpoint's own origin.
+  S3Presigner presigner;
 };
 
 class S3Protocol {
@@ -48,7 +73,8 @@ class S3Protocol {
   Result<std::string> CreateMultipartUpload(
       std::string_view key,
       const std::vector<std::pair<std::string, std::string>>& metadata);
-  // Returns the part's ETag. md5: raw 16 bytes of `data`; sha256: raw 32.
+  // Returns the part's ETag. md5: raw 16 bytes of `data`; sha256: raw 32
+  // (or "" to have it computed, when SignsPayload()).
   Result<std::string> UploadPart(std::string_view key,
                                  std::string_view upload_id, uint32_t number,
                                  std::string_view data, std::string_view md5,
@@ -62,6 +88,11 @@ class S3Protocol {
                   const std::vector<S3PartInfo>& parts);
   Status Abort(std::string_view key, std::string_view upload_id);
 
+  // Whether UploadPart signs the body's SHA-256 (else it needs none).
+  bool SignsPayload() const {
+    return !config_.unsigned_payload && !config_.presigner;
+  }
+
   // The signer's clock correction in ms (server − local). Thread-safe.
   int64_t clock_offset_ms() const { return offset_ms_.load(); }
 
@@ -70,6 +101,7 @@ class S3Protocol {
              std::string authority, std::string base_path);
 
   struct Call {
+    S3Op op = S3Op::kCreate;
     std::string method;
     std::string key;  // "" for the bucket itself
     std::vector<std::pair<std::string, std::string>> query;
@@ -77,7 +109,12 @@ class S3Protocol {
     std::string_view body;
     bool has_body = false;
     std::string payload_sha256;  // raw; "" → computed from body
+    std::string upload_id;       // for the presigner
+    uint32_t part_number = 0;    // for the presigner
   };
+  Result<HttpResponse> PerformPresigned(const Call& call,
+                                        const SendProgressFn& on_send,
+                                        uint64_t* wire_bytes);
   // Signs and performs `call`; once more after correcting the clock when
   // the server refused it for skew. Transport failures become errors.
   Result<HttpResponse> Perform(const Call& call,
@@ -95,6 +132,7 @@ class S3Protocol {
   std::string authority_;
   std::string base_path_;  // the endpoint's path, without a trailing '/'
   std::atomic<int64_t> offset_ms_;
+  std::optional<std::string> origin_;  // the endpoint's, for app headers
 };
 
 }  // namespace ferry::internal
