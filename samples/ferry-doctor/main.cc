@@ -1,12 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
 // ferry-doctor: what stands between this device and a working upload?
 //
-//   ferry-doctor URL [--ca-file FILE] [--header 'K: V']... [--json]
+//   ferry-doctor URL [--protocol tus|s3] [--bucket B] [--region R]
+//                [--ca-file FILE] [--header 'K: V']... [--json]
 //                [--max-clock-skew SECS] [--insecure-skip-tls-verify]
 //
-// Checks DNS, TCP, TLS (version, chain, expiry, name), the clock against the
-// server's Date, the server's capabilities, the credentials and a 1-byte
-// upload; prints what is wrong and what to do. Exit 0 when nothing failed,
-// 1 when something did, 2 on a usage error.
+// Checks DNS, TCP, TLS (version, chain, expiry, name), then what the
+// protocol needs: for tus the clock against the server's Date, the server's
+// capabilities, the credentials and a 1-byte upload; for S3 (credentials
+// from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN) a
+// signed request to the bucket (clock, credentials, bucket) and a multipart
+// upload created and aborted. Prints what is wrong and what to do. Exit 0 when
+// nothing failed, 1 when something did, 2 on a usage error.
 #include <getopt.h>
 
 #include <cstdlib>
@@ -16,8 +21,21 @@
 #include "ferry/ferry.hpp"
 
 int main(int argc, char** argv) {
-  enum { kCaFile = 1000, kHeader, kJson, kSkew, kInsecure, kHelp };
+  enum {
+    kCaFile = 1000,
+    kHeader,
+    kJson,
+    kSkew,
+    kInsecure,
+    kHelp,
+    kProtocol,
+    kBucket,
+    kRegion
+  };
   static const option kOptions[] = {
+      {"protocol", required_argument, nullptr, kProtocol},
+      {"bucket", required_argument, nullptr, kBucket},
+      {"region", required_argument, nullptr, kRegion},
       {"ca-file", required_argument, nullptr, kCaFile},
       {"header", required_argument, nullptr, kHeader},
       {"json", no_argument, nullptr, kJson},
@@ -27,7 +45,8 @@ int main(int argc, char** argv) {
       {nullptr, 0, nullptr, 0}};
   auto usage = [](const std::string& why) {
     if (!why.empty()) std::cerr << "ferry-doctor: " << why << "\n";
-    std::cerr << "usage: ferry-doctor URL [--ca-file FILE] [--header 'K: V'] "
+    std::cerr << "usage: ferry-doctor URL [--protocol tus|s3] [--bucket B] "
+                 "[--region R] [--ca-file FILE] [--header 'K: V'] "
                  "[--json] [--max-clock-skew SECS] "
                  "[--insecure-skip-tls-verify]\n";
     return 2;
@@ -54,6 +73,21 @@ int main(int argc, char** argv) {
       }
       case kJson:
         json = true;
+        break;
+      case kProtocol:
+        if (arg == "tus") {
+          o.protocol = FERRY_PROTOCOL_TUS;
+        } else if (arg == "s3") {
+          o.protocol = FERRY_PROTOCOL_S3;
+        } else {
+          return usage("--protocol takes tus or s3");
+        }
+        break;
+      case kBucket:
+        o.s3_bucket = arg;
+        break;
+      case kRegion:
+        o.s3_region = arg;
         break;
       case kSkew: {
         char* end = nullptr;

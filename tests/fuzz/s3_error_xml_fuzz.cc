@@ -3,8 +3,8 @@
 #include <string>
 
 #include "errors/classify.h"
-#include "errors/s3_error.h"
 #include "fuzz_check.h"
+#include "protocols/s3/s3_error.h"
 
 using namespace ferry::internal;  // NOLINT(build/namespaces)
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fuzz_check.h"
-#include "protocol/s3/s3_xml.h"
+#include "protocols/s3/s3_xml.h"
 
 using namespace ferry::internal;  // NOLINT(build/namespaces)
 

@@ -5,7 +5,7 @@
 
 #include "codec/hash.h"
 #include "fuzz_check.h"
-#include "protocol/tus/tus_headers.h"
+#include "protocols/tus/tus_headers.h"
 
 using namespace ferry::internal;  // NOLINT(build/namespaces)
 

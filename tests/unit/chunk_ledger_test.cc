@@ -1,6 +1,6 @@
 // The ledger every read of an uploading file goes through: fingerprints on
 // the first read, checks on later ones, the whole file's SHA-256 in order.
-#include "engine/chunk_ledger.h"
+#include "pipeline/chunk_ledger.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "chunk/chunk_plan.h"
 #include "codec/hash.h"
+#include "pipeline/chunk_plan.h"
 
 namespace ferry::internal {
 namespace {
@@ -84,8 +84,8 @@ TEST_F(ChunkLedgerTest, RecordedFingerprintsAreCheckedEvenWithTimesRestored) {
   // in place with the mtime put back, before this run opened the file.
   std::vector<std::string> known;
   for (uint64_t i = 0; i < 3; ++i) {
-    known.push_back(ChunkDigest(ChunkHash::kXxh3_128,
-                                content_.substr(i * 1000, 1000)));
+    known.push_back(
+        ChunkDigest(ChunkHash::kXxh3_128, content_.substr(i * 1000, 1000)));
   }
   struct stat st;
   ASSERT_EQ(stat(path_.c_str(), &st), 0);
@@ -98,8 +98,8 @@ TEST_F(ChunkLedgerTest, RecordedFingerprintsAreCheckedEvenWithTimesRestored) {
   ASSERT_EQ(utimensat(AT_FDCWD, path_.c_str(), t, 0), 0);
   auto reopened = FileSource::Open(path_);
   ASSERT_TRUE(reopened.ok());
-  ChunkLedger ledger(reopened.value().get(), plan_.get(),
-                     ChunkHash::kXxh3_128, known);
+  ChunkLedger ledger(reopened.value().get(), plan_.get(), ChunkHash::kXxh3_128,
+                     known);
   std::vector<char> buf(1000);
   EXPECT_TRUE(ledger.Read(0, buf.data()).ok());
   Status s = ledger.Read(1, buf.data());

@@ -1,4 +1,4 @@
-#include "chunk/chunk_plan.h"
+#include "pipeline/chunk_plan.h"
 
 #include <gtest/gtest.h>
 

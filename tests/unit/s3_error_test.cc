@@ -1,4 +1,4 @@
-#include "errors/s3_error.h"
+#include "protocols/s3/s3_error.h"
 
 #include <gtest/gtest.h>
 

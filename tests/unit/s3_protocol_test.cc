@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "journal/journal.h"
-#include "protocol/s3/s3_xml.h"
-#include "protocol/s3/sigv4.h"
+#include "protocols/s3/s3_xml.h"
+#include "protocols/s3/sigv4.h"
 
 namespace ferry::internal {
 namespace {
@@ -30,12 +30,12 @@ TEST(SigV4, IamReferenceExample) {
   r.authority = "iam.amazonaws.com";
   r.path = "/";
   r.query = {{"Version", "2010-05-08"}, {"Action", "ListUsers"}};
-  r.headers = {{"Content-Type",
-                "application/x-www-form-urlencoded; charset=utf-8"}};
+  r.headers = {
+      {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
   r.payload_hash = kEmptySha256;
   r.content_sha256_header = false;
-  S3Credentials c{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                  "", "us-east-1"};
+  S3Credentials c{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "",
+                  "us-east-1"};
   SignV4(&r, c, "iam", UnixOf(2015, 8, 30, 12, 36, 0));
   ASSERT_EQ(r.headers.back().first, "Authorization");
   EXPECT_EQ(r.headers.back().second,
@@ -100,9 +100,9 @@ TEST(S3Xml, InitiateAndComplete) {
   EXPECT_FALSE(ParseInitiateResult(
       "<!DOCTYPE x [<!ENTITY e \"id\">]><InitiateMultipartUploadResult>"
       "<UploadId>&e;</UploadId></InitiateMultipartUploadResult>"));
-  EXPECT_TRUE(IsCompleteResult(
-      "<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag>"
-      "</CompleteMultipartUploadResult>"));
+  EXPECT_TRUE(
+      IsCompleteResult("<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag>"
+                       "</CompleteMultipartUploadResult>"));
   EXPECT_FALSE(IsCompleteResult("<Error><Code>InternalError</Code></Error>"));
   EXPECT_EQ(CompleteBody({{1, "\"a\"", 5}, {2, "\"b\"", 1}}),
             "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"

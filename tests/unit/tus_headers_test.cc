@@ -1,4 +1,4 @@
-#include "protocol/tus/tus_headers.h"
+#include "protocols/tus/tus_headers.h"
 
 #include <gtest/gtest.h>
 

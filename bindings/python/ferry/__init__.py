@@ -10,6 +10,7 @@
 A thin ctypes layer over libferry's C ABI; see docs/errors.md for the codes.
 """
 
+import collections
 import ctypes
 import dataclasses
 import json
@@ -141,6 +142,17 @@ def _b(s):
         s, os.PathLike) else s.encode()
 
 
+class S3Credentials(collections.namedtuple(
+        "S3Credentials", "access_key_id secret_access_key session_token",
+        defaults=(None,))):
+    """Fresh S3 keys for on_refresh_credentials to return (the upload goes
+    on where it was, signed with them)."""
+
+    def __repr__(self):
+        return "S3Credentials(access_key_id=%r, secret_access_key=<hidden>)" % (
+            self.access_key_id,)
+
+
 class Client:
     """An upload client for one endpoint. Thread-safe: several threads may
     call upload() at once (each runs on its caller's thread)."""
@@ -165,8 +177,9 @@ class Client:
         presigned mode: no secret on this device, every request goes to the
         URL it returns (called from several threads; None cancels).
         on_refresh_credentials(error) is called on unauthenticated or
-        credentials_expired; return a dict of fresh headers to retry where
-        the upload was, or None to give up. rules: a list of rule dicts (see
+        credentials_expired; return a dict of fresh headers (or, for S3, an
+        S3Credentials with fresh keys) to retry where the upload was, or None
+        to give up. rules: a list of rule dicts (see
         docs/rules.md) or a rules document; rules_file: a path to one."""
         self._handle = None
         o = ClientOptions()
@@ -228,6 +241,11 @@ class Client:
                     fresh = on_refresh_credentials(_errors.borrowed(why))
                     if not fresh:
                         return 1
+                    if isinstance(fresh, S3Credentials):
+                        return 0 if lib.ferry_credentials_set_s3(
+                            out, _b(fresh.access_key_id),
+                            _b(fresh.secret_access_key),
+                            _b(fresh.session_token)) == 0 else 1
                     for name, value in fresh.items():
                         if lib.ferry_credentials_set_header(
                                 out, _b(name), _b(value)) != 0:
@@ -450,6 +468,6 @@ def doctor(endpoint, **client_options):
         return client.doctor()
 
 
-__all__ = ["Client", "doctor", "UploadResult", "Progress", "Event",
+__all__ = ["Client", "doctor", "S3Credentials", "UploadResult", "Progress", "Event",
            "BatchProgress", "FerryError",
            "CODES"] + [cls.__name__ for cls in ERROR_CLASSES.values()]

@@ -186,6 +186,8 @@ def _declare(lib):
     _fn(lib, "ferry_batch_error", c_void_p, c_void_p, c_uint32)
     _fn(lib, "ferry_credentials_set_header", c_int32, c_void_p, c_char_p,
         c_char_p)
+    _fn(lib, "ferry_credentials_set_s3", c_int32, c_void_p, c_char_p,
+        c_char_p, c_char_p)
     _fn(lib, "ferry_client_add_rules_json", c_int32, c_void_p, c_char_p,
         ctypes.POINTER(c_void_p))
     _fn(lib, "ferry_client_load_rules_file", c_int32, c_void_p, c_char_p,

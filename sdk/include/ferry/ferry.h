@@ -162,6 +162,14 @@ typedef struct ferry_credentials ferry_credentials;
 FERRY_API ferry_code ferry_credentials_set_header(ferry_credentials* out,
                                                   const char* name,
                                                   const char* value);
+/* S3 (SigV4): new keys for every later request, e.g. from an STS refresh;
+ * session_token may be NULL. The region stays. FERRY_OK, or
+ * FERRY_ERR_INVALID_ARGUMENT (empty keys, control characters, or a client
+ * of another protocol). Only valid inside the callback. */
+FERRY_API ferry_code ferry_credentials_set_s3(ferry_credentials* out,
+                                              const char* access_key_id,
+                                              const char* secret_access_key,
+                                              const char* session_token);
 /* Called on unauthenticated or credentials_expired (at most 3 times in a row
  * without progress). Return 0 after setting fresh headers to retry and
  * continue the upload where it was; non-zero to give up with the error.

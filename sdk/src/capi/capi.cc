@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "sync/mutex.h"
+#include "client/client_core.h"
 #include "doctor/doctor.h"
-#include "engine/client_core.h"
 #include "errors/error.h"
 #include "errors/rules.h"
 #include "ferry/ferry.h"
 #include "http/url.h"
+#include "protocols/protocol_client.h"
+#include "sync/mutex.h"
 
 using ferry::internal::Mutex;
 using ferry::internal::MutexLock;
@@ -37,7 +38,8 @@ struct ferry_doctor_report {
 };
 
 struct ferry_credentials {
-  ferry::internal::HeaderList* headers;
+  ferry::internal::FreshCredentials* fresh;
+  ferry_protocol protocol;
 };
 
 struct ferry_client {
@@ -106,17 +108,6 @@ bool ReadMetadata(const ferry_kv* kv, uint32_t count,
   return true;
 }
 
-bool HeaderAllowed(const std::string& name) {
-  std::string lower = absl::AsciiStrToLower(name);
-  for (const char* managed :
-       {"upload-offset", "upload-length", "upload-metadata", "tus-resumable",
-        "content-length", "content-type", "upload-checksum", "host",
-        "transfer-encoding", "expect", "upload-defer-length"}) {
-    if (lower == managed) return false;
-  }
-  return true;
-}
-
 // Applies a configuration change to a client whose uploads have not started.
 ferry_code Reconfigure(
     ferry_client* client,
@@ -161,10 +152,11 @@ bool Clean(const char* s) {
 
 // A header an app may set: a token name, no CR/LF (no header injection),
 // and not one ferry manages itself.
-bool ValidHeader(const char* name, const char* value) {
+// A header the app may set: well formed, and not one the protocol manages.
+bool ValidHeader(ferry_protocol protocol, const char* name, const char* value) {
   return name != nullptr && value != nullptr && name[0] != '\0' &&
          Clean(name) && Clean(value) && std::strchr(name, ':') == nullptr &&
-         HeaderAllowed(name);
+         !ferry::internal::ProtocolManagesHeader(protocol, name);
 }
 
 // The app's C presign callback as the engine's presigner.
@@ -372,11 +364,12 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     if (o.on_refresh_credentials != nullptr) {
       ferry_refresh_fn fn = o.on_refresh_credentials;
       void* user_data = o.refresh_user_data;
-      cfg.refresh_credentials = [fn, user_data](
+      auto protocol = static_cast<ferry_protocol>(cfg.protocol);
+      cfg.refresh_credentials = [fn, user_data, protocol](
                                     const ferry::internal::Error& why,
-                                    ferry::internal::HeaderList* out) {
+                                    ferry::internal::FreshCredentials* out) {
         ferry_error err{why, why.ToJson()};
-        ferry_credentials creds{out};
+        ferry_credentials creds{out, protocol};
         return fn(&err, &creds, user_data) == 0;
       };
     }
@@ -402,7 +395,9 @@ void ferry_client_free(ferry_client* client) { delete client; }
 ferry_code ferry_client_add_header(ferry_client* client, const char* name,
                                    const char* value) {
   try {
-    if (client == nullptr || !ValidHeader(name, value)) {
+    if (client == nullptr ||
+        !ValidHeader(static_cast<ferry_protocol>(client->config.protocol), name,
+                     value)) {
       return FERRY_ERR_INVALID_ARGUMENT;
     }
     return Reconfigure(
@@ -418,11 +413,34 @@ ferry_code ferry_client_add_header(ferry_client* client, const char* name,
 
 ferry_code ferry_credentials_set_header(ferry_credentials* out,
                                         const char* name, const char* value) {
-  if (out == nullptr || !ValidHeader(name, value)) {
+  if (out == nullptr || !ValidHeader(out->protocol, name, value)) {
     return FERRY_ERR_INVALID_ARGUMENT;
   }
   try {
-    out->headers->emplace_back(name, value);
+    out->fresh->headers.emplace_back(name, value);
+    return FERRY_OK;
+  } catch (...) {
+    return FERRY_ERR_INTERNAL_ERROR;
+  }
+}
+
+ferry_code ferry_credentials_set_s3(ferry_credentials* out,
+                                    const char* access_key_id,
+                                    const char* secret_access_key,
+                                    const char* session_token) {
+  if (out == nullptr || out->protocol != FERRY_PROTOCOL_S3 ||
+      access_key_id == nullptr || secret_access_key == nullptr ||
+      access_key_id[0] == '\0' || secret_access_key[0] == '\0' ||
+      !Clean(access_key_id) || !Clean(secret_access_key) ||
+      (session_token != nullptr && !Clean(session_token))) {
+    return FERRY_ERR_INVALID_ARGUMENT;
+  }
+  try {
+    ferry::internal::S3Credentials keys;
+    keys.access_key_id = access_key_id;
+    keys.secret_access_key = secret_access_key;
+    keys.session_token = Str(session_token);
+    out->fresh->s3 = std::move(keys);
     return FERRY_OK;
   } catch (...) {
     return FERRY_ERR_INTERNAL_ERROR;

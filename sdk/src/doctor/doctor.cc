@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "doctor/doctor.h"
 
 #include <arpa/inet.h>
@@ -12,7 +13,7 @@
 
 #include "errors/classify.h"
 #include "http/url.h"
-#include "protocol/tus/tus_protocol.h"
+#include "protocols/protocol_client.h"
 
 namespace ferry::internal {
 namespace {
@@ -128,9 +129,10 @@ class Doctor {
     std::string redacted = RedactUrl(config_.endpoint);
     auto parts = Split(config_.endpoint);
     if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
-      Fail("url", "the endpoint is not an http(s) URL",
-           MakeError(FERRY_ERR_INVALID_ARGUMENT,
-                     "the endpoint is not an http(s) URL: " + redacted));
+      report_.Fail(
+          "url", "the endpoint is not an http(s) URL",
+          MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                    "the endpoint is not an http(s) URL: " + redacted));
       return Finish();
     }
     bool tls = parts->scheme == "https";
@@ -139,17 +141,18 @@ class Doctor {
         "http://" + Bracketed(parts->host) + ":" + std::to_string(parts->port);
     Connected tcp = Connect(plain, config_.http, false);
     if (!tcp.ok) {
-      Fail("tcp", "cannot connect to port " + std::to_string(parts->port),
-           ClassifyTransport(tcp.failure, redacted));
+      report_.Fail("tcp",
+                   "cannot connect to port " + std::to_string(parts->port),
+                   ClassifyTransport(tcp.failure, redacted));
       return Finish();
     }
-    Ok("tcp",
-       "connected to " + parts->host + ":" + std::to_string(parts->port));
+    report_.Ok("tcp", "connected to " + parts->host + ":" +
+                          std::to_string(parts->port));
     if (tls) {
       Connected t = Connect(config_.endpoint, config_.http, true);
       if (!t.ok) {
-        Fail("tls", "the TLS connection cannot be trusted or set up",
-             ClassifyTransport(t.failure, redacted));
+        report_.Fail("tls", "the TLS connection cannot be trusted or set up",
+                     ClassifyTransport(t.failure, redacted));
         return Finish();
       }
       std::string detail = (t.tls_version.empty() ? "TLS" : t.tls_version) +
@@ -157,25 +160,33 @@ class Doctor {
                            " issued by " + t.cert_issuer + ", expires " +
                            t.cert_expires;
       if (config_.http.insecure_skip_tls_verify) {
-        Warn("tls", detail + " (NOT VERIFIED: verification is turned off)",
-             MakeError(FERRY_ERR_CERTIFICATE_UNTRUSTED,
-                       "TLS verification is turned off"));
+        report_.Warn("tls",
+                     detail + " (NOT VERIFIED: verification is turned off)",
+                     MakeError(FERRY_ERR_CERTIFICATE_UNTRUSTED,
+                               "TLS verification is turned off"));
       } else {
         time_t expires = curl_getdate(t.cert_expires.c_str(), nullptr);
         if (expires > 0 && expires - time(nullptr) < 14 * 86400) {
-          Warn("tls", detail + " (expires within 14 days)",
-               MakeError(
-                   FERRY_ERR_CERTIFICATE_EXPIRED,
-                   "the server's certificate expires soon: " + t.cert_expires));
+          report_.Warn("tls", detail + " (expires within 14 days)",
+                       MakeError(FERRY_ERR_CERTIFICATE_EXPIRED,
+                                 "the server's certificate expires soon: " +
+                                     t.cert_expires));
         } else {
-          Ok("tls", detail);
+          report_.Ok("tls", detail);
         }
       }
     } else {
-      Skip("tls", "plain http: nothing is encrypted");
+      report_.Skip("tls", "plain http: nothing is encrypted");
     }
-    if (!CheckServer()) return Finish();
-    CheckUpload();
+    // The protocol's own checks: capabilities, clock, credentials, a tiny
+    // upload.
+    HttpClient http(config_.http);
+    auto client = NewProtocolClient(config_, &http);
+    if (!client.ok()) {
+      report_.Fail("server", "the configuration is not usable", client.error());
+      return Finish();
+    }
+    client.value()->Probe(&report_);
     return Finish();
   }
 
@@ -199,7 +210,7 @@ class Doctor {
       Error e = MakeError(FERRY_ERR_DNS_FAILURE,
                           "cannot resolve " + host + ": " + gai_strerror(rc));
       e.url = RedactUrl(config_.endpoint);
-      Fail("dns", "the server's name does not resolve", e);
+      report_.Fail("dns", "the server's name does not resolve", e);
       return false;
     }
     char addr[INET6_ADDRSTRLEN] = "?";
@@ -213,132 +224,13 @@ class Doctor {
                 sizeof addr);
     }
     freeaddrinfo(res);
-    Ok("dns", host + " resolves to " + addr);
+    report_.Ok("dns", host + " resolves to " + addr);
     return true;
   }
 
-  bool CheckServer() {
-    HttpClient http(config_.http);
-    HttpRequest req;
-    req.method = "OPTIONS";
-    req.url = config_.endpoint;
-    req.headers = config_.headers;
-    req.headers.emplace_back("Tus-Resumable", "1.0.0");
-    HttpOutcome out = http.Perform(req);
-    std::string redacted = RedactUrl(config_.endpoint);
-    if (!out.ok) {
-      Fail("server", "no answer to OPTIONS",
-           ClassifyTransport(out.transport, redacted));
-      return false;
-    }
-    const HttpResponse& r = out.response;
-    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
-    if (auto skew = MeasureClockSkewMs(r, now_ms)) {
-      std::string text = std::to_string(*skew / 1000) + " s";
-      if (std::llabs(*skew) > config_.max_clock_skew_ms) {
-        Error e =
-            MakeError(FERRY_ERR_CLOCK_SKEW,
-                      "the server's clock differs from this device's by " +
-                          text + " (more than " +
-                          std::to_string(config_.max_clock_skew_ms / 1000) +
-                          " s): signed requests and tokens may be refused");
-        e.clock_skew_ms = *skew;
-        Fail("clock", "clock skew of " + text, e);
-      } else {
-        Ok("clock", "server clock differs by " + text);
-      }
-    } else {
-      Skip("clock", "the server sent no Date header");
-    }
-    if (r.status != 200 && r.status != 204) {
-      Fail("server", "OPTIONS answered HTTP " + std::to_string(r.status),
-           ClassifyResponse(
-               r, RequestKind::kDiscover, redacted,
-               ClassifyOptions{&config_.rules, config_.max_clock_skew_ms}));
-      return false;
-    }
-    TusProtocol tus(&http, config_.endpoint, config_.headers,
-                    ClassifyOptions{&config_.rules, config_.max_clock_skew_ms});
-    Result<ServerCapabilities> caps = tus.Discover();
-    if (!caps.ok()) {
-      Fail("server", "not a usable tus 1.0 endpoint", caps.error());
-      return false;
-    }
-    std::string detail = "tus 1.0.0; extensions:";
-    for (const auto& e : caps.value().extensions) detail += " " + e;
-    if (!caps.value().checksum_algorithms.empty()) {
-      detail += "; checksums:";
-      for (const auto& a : caps.value().checksum_algorithms) detail += " " + a;
-    }
-    detail +=
-        caps.value().max_size >= 0
-            ? "; max size " + std::to_string(caps.value().max_size) + " bytes"
-            : "; no announced max size";
-    Ok("server", detail);
-    caps_ = caps.value();
-    return true;
-  }
-
-  void CheckUpload() {
-    HttpClient http(config_.http);
-    TusProtocol tus(&http, config_.endpoint, config_.headers,
-                    ClassifyOptions{&config_.rules, config_.max_clock_skew_ms});
-    CreateParams p;
-    p.length = 1;
-    p.metadata = {{"filename", "ferry-doctor-probe"}};
-    static const char kByte[] = "f";
-    if (caps_.Has("creation-with-upload"))
-      p.first_bytes = std::string_view(kByte, 1);
-    uint64_t wire = 0;
-    Result<CreateResult> created = tus.Create(p, nullptr, &wire);
-    if (!created.ok()) {
-      const Error& e = created.error();
-      bool auth = e.category == FERRY_CATEGORY_AUTH;
-      Fail(auth ? "auth" : "upload",
-           auth ? "the server refused these credentials"
-                : "the server refused a 1-byte upload",
-           e);
-      return;
-    }
-    Ok("auth", config_.headers.empty() ? "no credentials needed to create"
-                                       : "credentials accepted");
-    if (created.value().offset < 1) {
-      Result<SendResult> sent =
-          tus.Send(created.value().url, 0, std::string_view(kByte, 1), "", {},
-                   nullptr, &wire);
-      if (!sent.ok()) {
-        Fail("upload", "a 1-byte PATCH failed", sent.error());
-        return;
-      }
-    }
-    std::string cleanup = "; removed again";
-    if (!caps_.Has("termination") || !tus.Terminate(created.value().url).ok()) {
-      cleanup = "; could not remove the probe (no termination)";
-    }
-    Ok("upload", "a 1-byte upload succeeded" + cleanup);
-  }
-
-  void Add(const std::string& name, const std::string& status,
-           const std::string& detail, std::optional<Error> e) {
-    if (status == "fail" && !report_.first_failure) report_.first_failure = e;
-    report_.checks.push_back({name, status, detail, std::move(e)});
-  }
-  void Ok(const std::string& n, const std::string& d) { Add(n, "ok", d, {}); }
-  void Skip(const std::string& n, const std::string& d) {
-    Add(n, "skipped", d, {});
-  }
-  void Warn(const std::string& n, const std::string& d, Error e) {
-    Add(n, "warn", d, std::move(e));
-  }
-  void Fail(const std::string& n, const std::string& d, Error e) {
-    Add(n, "fail", d, std::move(e));
-  }
   DoctorReport Finish() { return std::move(report_); }
 
   const ClientConfig& config_;
-  ServerCapabilities caps_;
   DoctorReport report_;
 };
 
@@ -346,6 +238,35 @@ class Doctor {
 
 DoctorReport RunDoctor(const ClientConfig& config) {
   return Doctor(config).Run();
+}
+
+void ReportClockSkew(const HttpResponse& r, int64_t max_skew_ms,
+                     DoctorReport* report) {
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  if (auto skew = MeasureClockSkewMs(r, now_ms)) {
+    std::string text = std::to_string(*skew / 1000) + " s";
+    if (std::llabs(*skew) > max_skew_ms) {
+      Error e =
+          MakeError(FERRY_ERR_CLOCK_SKEW,
+                    "the server's clock differs from this device's by " + text +
+                        " (more than " + std::to_string(max_skew_ms / 1000) +
+                        " s): signed requests and tokens may be refused");
+      e.clock_skew_ms = *skew;
+      report->Fail("clock", "clock skew of " + text, e);
+    } else {
+      report->Ok("clock", "server clock differs by " + text);
+    }
+  } else {
+    report->Skip("clock", "the server sent no Date header");
+  }
+}
+
+void DoctorReport::Add(const std::string& name, const std::string& status,
+                       const std::string& detail, std::optional<Error> error) {
+  if (status == "fail" && !first_failure) first_failure = error;
+  checks.push_back({name, status, detail, std::move(error)});
 }
 
 std::string DoctorReport::ToJson() const {

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
-#include "errors/s3_error.h"
+#include "protocols/s3/s3_error.h"
 
 namespace ferry::internal {
 namespace {

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "protocols/protocol_client.h"
+
+namespace ferry::internal {
+
+bool ProtocolManagesHeader(ferry_protocol protocol, std::string_view name) {
+  std::string lower = absl::AsciiStrToLower(std::string(name));
+  // Framing is libcurl's whatever the protocol.
+  for (const char* framing :
+       {"content-length", "host", "transfer-encoding", "expect"}) {
+    if (lower == framing) return true;
+  }
+  switch (protocol) {
+    case FERRY_PROTOCOL_TUS:
+      return TusManagesHeader(lower);
+    case FERRY_PROTOCOL_S3:
+      return S3ManagesHeader(lower);
+  }
+  return false;
+}
+
+Result<std::unique_ptr<ProtocolClient>> NewProtocolClient(
+    const ClientConfig& config, HttpClient* http) {
+  switch (config.protocol) {
+    case FERRY_PROTOCOL_TUS:
+      return NewTusClient(config, http);
+    case FERRY_PROTOCOL_S3:
+      return NewS3Client(config, http);
+  }
+  return MakeError(FERRY_ERR_INVALID_ARGUMENT, "unknown protocol");
+}
+
+}  // namespace ferry::internal

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+// S3's client-wide half: the S3Protocol all uploads of a client share (its
+// signer, clock correction and credentials), an S3Transfer per upload, and
+// the probe ferry-doctor runs: a signed request to the bucket (the
+// server's clock, the credentials, the bucket), then a multipart upload
+// created and aborted again.
+#include <chrono>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "errors/classify.h"
+#include "http/url.h"
+#include "protocols/protocol_client.h"
+#include "protocols/s3/s3_protocol.h"
+#include "protocols/s3/s3_transfer.h"
+
+namespace ferry::internal {
+namespace {
+
+class S3Client : public ProtocolClient {
+ public:
+  S3Client(const ClientConfig& config, std::unique_ptr<S3Protocol> s3)
+      : config_(config), s3_(std::move(s3)) {}
+
+  std::unique_ptr<Transfer> NewTransfer() override {
+    return std::make_unique<S3Transfer>(s3_.get());
+  }
+
+  uint64_t PerUploadMemory(uint64_t file_size) const override {
+    uint64_t part = S3PartSize(file_size, config_.s3_part_size);
+    uint64_t parts =
+        uint64_t{std::max<uint32_t>(1, config_.s3_parallel_parts)} + 1;
+    return std::min<uint64_t>(
+        config_.memory_budget,
+        parts * (part + config_.chunk_size + (1ull << 20)));
+  }
+
+  void Probe(DoctorReport* report) override {
+    if (config_.s3_presigner) {
+      report->Skip("auth",
+                   "presigned mode: the app's backend signs every request");
+    } else if (!CheckBucket(report)) {
+      return;
+    }
+    CheckUpload(report);
+  }
+
+ private:
+  bool CheckBucket(DoctorReport* report) {
+    Result<HttpResponse> answer = s3_->ProbeBucket();
+    if (!answer.ok()) {
+      report->Fail("server", "no answer from the S3 endpoint", answer.error());
+      return false;
+    }
+    const HttpResponse& r = answer.value();
+    ReportClockSkew(r, config_.max_clock_skew_ms, report);
+    if (r.status / 100 == 2) {
+      report->Ok("auth",
+                 "signed request accepted (SigV4, region " + Region() + ")");
+      report->Ok("bucket", "bucket " + config_.s3_bucket + " is reachable");
+      return true;
+    }
+    Error e = s3_->ClassifyProbe(r);
+    bool missing = e.server_code == "NoSuchBucket" || r.status == 404;
+    if (missing) {
+      report->Ok("auth", "signed request accepted");
+      report->Fail("bucket", "bucket " + config_.s3_bucket + " does not exist",
+                   e);
+    } else if (e.category == FERRY_CATEGORY_AUTH) {
+      report->Fail("auth", "the server refused these credentials", e);
+    } else {
+      report->Fail("bucket",
+                   "the bucket answered HTTP " + std::to_string(r.status), e);
+    }
+    return false;
+  }
+
+  void CheckUpload(DoctorReport* report) {
+    std::string key =
+        "ferry-doctor-probe-" + std::to_string(std::random_device{}());
+    Result<std::string> id = s3_->CreateMultipartUpload(key, {});
+    if (!id.ok()) {
+      const Error& e = id.error();
+      bool auth = e.category == FERRY_CATEGORY_AUTH;
+      report->Fail(auth ? "auth" : "upload",
+                   auth ? "the server refused to create a multipart upload "
+                          "with these credentials"
+                        : "the server refused to create a multipart upload",
+                   e);
+      return;
+    }
+    Status aborted = s3_->Abort(key, id.value());
+    report->Ok("upload", aborted.ok()
+                             ? "a multipart upload was created and aborted"
+                             : "a multipart upload was created; aborting it "
+                               "failed: " +
+                                   aborted.error().message);
+  }
+
+  std::string Region() const {
+    return config_.s3_credentials.region.empty()
+               ? std::string("us-east-1")
+               : config_.s3_credentials.region;
+  }
+
+  const ClientConfig& config_;
+  std::unique_ptr<S3Protocol> s3_;
+};
+
+}  // namespace
+
+bool S3ManagesHeader(std::string_view lower_name) {
+  // The signature and what it covers, and the part's own digest.
+  for (const char* managed :
+       {"authorization", "x-amz-date", "x-amz-content-sha256",
+        "x-amz-security-token", "content-md5", "content-type"}) {
+    if (lower_name == managed) return true;
+  }
+  return false;
+}
+
+Result<std::unique_ptr<ProtocolClient>> NewS3Client(const ClientConfig& config,
+                                                    HttpClient* http) {
+  S3Config s3;
+  s3.endpoint = config.endpoint;
+  s3.bucket = config.s3_bucket;
+  s3.credentials = config.s3_credentials;
+  s3.unsigned_payload = config.s3_unsigned_payload;
+  s3.headers = config.headers;
+  s3.clock_offset_ms = config.clock_offset_ms;
+  s3.presigner = config.s3_presigner;
+  auto made = S3Protocol::Create(
+      http, std::move(s3),
+      ClassifyOptions{&config.rules, config.max_clock_skew_ms});
+  if (!made.ok()) return made.error();
+  return std::unique_ptr<ProtocolClient>(
+      new S3Client(config, std::move(made.value())));
+}
+
+}  // namespace ferry::internal

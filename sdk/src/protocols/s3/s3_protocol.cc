@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "protocols/s3/s3_protocol.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "codec/hash.h"
+#include "http/url.h"
+#include "protocols/s3/s3_error.h"
+
+namespace ferry::internal {
+namespace {
+
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// An ETag goes back into the CompleteMultipartUpload XML: printable ASCII
+// without markup characters, bounded.
+bool PlausibleEtag(std::string_view etag) {
+  if (etag.empty() || etag.size() > 256) return false;
+  for (unsigned char c : etag) {
+    if (c < ' ' || c >= 127 || c == '<' || c == '>' || c == '&') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<S3Protocol>> S3Protocol::Create(
+    HttpClient* http, S3Config config, ClassifyOptions classify) {
+  auto parts = SplitUrl(config.endpoint);
+  if (!parts) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "the S3 endpoint is not an http(s) URL");
+  }
+  if (config.bucket.empty() || config.bucket.size() > 255 ||
+      config.bucket.find('/') != std::string::npos) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "an S3 upload needs a bucket name (without '/')");
+  }
+  if (!config.presigner && (config.credentials.access_key_id.empty() ||
+                            config.credentials.secret_access_key.empty())) {
+    return MakeError(
+        FERRY_ERR_INVALID_ARGUMENT,
+        "S3 needs an access key id and a secret access key (options, or "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or a presigner");
+  }
+  if (config.credentials.region.empty())
+    config.credentials.region = "us-east-1";
+  std::string base = parts->path;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return std::unique_ptr<S3Protocol>(new S3Protocol(
+      http, std::move(config), classify, parts->authority, std::move(base)));
+}
+
+S3Protocol::S3Protocol(HttpClient* http, S3Config config,
+                       ClassifyOptions classify, std::string authority,
+                       std::string base_path)
+    : http_(http),
+      config_(std::move(config)),
+      classify_(classify),
+      authority_(std::move(authority)),
+      base_path_(std::move(base_path)),
+      offset_ms_(config_.clock_offset_ms),
+      origin_(UrlOrigin(config_.endpoint)) {
+  MutexLock lock(&credentials_mu_);
+  headers_ = config_.headers;
+  credentials_ = config_.credentials;
+}
+
+std::string S3Protocol::PathFor(std::string_view key) const {
+  std::string path = base_path_ + "/" + UriEncode(config_.bucket, false);
+  if (!key.empty()) path += "/" + UriEncode(key, true);
+  return path;
+}
+
+HeaderList S3Protocol::Headers() const {
+  MutexLock lock(&credentials_mu_);
+  return headers_;
+}
+
+S3Credentials S3Protocol::Credentials() const {
+  MutexLock lock(&credentials_mu_);
+  return credentials_;
+}
+
+void S3Protocol::UseCredentials(const HeaderList& headers,
+                                const std::optional<S3Credentials>& keys) {
+  MutexLock lock(&credentials_mu_);
+  for (const auto& [name, value] : headers) {
+    std::erase_if(headers_, [&](const auto& h) {
+      return absl::EqualsIgnoreCase(h.first, name);
+    });
+    headers_.emplace_back(name, value);
+  }
+  if (keys) {
+    // Fresh keys replace the old ones; a region left empty stays.
+    std::string region = credentials_.region;
+    credentials_ = *keys;
+    if (credentials_.region.empty()) credentials_.region = region;
+  }
+}
+
+std::string S3Protocol::ObjectUrl(std::string_view key) const {
+  auto parts = SplitUrl(config_.endpoint);
+  return parts->scheme + "://" + authority_ + PathFor(key);
+}
+
+Error S3Protocol::Classify(const HttpResponse& r, RequestKind kind,
+                           std::string_view redacted_url) const {
+  Error e = ClassifyResponse(r, kind, redacted_url, classify_);
+  std::vector<std::string> secrets = SecretsOf(Headers());
+  S3Credentials creds = Credentials();
+  for (const std::string* s :
+       {&creds.secret_access_key, &creds.session_token}) {
+    if (!s->empty()) secrets.push_back(*s);
+  }
+  ScrubSecrets(secrets, &e);
+  if (config_.presigner && (r.status == 403 || r.status == 401)) {
+    // The signature is the app's backend's: an expired URL, or one that does
+    // not cover this request, looks like this.
+    e.message +=
+        " (presigned mode: the URL may have expired or not cover "
+        "this request's method, part or headers)";
+  }
+  return e;
+}
+
+Error S3Protocol::Unexpected(std::string what, const HttpResponse& r,
+                             std::string_view key) const {
+  Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
+                      "the server's answer broke the S3 protocol: " + what);
+  e.http_status = r.status;
+  e.url = ObjectUrl(key);
+  return e;
+}
+
+Result<HttpResponse> S3Protocol::PerformPresigned(const Call& call,
+                                                  const SendProgressFn& on_send,
+                                                  uint64_t* wire_bytes) {
+  S3PresignRequest pr;
+  pr.op = call.op;
+  pr.method = call.method;
+  pr.bucket = config_.bucket;
+  pr.key = call.key;
+  pr.upload_id = call.upload_id;
+  pr.part_number = call.part_number;
+  pr.headers = call.headers;
+  Result<std::string> url = config_.presigner(pr);
+  if (!url.ok()) return url.error();
+  std::string redacted = ObjectUrl(call.key);
+  std::optional<std::string> origin = UrlOrigin(url.value());
+  if (!SplitUrl(url.value()) || !origin) {
+    Error e = MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                        "the presigner returned something that is not an "
+                        "http(s) URL");
+    e.url = redacted;
+    return e;
+  }
+  HttpRequest req;
+  req.method = call.method;
+  req.url = url.value();
+  // The app's headers may carry credentials of its own: only to the
+  // endpoint's origin, never to wherever a presigned URL points.
+  if (origin == origin_) req.headers = Headers();
+  for (const auto& h : call.headers) req.headers.push_back(h);
+  req.body = call.body;
+  req.has_body = call.has_body;
+  HttpOutcome out = http_->Perform(req, on_send);
+  if (wire_bytes != nullptr) *wire_bytes += out.body_bytes_sent;
+  if (!out.ok) return ClassifyTransport(out.transport, redacted);
+  return std::move(out.response);
+}
+
+Result<HttpResponse> S3Protocol::Perform(const Call& call,
+                                         const SendProgressFn& on_send,
+                                         uint64_t* wire_bytes) {
+  if (config_.presigner) return PerformPresigned(call, on_send, wire_bytes);
+  std::string payload_hash;
+  if (config_.unsigned_payload && call.has_body) {
+    payload_hash = std::string(kUnsignedPayload);
+  } else {
+    payload_hash = HexEncode(call.payload_sha256.empty() ? Sha256(call.body)
+                                                         : call.payload_sha256);
+  }
+  std::string path = PathFor(call.key);
+  std::string query;
+  for (const auto& [k, v] : call.query) {
+    absl::StrAppend(&query, query.empty() ? "?" : "&", UriEncode(k, false),
+                    v.empty() && (k == "uploads" || k == "location") ? "" : "=",
+                    UriEncode(v, false));
+  }
+  std::string redacted = ObjectUrl(call.key);
+  for (int attempt = 0;; ++attempt) {
+    SigV4Request sig;
+    sig.method = call.method;
+    sig.authority = authority_;
+    sig.path = path;
+    sig.query = call.query;
+    sig.headers = Headers();
+    for (const auto& h : call.headers) sig.headers.push_back(h);
+    sig.payload_hash = payload_hash;
+    int64_t now_s = (NowUnixMs() + offset_ms_.load()) / 1000;
+    SignV4(&sig, Credentials(), "s3", now_s);
+
+    HttpRequest req;
+    req.method = call.method;
+    req.url =
+        SplitUrl(config_.endpoint)->scheme + "://" + authority_ + path + query;
+    req.headers = std::move(sig.headers);
+    req.headers.emplace_back("Host", authority_);
+    req.body = call.body;
+    req.has_body = call.has_body;
+    HttpOutcome out = http_->Perform(req, on_send);
+    if (wire_bytes != nullptr) *wire_bytes += out.body_bytes_sent;
+    if (!out.ok) return ClassifyTransport(out.transport, redacted);
+    HttpResponse& r = out.response;
+    if (attempt == 0 && (r.status == 403 || r.status == 401)) {
+      // RequestTimeTooSkewed, or a signature refused while the server's Date
+      // shows a skew: sign again with the server's clock.
+      auto s3 = ParseS3Error(r.body);
+      auto skew = MeasureClockSkewMs(r, NowUnixMs() + offset_ms_.load());
+      bool skewed = s3 && s3->code == "RequestTimeTooSkewed";
+      bool sig_refused =
+          s3 &&
+          (s3->code == "SignatureDoesNotMatch" || s3->code == "AccessDenied") &&
+          skew && std::llabs(*skew) > 5 * 60 * 1000;
+      if ((skewed || sig_refused) && skew) {
+        offset_ms_.fetch_add(*skew);
+        continue;
+      }
+    }
+    return std::move(r);
+  }
+}
+
+Result<HttpResponse> S3Protocol::ProbeBucket() {
+  Call call;
+  call.op = S3Op::kCreate;  // never presigned: see the header
+  call.method = "GET";
+  call.query = {{"location", ""}};
+  return Perform(call);
+}
+
+Error S3Protocol::ClassifyProbe(const HttpResponse& r) const {
+  return Classify(r, RequestKind::kDiscover, ObjectUrl(""));
+}
+
+Result<std::string> S3Protocol::CreateMultipartUpload(
+    std::string_view key,
+    const std::vector<std::pair<std::string, std::string>>& metadata) {
+  Call call;
+  call.op = S3Op::kCreate;
+  call.method = "POST";
+  call.key = std::string(key);
+  call.query = {{"uploads", ""}};
+  for (const auto& [name, value] : metadata) {
+    call.headers.emplace_back("x-amz-meta-" + absl::AsciiStrToLower(name),
+                              value);
+  }
+  auto r = Perform(call);
+  if (!r.ok()) return r.error();
+  if (r.value().status != 200) {
+    return Classify(r.value(), RequestKind::kCreate, ObjectUrl(key));
+  }
+  auto id = ParseInitiateResult(r.value().body);
+  if (!id) {
+    if (ParseS3Error(r.value().body)) {
+      return Classify(r.value(), RequestKind::kCreate, ObjectUrl(key));
+    }
+    return Unexpected("no UploadId in InitiateMultipartUploadResult", r.value(),
+                      key);
+  }
+  return *id;
+}
+
+Result<std::string> S3Protocol::UploadPart(
+    std::string_view key, std::string_view upload_id, uint32_t number,
+    std::string_view data, std::string_view md5, std::string_view sha256,
+    const SendProgressFn& on_send, uint64_t* wire_bytes) {
+  Call call;
+  call.op = S3Op::kUploadPart;
+  call.method = "PUT";
+  call.key = std::string(key);
+  call.query = {{"partNumber", std::to_string(number)},
+                {"uploadId", std::string(upload_id)}};
+  call.upload_id = std::string(upload_id);
+  call.part_number = number;
+  call.headers.emplace_back("Content-MD5", Base64Encode(md5));
+  call.body = data;
+  call.has_body = true;
+  call.payload_sha256 = std::string(sha256);
+  auto r = Perform(call, on_send, wire_bytes);
+  if (!r.ok()) return r.error();
+  if (r.value().status != 200) {
+    return Classify(r.value(), RequestKind::kSend, ObjectUrl(key));
+  }
+  auto etag = r.value().Header("etag");
+  if (!etag || !PlausibleEtag(*etag)) {
+    return Unexpected("UploadPart answered without a usable ETag", r.value(),
+                      key);
+  }
+  // Without encryption S3 and RGW make a part's ETag its MD5; when it looks
+  // like one it must be ours.
+  std::string hex =
+      std::string(absl::StripPrefix(absl::StripSuffix(*etag, "\""), "\""));
+  if (hex.size() == 32 && absl::AsciiStrToLower(hex) != HexEncode(md5)) {
+    Error e = MakeError(FERRY_ERR_CHECKSUM_MISMATCH,
+                        "the server stored part " + std::to_string(number) +
+                            " with another MD5 than the one sent");
+    e.url = ObjectUrl(key);
+    return e;
+  }
+  return *etag;
+}
+
+Result<std::vector<S3PartInfo>> S3Protocol::ListParts(
+    std::string_view key, std::string_view upload_id) {
+  std::vector<S3PartInfo> all;
+  uint32_t marker = 0;
+  for (int page = 0; page < 11; ++page) {  // 10,000 parts, 1,000 a page
+    Call call;
+    call.op = S3Op::kListParts;
+    call.method = "GET";
+    call.key = std::string(key);
+    call.query = {{"uploadId", std::string(upload_id)}};
+    call.upload_id = std::string(upload_id);
+    call.part_number = marker;
+    if (marker > 0) {
+      call.query.emplace_back("part-number-marker", std::to_string(marker));
+    }
+    auto r = Perform(call);
+    if (!r.ok()) return r.error();
+    if (r.value().status != 200) {
+      return Classify(r.value(), RequestKind::kOffset, ObjectUrl(key));
+    }
+    auto list = ParseListParts(r.value().body);
+    if (!list) return Unexpected("a malformed ListPartsResult", r.value(), key);
+    for (S3PartInfo& p : list->parts) {
+      if (!PlausibleEtag(p.etag) ||
+          (!all.empty() && p.number <= all.back().number)) {
+        return Unexpected("ListParts parts out of order or without ETag",
+                          r.value(), key);
+      }
+      all.push_back(std::move(p));
+    }
+    if (!list->truncated) return all;
+    if (list->next_marker <= marker) {
+      return Unexpected("ListParts pages do not advance", r.value(), key);
+    }
+    marker = list->next_marker;
+  }
+  Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
+                      "ListParts returned more than 10,000 parts");
+  e.url = ObjectUrl(key);
+  return e;
+}
+
+Status S3Protocol::Complete(std::string_view key, std::string_view upload_id,
+                            const std::vector<S3PartInfo>& parts) {
+  std::string body = CompleteBody(parts);
+  Call call;
+  call.op = S3Op::kComplete;
+  call.method = "POST";
+  call.key = std::string(key);
+  call.query = {{"uploadId", std::string(upload_id)}};
+  call.upload_id = std::string(upload_id);
+  call.headers.emplace_back("Content-Type", "application/xml");
+  call.body = body;
+  call.has_body = true;
+  auto r = Perform(call);
+  if (!r.ok()) return r.error();
+  const HttpResponse& resp = r.value();
+  if (resp.status != 200)
+    return Classify(resp, RequestKind::kSend, ObjectUrl(key));
+  // S3 may answer 200 and still fail, with an <Error> in the body.
+  if (ParseS3Error(resp.body)) {
+    HttpResponse as_error = resp;
+    as_error.status = 500;
+    Error e = Classify(as_error, RequestKind::kSend, ObjectUrl(key));
+    e.http_status = 200;
+    e.message =
+        "CompleteMultipartUpload answered 200 with an error: " + e.message;
+    return e;
+  }
+  if (!IsCompleteResult(resp.body)) {
+    return Unexpected("no CompleteMultipartUploadResult", resp, key);
+  }
+  return OkStatus();
+}
+
+Status S3Protocol::Abort(std::string_view key, std::string_view upload_id) {
+  Call call;
+  call.op = S3Op::kAbort;
+  call.method = "DELETE";
+  call.key = std::string(key);
+  call.query = {{"uploadId", std::string(upload_id)}};
+  call.upload_id = std::string(upload_id);
+  auto r = Perform(call);
+  if (!r.ok()) return r.error();
+  if (r.value().status != 204 && r.value().status != 200 &&
+      r.value().status != 404) {
+    return Classify(r.value(), RequestKind::kTerminate, ObjectUrl(key));
+  }
+  return OkStatus();
+}
+
+}  // namespace ferry::internal

@@ -1,0 +1,749 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "protocols/tus/tus_transfer.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <map>
+
+#include "codec/hash.h"
+#include "http/url.h"
+#include "session/source_checks.h"
+
+namespace ferry::internal {
+
+TusTransfer::TusTransfer(TusProtocol* tus, int fixed_level)
+    : tus_(tus), chooser_(std::max(fixed_level, 0)) {}
+
+TusTransfer::~TusTransfer() = default;
+
+void TusTransfer::Attach(const TransferContext* context) {
+  ctx_ = context;
+  source_ = context->source;
+  on_send_ = [this](uint64_t sent) {
+    inflight_ = sent;
+    return ctx_->tick();
+  };
+}
+
+Error TusTransfer::CancelledError() const {
+  return MakeError(FERRY_ERR_CANCELLED, "the upload was cancelled");
+}
+
+Status TusTransfer::Discover() {
+  Result<ServerCapabilities> caps = tus_->CachedDiscover();
+  if (!caps.ok()) return caps.error();
+  caps_ = caps.value();
+  return OkStatus();
+}
+
+Status TusTransfer::Preflight() {
+  if (caps_.max_size >= 0 &&
+      source_->size() > static_cast<uint64_t>(caps_.max_size)) {
+    Error e = MakeError(FERRY_ERR_FILE_TOO_LARGE,
+                        "the file is " + std::to_string(source_->size()) +
+                            " bytes; the server accepts at most " +
+                            std::to_string(caps_.max_size) +
+                            " (refused before sending)");
+    e.limit = caps_.max_size;
+    e.origin = FERRY_ORIGIN_SERVER;
+    e.url = RedactUrl(ctx_->config->endpoint);
+    return e;
+  }
+  return OkStatus();
+}
+
+std::optional<std::string> TusTransfer::CompressionUnsupported() const {
+  // The compressed length is not known up front; without deferring it the
+  // choice is to send the file as it is (documented).
+  if (!caps_.Has("creation-defer-length")) {
+    return "the server does not offer creation-defer-length: sending the "
+           "file uncompressed";
+  }
+  return std::nullopt;
+}
+
+Status TusTransfer::SetCompression(int level) {
+  level_ = level;
+  return OkStatus();
+}
+
+std::string TusTransfer::JournalKey() const { return ctx_->config->endpoint; }
+
+Status TusTransfer::HashFile() {
+  // Announcing the SHA-256 at creation needs it before the first byte:
+  // one pass through the ledger (which then knows every chunk).
+  std::vector<char> block(std::min(plan_->chunk_size(), plan_->file_size()));
+  for (uint64_t i = ledger_->known(); i < plan_->count(); ++i) {
+    Status s = ledger_->Read(i, block.data());
+    if (!s.ok()) return s;
+    if (!ctx_->tick()) return CancelledError();
+  }
+  Result<std::string> sha = ledger_->FileSha256();
+  if (!sha.ok()) return sha.error();
+  record_.file_sha256 = sha.value();
+  return OkStatus();
+}
+
+Status TusTransfer::LoadChunk(uint64_t index) {
+  if (buffered_index_ == static_cast<int64_t>(index)) return OkStatus();
+  ChunkRange c = plan_->Chunk(index);
+  buffer_.resize(std::max<size_t>(buffer_.size(), c.length));
+  buffered_index_ = -1;
+  Status s = ledger_->Read(index, buffer_.data());
+  if (!s.ok()) return s;
+  buffered_index_ = static_cast<int64_t>(index);
+  return OkStatus();
+}
+
+Status TusTransfer::Journaled(uint64_t index) {
+  if (index < journaled_chunks_) return OkStatus();
+  // A chunk's fingerprint is on disk before any byte of it leaves, so a
+  // resume can check whatever the server holds. Not fsynced: it survives
+  // the process being killed; after a power cut an older record at worst
+  // makes the resume start over (see Adopt).
+  record_.chunk_digests = ledger_->Fingerprints();
+  Status saved = ctx_->save(record_, /*durable=*/false);
+  if (!saved.ok()) return saved;
+  journaled_chunks_ = record_.chunk_digests.size();
+  if (index >= journaled_chunks_) {
+    return MakeError(FERRY_ERR_INTERNAL_ERROR,
+                     "chunk " + std::to_string(index) + " sent unread");
+  }
+  return OkStatus();
+}
+
+std::string TusTransfer::ChecksumAlgorithm() const {
+  if (!caps_.Has("checksum")) return "";
+  const auto& algos = caps_.checksum_algorithms;
+  auto offered = [&](const char* a) {
+    return std::find(algos.begin(), algos.end(), a) != algos.end();
+  };
+  if (offered("sha256")) return "sha256";
+  if (offered("sha1")) return "sha1";
+  for (const auto& a : algos) {
+    if (Hasher::Create(a)) return a;
+  }
+  return "";
+}
+
+const std::string* TusTransfer::FrameSha256(const FrameInfo& frame) const {
+  return record_.chunk_hash == ChunkHash::kSha256 ? &frame.digest : nullptr;
+}
+
+const std::string* TusTransfer::ChunkSha256(uint64_t index) const {
+  return record_.chunk_hash == ChunkHash::kSha256 &&
+                 index < record_.chunk_digests.size()
+             ? &record_.chunk_digests[index]
+             : nullptr;
+}
+
+std::string TusTransfer::ChecksumHeader(std::string_view data,
+                                        const std::string* sha256) {
+  std::string algo = ChecksumAlgorithm();
+  if (algo.empty()) return "";
+  if (algo == "sha256" && sha256 != nullptr) {
+    return algo + " " + Base64Encode(*sha256);
+  }
+  auto h = Hasher::Create(algo);
+  h->Update(data.data(), data.size());
+  return algo + " " + Base64Encode(h->Finish());
+}
+
+std::optional<ResumeVerdict> TusTransfer::Screen(const JournalRecord& saved) {
+  if (saved.protocol != "tus") {
+    return Unusable(FERRY_ERR_UPLOAD_EXPIRED,
+                    "the saved upload belongs to another protocol");
+  }
+  if (!tus_->CheckUploadUrl(saved.upload_url).ok()) {
+    return Unusable(FERRY_ERR_REDIRECT_REFUSED,
+                    "the saved upload URL is not on the endpoint's origin");
+  }
+  if (!saved.expires.empty()) {
+    time_t when = curl_getdate(saved.expires.c_str(), nullptr);
+    if (when > 0 && when < time(nullptr)) {
+      return Unusable(FERRY_ERR_UPLOAD_EXPIRED,
+                      "the server's copy expired at " + saved.expires);
+    }
+  }
+  return std::nullopt;
+}
+
+Result<std::optional<ResumeVerdict>> TusTransfer::QueryServer(
+    const JournalRecord& saved) {
+  Result<OffsetResult> server = tus_->QueryOffset(saved.upload_url);
+  if (!server.ok()) {
+    const Error& err = server.error();
+    if (err.code == FERRY_ERR_UPLOAD_EXPIRED ||
+        err.code == FERRY_ERR_PERMISSION_DENIED) {
+      return std::optional<ResumeVerdict>(Unusable(
+          err.code, "the server no longer has the interrupted upload (HTTP " +
+                        std::to_string(err.http_status) + ")"));
+    }
+    return err;
+  }
+  server_at_ = server.value();
+  return std::optional<ResumeVerdict>();
+}
+
+void TusTransfer::ExtendStoredFrames(uint64_t offset) {
+  // Frames sent stored were not journaled: the server may hold more than
+  // the list says. Stored frames are a function of their chunk, so the
+  // list is extended (and each extended frame rebuilt and checked later).
+  uint64_t end = 0;
+  for (const FrameInfo& f : record_.frames) end += f.compressed_size;
+  while (end < offset && record_.frames.size() < plan_->count() &&
+         record_.frames.size() < record_.chunk_digests.size()) {
+    FrameInfo f;
+    f.raw_size =
+        static_cast<uint32_t>(plan_->Chunk(record_.frames.size()).length);
+    f.compressed_size = static_cast<uint32_t>(StoredFrameSize(f.raw_size));
+    record_.frames.push_back(f);
+    end += f.compressed_size;
+  }
+}
+
+Result<ResumeVerdict> TusTransfer::Adopt(const JournalRecord& saved) {
+  const OffsetResult& at = server_at_;
+  // The server's copy must be of this content: a server that reports the
+  // sha256 it was created with tells whether this is still our upload.
+  for (const auto& [key, value] : at.metadata) {
+    if (key == "sha256" && !saved.file_sha256.empty() &&
+        value != HexEncode(saved.file_sha256)) {
+      return Unusable(FERRY_ERR_UNEXPECTED_RESPONSE,
+                      "the server's upload at the saved address is of other "
+                      "content (its sha256 metadata differs)");
+    }
+  }
+  reader_.reset();
+  producer_.reset();
+  record_ = saved;
+  plan_ = std::make_unique<ChunkPlan>(source_->size(), record_.chunk_size);
+  ledger_ = std::make_unique<ChunkLedger>(
+      source_, plan_.get(), record_.chunk_hash, record_.chunk_digests);
+  journaled_chunks_ = record_.chunk_digests.size();
+  bool zstd = Zstd();
+  if (zstd) ExtendStoredFrames(at.offset);
+  // Bytes the server holds must be of chunks whose fingerprints were
+  // recorded; otherwise (a record from before a power cut) they cannot be
+  // checked, and the upload starts over rather than trust them.
+  uint64_t checkable =
+      zstd ? KnownEnd()
+           : std::min<uint64_t>(source_->size(), record_.chunk_digests.size() *
+                                                     record_.chunk_size);
+  if (at.offset > checkable &&
+      !(zstd && record_.frames.size() == plan_->count())) {
+    hashed_ = false;
+    return Unusable(FERRY_ERR_UNEXPECTED_RESPONSE,
+                    "the server holds bytes the resume state has no "
+                    "fingerprints for (the state is older than the upload)");
+  }
+  // The server's copy must fit what was recorded: for zstd, the frames
+  // journaled (and the seek table once all are); otherwise the file.
+  uint64_t known_end = KnownEnd();
+  bool complete = !zstd || record_.frames.size() == plan_->count();
+  if (at.offset > known_end ||
+      (at.length >= 0 &&
+       (!complete || static_cast<uint64_t>(at.length) !=
+                         (zstd ? known_end : source_->size())))) {
+    hashed_ = false;
+    return Unusable(FERRY_ERR_UNEXPECTED_RESPONSE,
+                    "the server's copy has another length or an offset past "
+                    "what was sent");
+  }
+  length_declared_ = at.length >= 0;
+  hashed_ = true;
+  Result<std::optional<ResumeVerdict>> held = VerifyHeld(at.offset);
+  if (!held.ok()) return held.error();
+  if (held.value()) return *held.value();
+  offset_ = at.offset;
+  if (!at.expires.empty()) record_.expires = at.expires;
+  return Resumed(at.offset, "resuming where the server's copy ends");
+}
+
+Result<std::optional<ResumeVerdict>> TusTransfer::VerifyHeld(uint64_t offset) {
+  // Re-read what the server holds and compare it with the hashes recorded
+  // when it was sent: a file edited in place is never resumed onto.
+  bool zstd = Zstd();
+  uint64_t covered = 0;
+  if (!zstd) {
+    covered = offset == 0 ? 0 : plan_->IndexAt(offset - 1) + 1;
+  } else {
+    for (uint64_t start = 0; covered < record_.frames.size() && start < offset;
+         ++covered) {
+      start += record_.frames[covered].compressed_size;
+    }
+  }
+  for (uint64_t i = 0; i < covered; ++i) {
+    Status s = LoadChunk(i);
+    if (s.ok() && zstd && record_.frames[i].digest.empty()) {
+      // An extended stored frame: rebuild it for its checksum and hash.
+      s = EncodeFrame(i, 0, &record_.frames[i]);
+    }
+    if (!s.ok()) {
+      if (s.error().code != FERRY_ERR_FILE_CHANGED) return s.error();
+      hashed_ = false;
+      return std::optional<ResumeVerdict>(Unusable(
+          FERRY_ERR_FILE_CHANGED,
+          "the file's content differs from what was already sent", true));
+    }
+    if (!ctx_->tick()) return CancelledError();
+  }
+  if (!zstd) {
+    // Identity chunks are sent from the reader's buffers from here on.
+    buffered_index_ = -1;
+    std::vector<char>().swap(buffer_);
+  }
+  return std::optional<ResumeVerdict>();
+}
+
+Status TusTransfer::PrepareFresh() {
+  // Frames and chunks read ahead belong to the old upload (and read record_).
+  producer_.reset();
+  reader_.reset();
+  const ClientConfig& cfg = *ctx_->config;
+  if (!hashed_) {
+    // Fingerprints of a previous upload of this file are not reused: it
+    // may have changed since.
+    record_ = JournalRecord();
+    record_.protocol = "tus";
+    record_.endpoint = cfg.endpoint;
+    record_.path = source_->absolute_path();
+    record_.identity = source_->identity();
+    record_.chunk_size = cfg.chunk_size;
+    record_.chunk_hash = ChunkHash::kXxh3_128;
+    plan_ = std::make_unique<ChunkPlan>(source_->size(), cfg.chunk_size);
+    ledger_ = std::make_unique<ChunkLedger>(
+        source_, plan_.get(), record_.chunk_hash, std::vector<std::string>());
+    buffered_index_ = -1;
+    hashed_ = true;
+  }
+  if (cfg.announce_sha256 && record_.file_sha256.empty()) {
+    Status s = HashFile();
+    if (!s.ok()) return s;
+  }
+  record_.upload_url.clear();
+  record_.expires.clear();
+  record_.frames.clear();
+  record_.encoding = level_ != 0 ? "zstd" : "identity";
+  record_.zstd_version = level_ != 0 ? ZstdVersion() : 0;
+  record_.created_unix = static_cast<int64_t>(time(nullptr));
+  frame_index_ = -1;
+  length_declared_ = false;
+  irreproducible_ = false;
+  offset_ = 0;
+
+  // The app's metadata may replace the defaults, never add a duplicate key.
+  std::map<std::string, std::string> meta;
+  meta["filename"] = Basename(source_->path());
+  for (const auto& [k, v] : ctx_->params->metadata) meta[k] = v;
+  if (!record_.file_sha256.empty()) {
+    meta["sha256"] = HexEncode(record_.file_sha256);
+  }
+  bool zstd = Zstd();
+  if (zstd) {
+    // The stored object is a zstd stream of the file (docs/compression.md).
+    meta["encoding"] = "zstd";
+    meta["original-length"] = std::to_string(source_->size());
+  }
+  create_ = CreateParams();
+  create_.length = source_->size();
+  create_.defer_length = zstd;
+  create_.metadata.assign(meta.begin(), meta.end());
+  with_upload_ =
+      !zstd && caps_.Has("creation-with-upload") && source_->size() > 0;
+  if (with_upload_) {
+    Result<std::string_view> first = Reader().Get(0);
+    if (!first.ok()) return first.error();
+    create_.first_bytes = first.value();
+    create_.checksum = ChecksumHeader(create_.first_bytes, ChunkSha256(0));
+  }
+  return OkStatus();
+}
+
+Status TusTransfer::Create() {
+  inflight_ = 0;
+  Result<CreateResult> created = tus_->Create(create_, on_send_, &wire_bytes_);
+  inflight_ = 0;
+  if (!created.ok()) return created.error();
+  record_.upload_url = created.value().url;
+  record_.expires = created.value().expires;
+  offset_ = created.value().offset;
+  // A file the creation request carried whole has nothing left to resume:
+  // no state to write (and fsync) only to delete it.
+  if (!(with_upload_ && offset_ == source_->size())) {
+    record_.chunk_digests = ledger_->Fingerprints();
+    Status saved = ctx_->save(record_, /*durable=*/true);
+    if (!saved.ok()) return saved;
+    journaled_chunks_ = record_.chunk_digests.size();
+  }
+  return OkStatus();
+}
+
+std::string TusTransfer::CreatedMessage() const {
+  return "created " + RedactUrl(record_.upload_url);
+}
+
+uint64_t TusTransfer::RawAt(uint64_t wire) const {
+  if (!Zstd()) return wire;
+  uint64_t start = 0, raw = 0;
+  for (const FrameInfo& f : record_.frames) {
+    if (wire < start + f.compressed_size) {
+      return raw + (wire - start) * f.raw_size / f.compressed_size;
+    }
+    start += f.compressed_size;
+    raw += f.raw_size;
+  }
+  return raw;
+}
+
+uint64_t TusTransfer::KnownEnd() const {
+  if (!Zstd()) return source_->size();
+  uint64_t end = 0;
+  for (const FrameInfo& f : record_.frames) end += f.compressed_size;
+  if (record_.frames.size() == plan_->count()) {
+    end += SeekTable(record_.frames).size();
+  }
+  return end;
+}
+
+TransferPosition TusTransfer::Position() const {
+  TransferPosition p;
+  if (source_ == nullptr || !plan_) return p;
+  p.raw_acked = RawAt(offset_);
+  p.raw_sending = RawAt(offset_ + inflight_) - p.raw_acked;
+  p.wire_bytes = wire_bytes_;
+  p.offset = offset_;
+  return p;
+}
+
+bool TusTransfer::AllSent() const {
+  if (!Zstd()) return offset_ >= source_->size();
+  return record_.frames.size() == plan_->count() && offset_ >= KnownEnd();
+}
+
+Status TusTransfer::EncodeFrame(uint64_t index, int level, FrameInfo* info) {
+  Status loaded = LoadChunk(index);
+  if (!loaded.ok()) return loaded;
+  std::string_view raw(buffer_.data(), plan_->Chunk(index).length);
+  frame_ =
+      EncodeMeasured(encoder_, chooser_, raw, level, info, record_.chunk_hash);
+  frame_index_ = static_cast<int64_t>(index);
+  return OkStatus();
+}
+
+Result<std::optional<TusTransfer::Piece>> TusTransfer::NextPieceAt(
+    uint64_t at) {
+  if (!Zstd()) {
+    if (at >= source_->size()) return std::optional<Piece>();
+    ChunkRange chunk = plan_->Chunk(plan_->IndexAt(at));
+    Result<std::string_view> data = Reader().Get(chunk.index);
+    if (!data.ok()) return data.error();
+    Status recorded = Journaled(chunk.index);
+    if (!recorded.ok()) return recorded.error();
+    Piece p;
+    p.data = data.value().substr(at - chunk.offset);
+    if (at == chunk.offset) p.sha256 = ChunkSha256(chunk.index);
+    return std::optional<Piece>(p);
+  }
+  // zstd: frames in chunk order, then the seek table.
+  uint64_t start = 0;
+  size_t k = 0;
+  auto& frames = record_.frames;
+  while (k < frames.size() && start + frames[k].compressed_size <= at) {
+    start += frames[k].compressed_size;
+    ++k;
+  }
+  Piece p;
+  if (k < frames.size()) {
+    // The server holds part of frame k, or we are about to send it: make it
+    // again and check it is byte for byte the frame recorded.
+    if (frame_index_ != static_cast<int64_t>(k)) {
+      FrameInfo again;
+      Status s = EncodeFrame(k, frames[k].level, &again);
+      if (!s.ok()) return s.error();
+      if (frames[k].digest.empty()) {
+        // A stored frame the journal did not list: its bytes follow from
+        // the (verified) chunk alone.
+        frames[k] = again;
+      } else if (again.digest != frames[k].digest) {
+        frame_index_ = -1;
+        irreproducible_ = true;
+        return MakeError(FERRY_ERR_INTEGRITY_FAILED,
+                         "frame " + std::to_string(k) +
+                             " cannot be regenerated exactly (zstd " +
+                             std::to_string(record_.zstd_version) + " then, " +
+                             std::to_string(ZstdVersion()) + " now)");
+      }
+    }
+    p.data = std::string_view(frame_).substr(at - start);
+    if (at == start) {
+      p.whole_frame = true;
+      p.sha256 = FrameSha256(frames[k]);
+    }
+    return std::optional<Piece>(p);
+  }
+  if (k < plan_->count()) {
+    // A new frame (made ahead while the previous one was sent).
+    if (!producer_) {
+      producer_ = std::make_unique<FrameProducer>(ledger_.get(), plan_.get(),
+                                                  &chooser_);
+    }
+    ProducedFrame made = producer_->Take(k);
+    if (!made.status.ok()) return made.status.error();
+    frame_ = std::move(made.bytes);
+    frame_index_ = static_cast<int64_t>(k);
+    frames.push_back(made.info);
+    // A compressed frame is journaled (with all before it) before a byte of
+    // it leaves, so a resume can check it regenerates exactly. Stored
+    // frames need no entry: a resume derives them from the chunks, which
+    // keeps fast links free of an fsync per chunk. Either way the chunk's
+    // fingerprint is recorded first.
+    if (made.info.level != 0) {
+      record_.chunk_digests = ledger_->Fingerprints();
+      Status saved = ctx_->save(record_, /*durable=*/true);
+      if (!saved.ok()) return saved.error();
+      journaled_chunks_ = record_.chunk_digests.size();
+    }
+    Status recorded = Journaled(k);
+    if (!recorded.ok()) return recorded.error();
+    p.data = frame_;
+    p.whole_frame = true;
+    p.sha256 = FrameSha256(frames.back());
+    return std::optional<Piece>(p);
+  }
+  seek_table_ = SeekTable(frames);
+  uint64_t total = start + seek_table_.size();
+  if (at >= total) return std::optional<Piece>();
+  p.data = std::string_view(seek_table_).substr(at - start);
+  p.seek_table = true;
+  if (!length_declared_) p.declare_length = total;
+  return std::optional<Piece>(p);
+}
+
+bool TusTransfer::RestartCures(const Error& error) const {
+  // A lost upload, or a server copy that cannot be continued byte-exactly:
+  // start over cleanly rather than send bytes that do not match it.
+  return error.code == FERRY_ERR_UPLOAD_EXPIRED ||
+         (irreproducible_ && error.code == FERRY_ERR_INTEGRITY_FAILED);
+}
+
+Result<SendStep> TusTransfer::SendNext() {
+  if (Streams()) return SendStream();
+  Result<std::optional<Piece>> next = NextPieceAt(offset_);
+  if (!next.ok()) return next.error();
+  if (!next.value()) {
+    // Everything is on the server already (a resume found it whole).
+    return MakeError(FERRY_ERR_INTERNAL_ERROR, "nothing left to send");
+  }
+  if (!next.value()->seek_table && StreamsFrames()) return SendFrameStream();
+  return SendPiece(*next.value());
+}
+
+Result<SendStep> TusTransfer::SendStream() {
+  // One request carries as much of the file as allowed, from chunks read
+  // and checked ahead: no stop at each chunk for an answer.
+  uint64_t end = source_->size();
+  uint64_t limit = ctx_->config->request_size;
+  if (limit > 0) end = std::min(end, offset_ + limit);
+  std::optional<Error> unreadable;
+  BodySource body = StreamBody(offset_, end, &unreadable);
+  inflight_ = 0;
+  Result<SendResult> sent = tus_->Send(record_.upload_url, offset_, body, "",
+                                       std::nullopt, on_send_, &wire_bytes_);
+  inflight_ = 0;
+  if (unreadable) return *unreadable;
+  return Acknowledged(sent, false);
+}
+
+Result<SendStep> TusTransfer::SendPiece(const Piece& piece) {
+  std::string checksum = ChecksumHeader(piece.data, piece.sha256);
+  inflight_ = 0;
+  auto start = std::chrono::steady_clock::now();
+  Result<SendResult> sent =
+      tus_->Send(record_.upload_url, offset_, piece.data, checksum,
+                 piece.declare_length, on_send_, &wire_bytes_);
+  inflight_ = 0;
+  if (sent.ok() && sent.value().offset > offset_ && Zstd()) {
+    auto now = std::chrono::steady_clock::now();
+    chooser_.OnSent(static_cast<double>(sent.value().offset - offset_),
+                    std::chrono::duration<double>(now - start).count());
+    if (piece.whole_frame && frame_index_ >= 0 &&
+        last_frame_done_ != std::chrono::steady_clock::time_point()) {
+      const FrameInfo& f = record_.frames[frame_index_];
+      chooser_.OnFrameDone(
+          f.level, f.raw_size,
+          std::chrono::duration<double>(now - last_frame_done_).count());
+    }
+    last_frame_done_ = now;
+  }
+  return Acknowledged(sent, piece.declare_length.has_value());
+}
+
+Result<SendStep> TusTransfer::Acknowledged(const Result<SendResult>& sent,
+                                           bool declared_length) {
+  if (!sent.ok()) return sent.error();
+  if (sent.value().offset <= offset_) {
+    return MakeError(FERRY_ERR_OFFSET_MISMATCH,
+                     "the server accepted none of the bytes");
+  }
+  offset_ = sent.value().offset;
+  if (declared_length) length_declared_ = true;
+  SendStep step;
+  step.progressed = true;
+  return step;
+}
+
+Status TusTransfer::Resync() {
+  Result<OffsetResult> at = tus_->QueryOffset(record_.upload_url);
+  if (!at.ok()) return at.error();
+  if (at.value().offset > KnownEnd()) {
+    Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
+                        "the server claims an offset past what was sent (" +
+                            std::to_string(at.value().offset) + " > " +
+                            std::to_string(KnownEnd()) + ")");
+    e.url = RedactUrl(record_.upload_url);
+    return e;
+  }
+  if (at.value().length >= 0) length_declared_ = true;
+  offset_ = at.value().offset;
+  return OkStatus();
+}
+
+bool TusTransfer::StreamsFrames() const {
+  return Zstd() && !chunked_refused_ && ChecksumAlgorithm().empty();
+}
+
+Result<SendStep> TusTransfer::SendFrameStream() {
+  // Frames go out back to back in one chunked PATCH (their total is not
+  // known until the last is made): no stop at each frame for an answer.
+  // The body is read by position, so libcurl may rewind it: any frame can
+  // be made again (and is checked against its record).
+  std::optional<Error> failed;
+  uint64_t provided = 0;  // body bytes handed out: the server may hold no more
+  uint64_t base = offset_;
+  uint64_t piece_begin = 0, piece_end = 0;  // cached piece, body positions
+  const char* piece_data = nullptr;
+  BodySource body;
+  body.length = BodySource::kUnknownLength;
+  body.read = [&](uint64_t pos, char* out, size_t max) -> int64_t {
+    if (piece_data == nullptr || pos < piece_begin || pos >= piece_end) {
+      int64_t frame_before = frame_index_;
+      Result<std::optional<Piece>> next = NextPieceAt(base + pos);
+      if (!next.ok()) {
+        failed = next.error();
+        return -1;
+      }
+      if (!next.value() || next.value()->seek_table) return 0;  // all sent
+      const Piece& piece = *next.value();
+      if (piece.whole_frame && frame_index_ != frame_before) FrameBoundary();
+      piece_begin = pos;
+      piece_end = pos + piece.data.size();
+      piece_data = piece.data.data();
+    }
+    size_t n = static_cast<size_t>(std::min<uint64_t>(max, piece_end - pos));
+    std::memcpy(out, piece_data + (pos - piece_begin), n);
+    provided = std::max(provided, pos + n);
+    return static_cast<int64_t>(n);
+  };
+  inflight_ = 0;
+  Result<SendResult> sent = tus_->Send(record_.upload_url, offset_, body, "",
+                                       std::nullopt, on_send_, &wire_bytes_);
+  inflight_ = 0;
+  if (failed) return *failed;
+  if (!sent.ok() &&
+      (sent.error().http_status == 411 || sent.error().http_status == 400 ||
+       sent.error().http_status == 501)) {
+    // A server (or proxy) that wants a length up front: one PATCH a frame
+    // from now on, after asking where it is.
+    chunked_refused_ = true;
+    SendStep step;
+    step.resync = true;
+    return step;
+  }
+  if (sent.ok() && sent.value().offset > base + provided) {
+    Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
+                        "Upload-Offset " + std::to_string(sent.value().offset) +
+                            " is past the bytes sent (" +
+                            std::to_string(base + provided) + ")");
+    e.url = RedactUrl(record_.upload_url);
+    return e;
+  }
+  return Acknowledged(sent, false);
+}
+
+void TusTransfer::FrameBoundary() {
+  // Frame frame_index_ begins: the one before it went out since the last
+  // boundary, which is what its level achieved end to end.
+  auto now = std::chrono::steady_clock::now();
+  if (frame_index_ > 0 &&
+      last_frame_done_ != std::chrono::steady_clock::time_point()) {
+    const FrameInfo& f = record_.frames[frame_index_ - 1];
+    double secs = std::chrono::duration<double>(now - last_frame_done_).count();
+    chooser_.OnSent(static_cast<double>(f.compressed_size), secs);
+    chooser_.OnFrameDone(f.level, f.raw_size, secs);
+  }
+  last_frame_done_ = now;
+}
+
+ChunkReader& TusTransfer::Reader() {
+  if (!reader_) {
+    // Four chunk buffers (one being sent, three read ahead): what a client
+    // budgets per upload (PerUploadMemory).
+    reader_ = std::make_unique<ChunkReader>(ledger_.get(), plan_.get(), 4);
+  }
+  return *reader_;
+}
+
+bool TusTransfer::Streams() const {
+  return !Zstd() && ChecksumAlgorithm().empty();
+}
+
+BodySource TusTransfer::StreamBody(uint64_t begin, uint64_t end,
+                                   std::optional<Error>* unreadable) {
+  BodySource body;
+  body.length = end - begin;
+  body.read = [this, begin, unreadable](uint64_t pos, char* out,
+                                        size_t max) -> int64_t {
+    uint64_t at = begin + pos;
+    ChunkRange c = plan_->Chunk(plan_->IndexAt(at));
+    Result<std::string_view> data = Reader().Get(c.index);
+    Status recorded = data.ok() ? Journaled(c.index) : data.error();
+    if (!recorded.ok()) {
+      *unreadable = recorded.error();
+      return -1;
+    }
+    size_t n = static_cast<size_t>(std::min<uint64_t>(max, c.end() - at));
+    std::memcpy(out, data.value().data() + (at - c.offset), n);
+    return static_cast<int64_t>(n);
+  };
+  return body;
+}
+
+Result<UploadSummary> TusTransfer::Summarize() {
+  reader_.reset();
+  producer_.reset();
+  // Fed as the chunks went out; whatever was never read in order (nothing,
+  // normally) is read and checked now.
+  Result<std::string> sha = ledger_->FileSha256();
+  if (!sha.ok()) return sha.error();
+  UploadSummary s;
+  s.url = record_.upload_url;
+  s.sha256_hex = HexEncode(sha.value());
+  s.encoding = record_.encoding;
+  return s;
+}
+
+Status TusTransfer::Discard() {
+  if (record_.upload_url.empty()) return OkStatus();
+  return tus_->Terminate(record_.upload_url);
+}
+
+void TusTransfer::UseCredentials(const FreshCredentials& fresh) {
+  for (const auto& [name, value] : fresh.headers) tus_->SetHeader(name, value);
+}
+
+}  // namespace ferry::internal

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "session/upload_session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "http/url.h"
+#include "session/source_checks.h"
+
+namespace ferry::internal {
+
+SessionEnv SessionEnv::Real() {
+  SessionEnv env;
+  env.now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  env.sleep_ms = [](int64_t ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  };
+  env.seed = [] { return static_cast<uint64_t>(std::random_device{}()); };
+  return env;
+}
+
+const char* PhaseName(Phase phase) {
+  switch (phase) {
+    case Phase::kOpening:
+      return "opening";
+    case Phase::kResuming:
+      return "resuming";
+    case Phase::kCreating:
+      return "creating";
+    case Phase::kSending:
+      return "sending";
+    case Phase::kFinishing:
+      return "finishing";
+    case Phase::kDone:
+      return "done";
+    case Phase::kFailed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+UploadSession::UploadSession(const ClientConfig& config, const Journal& journal,
+                             const UploadParams& params,
+                             std::unique_ptr<Transfer> transfer, SessionEnv env)
+    : config_(config),
+      journal_(journal),
+      params_(params),
+      transfer_(std::move(transfer)),
+      env_(std::move(env)),
+      budget_(config.retry, env_.seed(), env_.now_ms()) {
+  context_.config = &config_;
+  context_.params = &params_;
+  context_.env = &env_;
+  context_.emit = [this](const Event& e) { return Emit(e); };
+  context_.tick = [this] { return ReportProgress(false); };
+  context_.save = [this](const JournalRecord& record, bool durable) {
+    return journal_.Save(record, durable);
+  };
+  context_.cancelled = [this] { return cancelled_.load(); };
+}
+
+Error UploadSession::Cancelled() const {
+  return MakeError(FERRY_ERR_CANCELLED,
+                   params_.discard_on_cancel
+                       ? "the upload was cancelled and discarded"
+                       : "the upload was cancelled; its resume state is kept, "
+                         "so uploading the same source again continues where "
+                         "the server's copy ends");
+}
+
+bool UploadSession::Emit(const Event& event) {
+  if (params_.on_event && !params_.on_event(event)) cancelled_ = true;
+  return !cancelled_;
+}
+
+bool UploadSession::EmitRetry(const Error& error, uint32_t attempt,
+                              int64_t delay_ms, std::string message) {
+  Event e;
+  e.type = FERRY_EVENT_RETRY;
+  e.code = error.code;
+  e.attempt = attempt;
+  e.delay_ms = static_cast<uint64_t>(std::max<int64_t>(delay_ms, 0));
+  e.offset = transfer_->Position().offset;
+  e.message = std::move(message);
+  return Emit(e);
+}
+
+bool UploadSession::ReportProgress(bool force) {
+  if (cancelled_) return false;
+  int64_t now = env_.now_ms();
+  if (!force && last_report_ms_ >= 0 && now - last_report_ms_ < 100) {
+    return true;
+  }
+  last_report_ms_ = now;
+  TransferPosition at = transfer_->Position();
+  Progress p;
+  p.bytes_total = source_ ? source_->size() : 0;
+  p.bytes_acked = std::min(p.bytes_total, at.raw_acked);
+  // Monotonic and capped: a retry never moves the bar back or past 100%.
+  reported_done_ = std::max(
+      reported_done_, std::min(p.bytes_total, at.raw_acked + at.raw_sending));
+  p.bytes_done = reported_done_;
+  p.wire_bytes = at.wire_bytes;
+  if (params_.on_progress && !params_.on_progress(p)) cancelled_ = true;
+  return !cancelled_;
+}
+
+bool WaitInSlices(const SessionEnv& env, int64_t ms, int64_t slice_ms,
+                  const std::function<bool()>& go_on) {
+  int64_t end = env.now_ms() + ms;
+  for (;;) {
+    if (!go_on()) return false;
+    int64_t left = end - env.now_ms();
+    if (left <= 0) return true;
+    env.sleep_ms(std::min(left, slice_ms));
+  }
+}
+
+bool UploadSession::Wait(int64_t ms) {
+  return WaitInSlices(env_, ms, 100, [this] { return ReportProgress(false); });
+}
+
+void UploadSession::OnProgress() {
+  budget_.OnProgress(env_.now_ms());
+  refreshes_left_ = 3;
+}
+
+bool UploadSession::RefreshCredentials(const Error& error) {
+  const auto& refresh = config_.refresh_credentials;
+  if (!refresh || refreshes_left_ <= 0) return false;
+  --refreshes_left_;
+  FreshCredentials fresh;
+  if (!refresh(error, &fresh) || (fresh.headers.empty() && !fresh.s3)) {
+    return false;
+  }
+  transfer_->UseCredentials(fresh);
+  return true;
+}
+
+bool UploadSession::BackOff(Error& error) {
+  if (cancelled_ || error.code == FERRY_ERR_CANCELLED) {
+    error = Cancelled();
+    return false;
+  }
+  if (error.code == FERRY_ERR_UNAUTHENTICATED ||
+      error.code == FERRY_ERR_CREDENTIALS_EXPIRED) {
+    if (!RefreshCredentials(error)) return false;
+    if (!EmitRetry(error, 3 - refreshes_left_, 0,
+                   "credentials refreshed by the app; retrying")) {
+      error = Cancelled();
+      return false;
+    }
+    return true;
+  }
+  std::optional<int64_t> delay = budget_.NextDelay(error, env_.now_ms());
+  if (!delay) return false;
+  if (!EmitRetry(error, budget_.attempt(), *delay, error.message) ||
+      !Wait(*delay)) {
+    error = Cancelled();
+    return false;
+  }
+  return true;
+}
+
+Status UploadSession::RemoveEntry() {
+  return journal_.Remove(journal_key_, source_->absolute_path());
+}
+
+Status UploadSession::Open() {
+  Enter(Phase::kOpening);
+  Status allowed = CheckFilePolicy(config_, *source_);
+  if (!allowed.ok()) return allowed;
+  Status found = Retrying<Ok>([&] { return transfer_->Discover(); });
+  if (!found.ok()) return found;
+  Status fits = transfer_->Preflight();
+  if (!fits.ok()) return fits;
+  Status chosen = ChooseCompression();
+  if (!chosen.ok()) return chosen;
+  journal_key_ = transfer_->JournalKey();
+  return OkStatus();
+}
+
+Status UploadSession::ChooseCompression() {
+  int level = config_.compress_level;
+  if (source_->size() == 0) level = 0;
+  // Said when a fresh upload starts: a resumed one follows its record.
+  auto off = [&](std::string why) -> Status {
+    level = 0;
+    Event e;
+    e.type = FERRY_EVENT_COMPRESSION_OFF;
+    e.message = std::move(why);
+    compression_off_ = std::move(e);
+    return OkStatus();
+  };
+  if (level < 0) {
+    FrameEncoder sampler;
+    Result<bool> worth = SampleCompresses(*source_, &sampler);
+    if (!worth.ok()) return worth.error();
+    if (!worth.value()) {
+      // Stored zstd frames would only add work at both ends.
+      Status s =
+          off("the file does not compress (sampled): sending it as "
+              "it is");
+      if (!s.ok()) return s;
+    }
+  }
+  if (level != 0) {
+    if (std::optional<std::string> why = transfer_->CompressionUnsupported()) {
+      Status s = off(*why);
+      if (!s.ok()) return s;
+    }
+  }
+  return transfer_->SetCompression(level);
+}
+
+Status UploadSession::Abandon(const ResumeVerdict& verdict) {
+  if (verdict.file_changed && !params_.restart_on_change) {
+    return MakeError(
+        FERRY_ERR_FILE_CHANGED,
+        verdict.message +
+            "; ferry will not resume onto it (opt in to restarting, "
+            "e.g. --on-change restart, to upload the new content)");
+  }
+  if (verdict.discard_saved) (void)transfer_->Discard();  // best effort
+  Event e;
+  e.type = FERRY_EVENT_RESTARTED;
+  e.code = verdict.why;
+  e.message = verdict.message + "; starting a new upload";
+  if (!Emit(e)) return Cancelled();
+  return RemoveEntry();
+}
+
+Result<bool> UploadSession::Resume() {
+  Enter(Phase::kResuming);
+  Result<std::optional<JournalRecord>> loaded = LoadResumeState(
+      journal_, journal_key_, source_->absolute_path(),
+      [this](const Event& e) { return Emit(e); }, Cancelled());
+  if (!loaded.ok()) return loaded.error();
+  if (!loaded.value()) return false;
+  const JournalRecord& saved = *loaded.value();
+  std::optional<ResumeVerdict> verdict = transfer_->Screen(saved);
+  if (!verdict && !(saved.identity == source_->identity())) {
+    verdict = Unusable(FERRY_ERR_FILE_CHANGED,
+                       "the file changed (size, time or inode) since its "
+                       "interrupted upload began",
+                       /*file_changed=*/true);
+    verdict->discard_saved = true;
+  }
+  if (!verdict) {
+    Result<std::optional<ResumeVerdict>> held =
+        Retrying<std::optional<ResumeVerdict>>(
+            [&] { return transfer_->QueryServer(saved); });
+    if (!held.ok()) return held.error();
+    verdict = held.value();
+  }
+  if (!verdict) {
+    Result<ResumeVerdict> adopted = transfer_->Adopt(saved);
+    if (!adopted.ok()) return adopted.error();
+    verdict = adopted.value();
+  }
+  if (!verdict->resumed) {
+    Status dropped = Abandon(*verdict);
+    if (!dropped.ok()) return dropped.error();
+    return false;
+  }
+  resumed_from_ = verdict->offset;
+  Event e;
+  e.type = FERRY_EVENT_RESUMED;
+  e.offset = verdict->offset;
+  e.message = verdict->message;
+  if (!Emit(e)) return Cancelled();
+  return true;
+}
+
+Status UploadSession::StartFresh() {
+  Enter(Phase::kCreating);
+  resumed_from_ = 0;
+  if (compression_off_) {
+    Event said = *compression_off_;
+    compression_off_.reset();  // once, not again on a restart
+    if (!Emit(said)) return Cancelled();
+  }
+  Status prepared = transfer_->PrepareFresh();
+  if (!prepared.ok()) return prepared;
+  if (!ReportProgress(false)) return Cancelled();
+  Status created = Retrying<Ok>([&] { return transfer_->Create(); });
+  if (!created.ok()) return created;
+  if (transfer_->Position().raw_acked > 0) {
+    // The creation request carried bytes (tus creation-with-upload).
+    OnProgress();
+    if (!ReportProgress(true)) return Cancelled();
+  }
+  Event e;
+  e.type = FERRY_EVENT_CREATED;
+  e.offset = transfer_->Position().offset;
+  e.message = transfer_->CreatedMessage();
+  if (!Emit(e)) return Cancelled();
+  return OkStatus();
+}
+
+Status UploadSession::Restart(ferry_code why, const std::string& message) {
+  if (restarts_left_-- <= 0) return MakeError(why, message);
+  ResumeVerdict verdict = Unusable(why, message);
+  verdict.discard_saved = true;
+  Status dropped = Abandon(verdict);
+  if (!dropped.ok()) return dropped;
+  return StartFresh();
+}
+
+Status UploadSession::Recover(Error error) {
+  if (cancelled_ || error.code == FERRY_ERR_CANCELLED) return Cancelled();
+  if (restarts_left_ > 0 && transfer_->RestartCures(error)) {
+    Status s = Restart(error.code,
+                       error.code == FERRY_ERR_UPLOAD_EXPIRED
+                           ? "the server lost the upload while it was being "
+                             "sent"
+                           : error.message);
+    if (s.ok()) Enter(Phase::kSending);
+    return s;
+  }
+  if (transfer_->RetriesPieces()) {
+    // Each piece had its own retries; what is left is the app's to cure.
+    bool credentials = error.code == FERRY_ERR_UNAUTHENTICATED ||
+                       error.code == FERRY_ERR_CREDENTIALS_EXPIRED;
+    if (credentials && BackOff(error)) return OkStatus();
+    return error;
+  }
+  if (!BackOff(error)) return error;
+  // Never trust a position from a failed request: ask the server.
+  uint64_t before = transfer_->Position().raw_acked;
+  Status synced = Retrying<Ok>([&] { return transfer_->Resync(); });
+  if (synced.ok() && transfer_->Position().raw_acked > before) OnProgress();
+  return synced;
+}
+
+Status UploadSession::SendAll() {
+  Enter(Phase::kSending);
+  while (!transfer_->AllSent()) {
+    if (!ReportProgress(false)) return Cancelled();
+    Result<SendStep> step = transfer_->SendNext();
+    if (!step.ok()) {
+      Status recovered = Recover(step.error());
+      if (!recovered.ok()) return recovered;
+      continue;
+    }
+    if (step.value().progressed) {
+      OnProgress();
+      // Every acknowledgement is reported: callers see each step the
+      // server confirms (and can cancel at a precise point).
+      if (!ReportProgress(true)) return Cancelled();
+    }
+    if (step.value().resync) {
+      Status s = Retrying<Ok>([&] { return transfer_->Resync(); });
+      if (!s.ok()) return s;
+    }
+  }
+  return OkStatus();
+}
+
+Result<UploadSummary> UploadSession::Finish() {
+  Enter(Phase::kFinishing);
+  Status unchanged = source_->CheckUnchanged();
+  if (!unchanged.ok()) return unchanged.error();
+  Status complete = Retrying<Ok>([&] { return transfer_->Complete(); });
+  if (!complete.ok()) return complete.error();
+  Result<UploadSummary> summary = transfer_->Summarize();
+  if (!summary.ok()) return summary.error();
+  Status removed = RemoveEntry();
+  if (!removed.ok()) {
+    // The object is whole on the server; a stale entry only costs the next
+    // upload of this source a question to the server. Said, not fatal.
+    Event e;
+    e.type = FERRY_EVENT_STATE_DISCARDED;
+    e.code = removed.error().code;
+    e.message =
+        "the upload is complete, but its resume state could not be "
+        "removed: " +
+        removed.error().message;
+    if (!Emit(e)) return Cancelled();
+  }
+  // An empty or fully resumed source has had no acknowledgement this run.
+  if (reported_done_ < source_->size() || source_->size() == 0) {
+    ReportProgress(true);
+  }
+  UploadSummary out = summary.value();
+  out.bytes = source_->size();
+  out.wire_bytes = transfer_->Position().wire_bytes;
+  out.resumed_from = resumed_from_;
+  return out;
+}
+
+Error UploadSession::Fail(Error error) {
+  Enter(Phase::kFailed);
+  if (cancelled_) error = Cancelled();
+  if (error.code == FERRY_ERR_CANCELLED && params_.discard_on_cancel &&
+      transfer_->HasUpload()) {
+    // Best effort: the upload is forgotten locally either way.
+    (void)transfer_->Discard();
+    (void)RemoveEntry();
+  }
+  return error;
+}
+
+Result<UploadSummary> UploadSession::Run(std::unique_ptr<FileSource> source) {
+  source_ = std::move(source);
+  context_.source = source_.get();
+  transfer_->Attach(&context_);
+  Status s = Open();
+  if (!s.ok()) return Fail(s.error());
+  Result<bool> resumed = Resume();
+  if (!resumed.ok()) return Fail(resumed.error());
+  if (!resumed.value()) s = StartFresh();
+  if (s.ok()) s = SendAll();
+  if (!s.ok()) return Fail(s.error());
+  Result<UploadSummary> done = Finish();
+  if (!done.ok()) return Fail(done.error());
+  Enter(Phase::kDone);
+  return done;
+}
+
+}  // namespace ferry::internal
