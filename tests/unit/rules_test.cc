@@ -30,7 +30,8 @@ TEST(Rules, ParseAndApplyEachKindOfCondition) {
   auto rules = ParseRules(kRules);
   ASSERT_TRUE(rules.ok()) << rules.error().message;
   ASSERT_EQ(rules.value().size(), 4u);
-  ClassifyOptions o{&rules.value()};
+  ClassifyOptions o;
+  o.rules = &rules.value();
 
   Error clock =
       ClassifyResponse(Resp(400, R"({"error":{"code":50001,"message":"sync"}})",

@@ -64,7 +64,9 @@ TEST(S3Error, ClassifyReadsXmlBodies) {
   r.status = 404;
   r.headers = {{"content-type", "application/xml"}};
   r.body = kNoSuchUpload;
-  Error e = ClassifyResponse(r, RequestKind::kSend, "https://s3/b/k");
+  ClassifyOptions s3;
+  s3.protocol_body = ReadS3ErrorBody;
+  Error e = ClassifyResponse(r, RequestKind::kSend, "https://s3/b/k", s3);
   EXPECT_EQ(e.code, FERRY_ERR_UPLOAD_EXPIRED);
   EXPECT_EQ(e.server_code, "NoSuchUpload");
   EXPECT_EQ(e.request_id, "tx0001-abc");
@@ -73,9 +75,12 @@ TEST(S3Error, ClassifyReadsXmlBodies) {
   r.body =
       "<Error><Code>InternalError</Code><Message>We encountered an "
       "internal error.</Message></Error>";
-  e = ClassifyResponse(r, RequestKind::kSend, "https://s3/b/k");
+  e = ClassifyResponse(r, RequestKind::kSend, "https://s3/b/k", s3);
   EXPECT_EQ(e.code, FERRY_ERR_SERVER_ERROR);
   EXPECT_TRUE(e.retryable);
+  // Without S3's reader (a tus server) the XML is just text.
+  e = ClassifyResponse(r, RequestKind::kSend, "https://s3/b/k");
+  EXPECT_NE(e.server_code, "InternalError");
 }
 
 }  // namespace

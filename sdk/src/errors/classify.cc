@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
-#include "protocols/s3/s3_error.h"
 
 namespace ferry::internal {
 namespace {
@@ -324,20 +323,15 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
     }
   } else if (type.find("json") != std::string::npos) {
     FromPlainJson(r.body, &server_code, &server_message);
-  } else if (type.find("xml") != std::string::npos ||
-             r.body.starts_with("<?xml") || r.body.starts_with("<Error")) {
-    if (auto s3 = ParseS3Error(r.body)) {
-      server_code = s3->code;
-      // RGW leaves <Message> empty; the code is then the whole story.
-      server_message = s3->message.empty() ? s3->code : s3->message;
-      if (auto mapped = FerryCodeForS3(s3->code)) {
-        code = *mapped;
-        // A signature refused while the clocks differ is still clock skew
-        // (checked below); the other codes say exactly what happened.
-        named_by_server = *mapped != FERRY_ERR_UNAUTHENTICATED &&
-                          *mapped != FERRY_ERR_PERMISSION_DENIED;
+  } else if (options.protocol_body) {
+    if (auto said = options.protocol_body(r)) {
+      server_code = said->code;
+      server_message = said->message;
+      if (said->mapped) {
+        code = *said->mapped;
+        named_by_server = said->exact;
       }
-      if (!s3->request_id.empty()) xml_request_id = s3->request_id;
+      xml_request_id = said->request_id;
     }
   }
   if (server_message.empty()) server_message = SanitizeServerText(r.body);

@@ -5,6 +5,7 @@
 #define FERRY_SDK_SRC_ERRORS_CLASSIFY_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,11 +29,27 @@ enum class RequestKind {
 Error ClassifyTransport(const TransportError& failure,
                         std::string_view redacted_url);
 
+// What a protocol reads from an error body in its own format (S3's XML
+// <Error>): the server's code, message and request ID, and the ferry code
+// it stands for when the protocol knows it (`exact`: trust it over status
+// heuristics such as clock skew).
+struct ServerVerdict {
+  std::string code;
+  std::string message;
+  std::string request_id;
+  std::optional<ferry_code> mapped;
+  bool exact = false;
+};
+using ProtocolBodyReader =
+    std::function<std::optional<ServerVerdict>(const HttpResponse&)>;
+
 struct ClassifyOptions {
   const std::vector<Rule>* rules = nullptr;  // the app's, applied last
   // A 401/403 while the server's clock differs by more than this is
   // clock_skew (signed requests and tokens fail on skewed clocks).
   int64_t max_clock_skew_ms = 120000;
+  // The protocol's own error bodies, consulted after problem+json and JSON.
+  ProtocolBodyReader protocol_body;
 };
 
 // For a response whose status is not the success the protocol expects.

@@ -132,7 +132,7 @@ Result<std::unique_ptr<ProtocolClient>> NewS3Client(const ClientConfig& config,
   s3.presigner = config.s3_presigner;
   auto made = S3Protocol::Create(
       http, std::move(s3),
-      ClassifyOptions{&config.rules, config.max_clock_skew_ms});
+      ClassifyOptions{&config.rules, config.max_clock_skew_ms, nullptr});
   if (!made.ok()) return made.error();
   return std::unique_ptr<ProtocolClient>(
       new S3Client(config, std::move(made.value())));

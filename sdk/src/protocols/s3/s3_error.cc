@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "protocols/s3/s3_error.h"
 
 #include <expat.h>
@@ -7,6 +8,8 @@
 #include <memory>
 #include <type_traits>
 #include <utility>
+
+#include "absl/strings/ascii.h"
 
 namespace ferry::internal {
 namespace {
@@ -154,6 +157,26 @@ std::optional<ferry_code> FerryCodeForS3(std::string_view code) {
     if (name == code) return value;
   }
   return std::nullopt;
+}
+
+std::optional<ServerVerdict> ReadS3ErrorBody(const HttpResponse& r) {
+  auto type = r.Header("content-type");
+  bool xml =
+      (type && absl::AsciiStrToLower(*type).find("xml") != std::string::npos) ||
+      r.body.starts_with("<?xml") || r.body.starts_with("<Error");
+  if (!xml) return std::nullopt;
+  std::optional<S3Error> s3 = ParseS3Error(r.body);
+  if (!s3) return std::nullopt;
+  ServerVerdict v;
+  v.code = s3->code;
+  v.message = s3->message.empty() ? s3->code : s3->message;
+  v.request_id = s3->request_id;
+  v.mapped = FerryCodeForS3(s3->code);
+  // A signature refused while the clocks differ is still clock skew (the
+  // classifier checks); the other codes say exactly what happened.
+  v.exact = v.mapped && *v.mapped != FERRY_ERR_UNAUTHENTICATED &&
+            *v.mapped != FERRY_ERR_PERMISSION_DENIED;
+  return v;
 }
 
 }  // namespace ferry::internal

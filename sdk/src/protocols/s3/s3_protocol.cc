@@ -66,11 +66,13 @@ S3Protocol::S3Protocol(HttpClient* http, S3Config config,
                        std::string base_path)
     : http_(http),
       config_(std::move(config)),
-      classify_(classify),
+      classify_(std::move(classify)),
       authority_(std::move(authority)),
       base_path_(std::move(base_path)),
       offset_ms_(config_.clock_offset_ms),
       origin_(UrlOrigin(config_.endpoint)) {
+  // S3 errors come as XML <Error> documents.
+  if (!classify_.protocol_body) classify_.protocol_body = ReadS3ErrorBody;
   MutexLock lock(&credentials_mu_);
   headers_ = config_.headers;
   credentials_ = config_.credentials;

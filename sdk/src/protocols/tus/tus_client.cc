@@ -20,8 +20,10 @@ class TusClient : public ProtocolClient {
   TusClient(const ClientConfig& config, HttpClient* http)
       : config_(config),
         http_(http),
-        tus_(http, config.endpoint, config.headers,
-             ClassifyOptions{&config.rules, config.max_clock_skew_ms}) {}
+        tus_(
+            http, config.endpoint, config.headers,
+            ClassifyOptions{&config.rules, config.max_clock_skew_ms, nullptr}) {
+  }
 
   std::unique_ptr<Transfer> NewTransfer() override {
     return std::make_unique<TusTransfer>(&tus_, config_.compress_level);
@@ -53,11 +55,12 @@ class TusClient : public ProtocolClient {
     const HttpResponse& r = out.response;
     ReportClockSkew(r, config_.max_clock_skew_ms, report);
     if (r.status != 200 && r.status != 204) {
-      report->Fail(
-          "server", "OPTIONS answered HTTP " + std::to_string(r.status),
-          ClassifyResponse(
-              r, RequestKind::kDiscover, redacted,
-              ClassifyOptions{&config_.rules, config_.max_clock_skew_ms}));
+      report->Fail("server",
+                   "OPTIONS answered HTTP " + std::to_string(r.status),
+                   ClassifyResponse(
+                       r, RequestKind::kDiscover, redacted,
+                       ClassifyOptions{&config_.rules,
+                                       config_.max_clock_skew_ms, nullptr}));
       return false;
     }
     Result<ServerCapabilities> caps = tus_.Discover();
