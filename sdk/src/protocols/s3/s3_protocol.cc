@@ -97,11 +97,11 @@ S3Credentials S3Protocol::Credentials() const {
 void S3Protocol::UseCredentials(const HeaderList& headers,
                                 const std::optional<S3Credentials>& keys) {
   MutexLock lock(&credentials_mu_);
-  for (const auto& [name, value] : headers) {
+  for (const auto& header : headers) {
     std::erase_if(headers_, [&](const auto& h) {
-      return absl::EqualsIgnoreCase(h.first, name);
+      return absl::EqualsIgnoreCase(h.first, header.first);
     });
-    headers_.emplace_back(name, value);
+    headers_.push_back(header);
   }
   if (keys) {
     // Fresh keys replace the old ones; a region left empty stays.
