@@ -1,6 +1,6 @@
 """What S3 gets from the one upload session, against a real Ceph RGW: the
 credential-refresh hook (keys rotated mid-upload, the upload going on where
-it was), retry events that carry the offset, and ferry-doctor for S3 (CLI,
+it was), retry events that carry the offset (through the fault proxy), and ferry-doctor for S3 (CLI,
 which is C++ over the C ABI, and Python). Every upload is read back and
 compared with the source's SHA-256."""
 
@@ -99,25 +99,35 @@ def test_without_a_refresh_hook_rotated_keys_end_typed(rgw, tmp_path):
     assert result.sha256 == sha256_file(src)
 
 
-def test_session_retry_events_carry_the_offset(rgw, tmp_path):
-    # The session's own retries (here CreateMultipartUpload against a closed
-    # port) say where the upload stands, as tus's do; per-part retry events
-    # carry the part's first byte (unit-tested with a fake transfer).
-    src = write_random(tmp_path / "o.bin", 1000, 33)
-    client = ferry.Client("http://127.0.0.1:9", protocol="s3", bucket=BUCKET,
-                          access_key_id=rgw.access,
-                          secret_access_key=rgw.secret, region=rgw.region,
-                          state_dir=str(tmp_path / "st"), max_retries=2,
-                          retry_base_delay_ms=1, retry_max_delay_ms=2)
-    events = []
+def test_retry_events_carry_the_offset(rgw, tmp_path):
+    # Through the fault proxy to the real RGW: the second part's PUT and the
+    # completion POST each get one 503 first. The part's retry says where
+    # the part begins; the session's retry of Complete says all is acked.
+    from fault_proxy import Fault, FaultProxy
+    proxy = FaultProxy(rgw.endpoint, [
+        Fault("status", method="PUT", nth=2, status=503, body=b"busy"),
+        Fault("status", method="POST", nth=2, status=503, body=b"busy"),
+    ])
     try:
-        client.upload(src, key="o.bin", on_event=events.append)
-        raise AssertionError("uploaded to a closed port")
-    except ferry.FerryError as e:
-        assert e.code == "connection_refused"
-    retries = [e for e in events if e.type == "retry"]
-    assert len(retries) == 2
-    assert all(e.offset == 0 for e in retries)
+        size = 3 * 5 * MiB + 11
+        src = write_random(tmp_path / "o.bin", size, 33)
+        client = ferry.Client(proxy.origin, protocol="s3", bucket=BUCKET,
+                              access_key_id=rgw.access,
+                              secret_access_key=rgw.secret, region=rgw.region,
+                              state_dir=str(tmp_path / "st"), compress="off",
+                              part_size=5 * MiB, parallel_parts=1,
+                              retry_base_delay_ms=1, retry_max_delay_ms=2)
+        events = []
+        result = client.upload(src, key="offsets.bin", on_event=events.append)
+        assert proxy.fired("status") == 2
+        retries = [e for e in events if e.type == "retry"]
+        assert [e.offset for e in retries] == [5 * MiB, size], [
+            (e.offset, e.message) for e in retries]
+        assert retries[0].message.startswith("part 2:")
+        assert result.sha256 == sha256_file(src)
+        assert rgw.stored_sha256(BUCKET, "offsets.bin") == sha256_file(src)
+    finally:
+        proxy.stop()
 
 
 def doctor_cli(rgw, *args, access=None, secret=None):

@@ -131,7 +131,7 @@ class FakeTransfer : public Transfer {
       send_outcomes.pop_front();
       if (!r.ok() || !r.value().progressed) return r;
     }
-    if (!ctx->tick()) return MakeError(FERRY_ERR_CANCELLED, "cancelled");
+    if (!ctx->tick()) return TransferCancelled();
     acked = std::min(ctx->source->size(), acked + kPiece);
     SendStep step;
     step.progressed = true;
@@ -168,7 +168,6 @@ class FakeTransfer : public Transfer {
     p.wire_bytes = acked;
     return p;
   }
-  const JournalRecord& record() const override { return record_; }
   bool HasUpload() const override { return created; }
 
   int Count(const std::string& name) const {

@@ -151,8 +151,7 @@ bool Clean(const char* s) {
 }
 
 // A header an app may set: a token name, no CR/LF (no header injection),
-// and not one ferry manages itself.
-// A header the app may set: well formed, and not one the protocol manages.
+// and not one the protocol manages itself.
 bool ValidHeader(ferry_protocol protocol, const char* name, const char* value) {
   return name != nullptr && value != nullptr && name[0] != '\0' &&
          Clean(name) && Clean(value) && std::strchr(name, ':') == nullptr &&
@@ -364,7 +363,7 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     if (o.on_refresh_credentials != nullptr) {
       ferry_refresh_fn fn = o.on_refresh_credentials;
       void* user_data = o.refresh_user_data;
-      auto protocol = static_cast<ferry_protocol>(cfg.protocol);
+      ferry_protocol protocol = cfg.protocol;
       cfg.refresh_credentials = [fn, user_data, protocol](
                                     const ferry::internal::Error& why,
                                     ferry::internal::FreshCredentials* out) {
@@ -396,8 +395,7 @@ ferry_code ferry_client_add_header(ferry_client* client, const char* name,
                                    const char* value) {
   try {
     if (client == nullptr ||
-        !ValidHeader(static_cast<ferry_protocol>(client->config.protocol), name,
-                     value)) {
+        !ValidHeader(client->config.protocol, name, value)) {
       return FERRY_ERR_INVALID_ARGUMENT;
     }
     return Reconfigure(

@@ -6,12 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <initializer_list>
 #include <thread>
 
 #include "http/url.h"
-#include "protocols/s3/s3_transfer.h"
 #include "session/upload_session.h"
 
 namespace ferry::internal {
@@ -51,28 +48,7 @@ Result<std::unique_ptr<ClientCore>> ClientCore::Create(ClientConfig config) {
     if (!ext.empty() && ext[0] != '.') ext.insert(ext.begin(), '.');
   }
   if (config.state_dir.empty()) config.state_dir = Journal::DefaultDir();
-  if (config.protocol == FERRY_PROTOCOL_S3) {
-    // The usual environment variables fill what the app left empty.
-    auto env = [](std::string* field,
-                  std::initializer_list<const char*> names) {
-      for (const char* name : names) {
-        const char* v = std::getenv(name);
-        if (field->empty() && v != nullptr) *field = v;
-      }
-    };
-    S3Credentials& c = config.s3_credentials;
-    env(&c.access_key_id, {"AWS_ACCESS_KEY_ID"});
-    env(&c.secret_access_key, {"AWS_SECRET_ACCESS_KEY"});
-    env(&c.session_token, {"AWS_SESSION_TOKEN"});
-    env(&c.region, {"AWS_REGION", "AWS_DEFAULT_REGION"});
-    if (config.s3_part_size != 0 && (config.s3_part_size < kS3MinPart ||
-                                     config.s3_part_size > (5ull << 30))) {
-      return MakeError(FERRY_ERR_INVALID_ARGUMENT,
-                       "an S3 part size must be between 5 MiB and 5 GiB");
-    }
-  } else if (config.protocol != FERRY_PROTOCOL_TUS) {
-    return MakeError(FERRY_ERR_INVALID_ARGUMENT, "unknown protocol");
-  }
+  // The protocol checks its own options (protocols/registry.cc).
   auto core = std::unique_ptr<ClientCore>(new ClientCore(std::move(config)));
   auto protocol = NewProtocolClient(core->config_, &core->http_);
   if (!protocol.ok()) return protocol.error();

@@ -310,7 +310,7 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
   auto content_type = r.Header("content-type");
   std::string type = content_type ? absl::AsciiStrToLower(*content_type) : "";
   bool named_by_server = false;
-  std::string xml_request_id;
+  std::string body_request_id;
   if (type.find("application/problem+json") != std::string::npos) {
     if (auto p = ParseProblem(r.body)) {
       // A server that names a ferry code is taken at its word.
@@ -331,7 +331,7 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
         code = *said->mapped;
         named_by_server = said->exact;
       }
-      xml_request_id = said->request_id;
+      body_request_id = said->request_id;
     }
   }
   if (server_message.empty()) server_message = SanitizeServerText(r.body);
@@ -371,7 +371,7 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
                  std::to_string(std::llabs(*skew) / 1000) + " s " +
                  (*skew > 0 ? "ahead of" : "behind") + " this device's";
   }
-  e.request_id = xml_request_id;
+  e.request_id = body_request_id;
   for (const char* h : {"x-request-id", "x-amz-request-id", "x-correlation-id",
                         "request-id", "x-trace-id"}) {
     if (auto id = r.Header(h)) {

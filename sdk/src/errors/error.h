@@ -42,6 +42,13 @@ void ScrubSecrets(const std::vector<std::string>& secrets, Error* error);
 // An error of `code` with the table's defaults and `message`.
 Error MakeError(ferry_code code, std::string message);
 
+// Whether the server refused the credentials (unauthenticated,
+// credentials_expired): what the app's refresh hook may cure.
+inline bool CredentialsRefused(const Error& error) {
+  return error.code == FERRY_ERR_UNAUTHENTICATED ||
+         error.code == FERRY_ERR_CREDENTIALS_EXPIRED;
+}
+
 // Table look-ups; nullptr for values outside the table.
 const char* CodeName(int code);
 const char* CategoryName(int category);

@@ -8,9 +8,18 @@
 #include <mutex>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "http/url.h"
 
 namespace ferry::internal {
+
+void ReplaceHeader(HeaderList* headers, const std::string& name,
+                   const std::string& value) {
+  std::erase_if(*headers, [&](const auto& h) {
+    return absl::EqualsIgnoreCase(h.first, name);
+  });
+  headers->emplace_back(name, value);
+}
 namespace {
 
 constexpr uint64_t kBigBody = 4 << 20;

@@ -12,12 +12,16 @@
 #include <utility>
 #include <vector>
 
-#include "sync/mutex.h"
 #include "http/rate_limiter.h"
+#include "sync/mutex.h"
 
 namespace ferry::internal {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Sets header `name` in `headers`, replacing any of that name (any case).
+void ReplaceHeader(HeaderList* headers, const std::string& name,
+                   const std::string& value);
 
 struct HttpOptions {
   std::string ca_file;

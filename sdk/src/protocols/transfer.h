@@ -16,11 +16,8 @@
 #include <string>
 
 #include "client/client_types.h"
-#include "codec/zstd_frames.h"
 #include "errors/error.h"
-#include "http/http_client.h"
 #include "journal/journal.h"
-#include "retry/backoff.h"
 #include "session/session_env.h"
 #include "source/file_source.h"
 
@@ -44,6 +41,12 @@ struct TransferContext {
   // Whether the upload was cancelled. Any thread.
   std::function<bool()> cancelled;
 };
+
+// What a transfer returns when it stops because the app cancelled (the
+// session words the final error).
+inline Error TransferCancelled() {
+  return MakeError(FERRY_ERR_CANCELLED, "the upload was cancelled");
+}
 
 // Where an upload stands, in file (raw) and wire bytes.
 struct TransferPosition {
@@ -157,8 +160,6 @@ class Transfer {
   virtual void UseCredentials(const FreshCredentials& fresh) = 0;
 
   virtual TransferPosition Position() const = 0;
-  // The record as it should be journaled now.
-  virtual const JournalRecord& record() const = 0;
   // Whether a server-side upload exists (something to discard).
   virtual bool HasUpload() const = 0;
 };

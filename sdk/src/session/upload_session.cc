@@ -2,29 +2,11 @@
 #include "session/upload_session.h"
 
 #include <algorithm>
-#include <chrono>
-#include <random>
-#include <thread>
 #include <utility>
 
-#include "http/url.h"
 #include "session/source_checks.h"
 
 namespace ferry::internal {
-
-SessionEnv SessionEnv::Real() {
-  SessionEnv env;
-  env.now_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  };
-  env.sleep_ms = [](int64_t ms) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-  };
-  env.seed = [] { return static_cast<uint64_t>(std::random_device{}()); };
-  return env;
-}
 
 const char* PhaseName(Phase phase) {
   switch (phase) {
@@ -112,17 +94,6 @@ bool UploadSession::ReportProgress(bool force) {
   return !cancelled_;
 }
 
-bool WaitInSlices(const SessionEnv& env, int64_t ms, int64_t slice_ms,
-                  const std::function<bool()>& go_on) {
-  int64_t end = env.now_ms() + ms;
-  for (;;) {
-    if (!go_on()) return false;
-    int64_t left = end - env.now_ms();
-    if (left <= 0) return true;
-    env.sleep_ms(std::min(left, slice_ms));
-  }
-}
-
 bool UploadSession::Wait(int64_t ms) {
   return WaitInSlices(env_, ms, 100, [this] { return ReportProgress(false); });
 }
@@ -149,8 +120,7 @@ bool UploadSession::BackOff(Error& error) {
     error = Cancelled();
     return false;
   }
-  if (error.code == FERRY_ERR_UNAUTHENTICATED ||
-      error.code == FERRY_ERR_CREDENTIALS_EXPIRED) {
+  if (CredentialsRefused(error)) {
     if (!RefreshCredentials(error)) return false;
     if (!EmitRetry(error, 3 - refreshes_left_, 0,
                    "credentials refreshed by the app; retrying")) {
@@ -191,30 +161,24 @@ Status UploadSession::ChooseCompression() {
   int level = config_.compress_level;
   if (source_->size() == 0) level = 0;
   // Said when a fresh upload starts: a resumed one follows its record.
-  auto off = [&](std::string why) -> Status {
+  auto off = [&](std::string why) {
     level = 0;
-    Event e;
-    e.type = FERRY_EVENT_COMPRESSION_OFF;
-    e.message = std::move(why);
-    compression_off_ = std::move(e);
-    return OkStatus();
+    compression_off_ = Event();
+    compression_off_->type = FERRY_EVENT_COMPRESSION_OFF;
+    compression_off_->message = std::move(why);
   };
   if (level < 0) {
     FrameEncoder sampler;
     Result<bool> worth = SampleCompresses(*source_, &sampler);
     if (!worth.ok()) return worth.error();
+    // Stored zstd frames would only add work at both ends.
     if (!worth.value()) {
-      // Stored zstd frames would only add work at both ends.
-      Status s =
-          off("the file does not compress (sampled): sending it as "
-              "it is");
-      if (!s.ok()) return s;
+      off("the file does not compress (sampled): sending it as it is");
     }
   }
   if (level != 0) {
     if (std::optional<std::string> why = transfer_->CompressionUnsupported()) {
-      Status s = off(*why);
-      if (!s.ok()) return s;
+      off(*why);
     }
   }
   return transfer_->SetCompression(level);
@@ -239,9 +203,9 @@ Status UploadSession::Abandon(const ResumeVerdict& verdict) {
 
 Result<bool> UploadSession::Resume() {
   Enter(Phase::kResuming);
-  Result<std::optional<JournalRecord>> loaded = LoadResumeState(
-      journal_, journal_key_, source_->absolute_path(),
-      [this](const Event& e) { return Emit(e); }, Cancelled());
+  Result<std::optional<JournalRecord>> loaded =
+      LoadResumeState(journal_, journal_key_, source_->absolute_path(),
+                      context_.emit, Cancelled());
   if (!loaded.ok()) return loaded.error();
   if (!loaded.value()) return false;
   const JournalRecord& saved = *loaded.value();
@@ -327,9 +291,7 @@ Status UploadSession::Recover(Error error) {
   }
   if (transfer_->RetriesPieces()) {
     // Each piece had its own retries; what is left is the app's to cure.
-    bool credentials = error.code == FERRY_ERR_UNAUTHENTICATED ||
-                       error.code == FERRY_ERR_CREDENTIALS_EXPIRED;
-    if (credentials && BackOff(error)) return OkStatus();
+    if (CredentialsRefused(error) && BackOff(error)) return OkStatus();
     return error;
   }
   if (!BackOff(error)) return error;

@@ -4,7 +4,8 @@
 // the probe ferry-doctor runs: a signed request to the bucket (the
 // server's clock, the credentials, the bucket), then a multipart upload
 // created and aborted again.
-#include <chrono>
+#include <cstdlib>
+#include <initializer_list>
 #include <memory>
 #include <random>
 #include <string>
@@ -56,8 +57,8 @@ class S3Client : public ProtocolClient {
     const HttpResponse& r = answer.value();
     ReportClockSkew(r, config_.max_clock_skew_ms, report);
     if (r.status / 100 == 2) {
-      report->Ok("auth",
-                 "signed request accepted (SigV4, region " + Region() + ")");
+      report->Ok("auth", "signed request accepted (SigV4, region " +
+                             s3_->region() + ")");
       report->Ok("bucket", "bucket " + config_.s3_bucket + " is reachable");
       return true;
     }
@@ -98,12 +99,6 @@ class S3Client : public ProtocolClient {
                                    aborted.error().message);
   }
 
-  std::string Region() const {
-    return config_.s3_credentials.region.empty()
-               ? std::string("us-east-1")
-               : config_.s3_credentials.region;
-  }
-
   const ClientConfig& config_;
   std::unique_ptr<S3Protocol> s3_;
 };
@@ -122,10 +117,26 @@ bool S3ManagesHeader(std::string_view lower_name) {
 
 Result<std::unique_ptr<ProtocolClient>> NewS3Client(const ClientConfig& config,
                                                     HttpClient* http) {
+  if (config.s3_part_size != 0 && (config.s3_part_size < kS3MinPart ||
+                                   config.s3_part_size > (5ull << 30))) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "an S3 part size must be between 5 MiB and 5 GiB");
+  }
   S3Config s3;
   s3.endpoint = config.endpoint;
   s3.bucket = config.s3_bucket;
   s3.credentials = config.s3_credentials;
+  // The usual environment variables fill what the app left empty.
+  auto env = [](std::string* field, std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+      const char* v = std::getenv(name);
+      if (field->empty() && v != nullptr) *field = v;
+    }
+  };
+  env(&s3.credentials.access_key_id, {"AWS_ACCESS_KEY_ID"});
+  env(&s3.credentials.secret_access_key, {"AWS_SECRET_ACCESS_KEY"});
+  env(&s3.credentials.session_token, {"AWS_SESSION_TOKEN"});
+  env(&s3.credentials.region, {"AWS_REGION", "AWS_DEFAULT_REGION"});
   s3.unsigned_payload = config.s3_unsigned_payload;
   s3.headers = config.headers;
   s3.clock_offset_ms = config.clock_offset_ms;

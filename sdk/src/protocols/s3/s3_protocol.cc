@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "codec/hash.h"
@@ -97,11 +96,8 @@ S3Credentials S3Protocol::Credentials() const {
 void S3Protocol::UseCredentials(const HeaderList& headers,
                                 const std::optional<S3Credentials>& keys) {
   MutexLock lock(&credentials_mu_);
-  for (const auto& header : headers) {
-    std::erase_if(headers_, [&](const auto& h) {
-      return absl::EqualsIgnoreCase(h.first, header.first);
-    });
-    headers_.push_back(header);
+  for (const auto& [name, value] : headers) {
+    ReplaceHeader(&headers_, name, value);
   }
   if (keys) {
     // Fresh keys replace the old ones; a region left empty stays.

@@ -106,6 +106,9 @@ class S3Protocol {
   void UseCredentials(const HeaderList& headers,
                       const std::optional<S3Credentials>& keys);
 
+  // The region requests are signed for (us-east-1 unless configured).
+  std::string region() const { return Credentials().region; }
+
   // The signer's clock correction in ms (server − local). Thread-safe.
   int64_t clock_offset_ms() const { return offset_ms_.load(); }
 

@@ -17,6 +17,22 @@ bool ByNumber(const S3PartRecord& a, const S3PartRecord& b) {
   return a.number < b.number;
 }
 
+// The parts (sorted by number) that cover the file from its start without
+// a gap: how many, and the file offset where they end.
+struct Covered {
+  size_t parts = 0;
+  uint64_t raw_end = 0;
+};
+Covered CoveredPrefix(const std::vector<S3PartRecord>& sorted) {
+  Covered c;
+  for (const S3PartRecord& p : sorted) {
+    if (p.number != c.parts + 1 || p.raw_begin != c.raw_end) break;
+    c.raw_end = p.raw_end;
+    ++c.parts;
+  }
+  return c;
+}
+
 }  // namespace
 
 uint64_t S3PartSize(uint64_t file_size, uint64_t asked) {
@@ -41,10 +57,6 @@ S3Transfer::~S3Transfer() {
 void S3Transfer::Attach(const TransferContext* context) {
   ctx_ = context;
   source_ = context->source;
-}
-
-Error S3Transfer::CancelledError() const {
-  return MakeError(FERRY_ERR_CANCELLED, "the upload was cancelled");
 }
 
 bool S3Transfer::Stopping() const { return stop_ || ctx_->cancelled(); }
@@ -187,7 +199,7 @@ Result<ResumeVerdict> S3Transfer::Adopt(const JournalRecord& saved) {
     acked_raw_ += rec->raw_end - rec->raw_begin;
     raw = rec->raw_end;
     kept.push_back(*rec);
-    if (!ctx_->tick()) return CancelledError();
+    if (!ctx_->tick()) return TransferCancelled();
     if (raw >= source_->size()) break;
   }
   record_.s3_parts = std::move(kept);
@@ -232,7 +244,7 @@ Status S3Transfer::PrepareFresh() {
       if (!s.ok()) return s.error();
       whole->Update(block.data(), n);
       at += n;
-      if (!ctx_->tick()) return CancelledError();
+      if (!ctx_->tick()) return TransferCancelled();
     }
     create_meta_.emplace_back("sha256", HexEncode(whole->Finish()));
   }
@@ -252,30 +264,20 @@ std::string S3Transfer::CreatedMessage() const {
 }
 
 void S3Transfer::KeepContiguousParts() {
-  std::sort(record_.s3_parts.begin(), record_.s3_parts.end(), ByNumber);
-  uint64_t raw = 0;
-  size_t keep = 0;
+  Covered covered = CoveredPrefix(record_.s3_parts);
+  record_.s3_parts.resize(covered.parts);
   frames_.clear();
   for (const S3PartRecord& p : record_.s3_parts) {
-    if (p.number != keep + 1 || p.raw_begin != raw) break;
-    raw = p.raw_end;
     frames_.insert(frames_.end(), p.frames.begin(), p.frames.end());
-    ++keep;
   }
-  record_.s3_parts.resize(keep);
-  acked_raw_ = raw;
+  acked_raw_ = covered.raw_end;
 }
 
 bool S3Transfer::AllSent() const {
-  if (record_.s3_parts.empty()) return false;
-  std::vector<S3PartRecord> parts = record_.s3_parts;
-  std::sort(parts.begin(), parts.end(), ByNumber);
-  uint64_t raw = 0;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i].number != i + 1 || parts[i].raw_begin != raw) return false;
-    raw = parts[i].raw_end;
-  }
-  return raw == source_->size();
+  Covered covered = CoveredPrefix(record_.s3_parts);
+  return !record_.s3_parts.empty() &&
+         covered.parts == record_.s3_parts.size() &&
+         covered.raw_end == source_->size();
 }
 
 Result<std::unique_ptr<S3Transfer::Part>> S3Transfer::MakePart(uint32_t number,
@@ -365,13 +367,10 @@ Status S3Transfer::UploadOne(Part* part, RetryBudget* budget) {
       part->record.etag = etag.value();
       return OkStatus();
     }
-    if (Stopping()) return CancelledError();
+    if (Stopping()) return TransferCancelled();
     const Error& error = etag.error();
     // Credentials are the app's to refresh, through the session.
-    if (error.code == FERRY_ERR_UNAUTHENTICATED ||
-        error.code == FERRY_ERR_CREDENTIALS_EXPIRED) {
-      return error;
-    }
+    if (CredentialsRefused(error)) return error;
     std::optional<int64_t> delay =
         budget->NextDelay(error, ctx_->env->now_ms());
     if (!delay) return error;
@@ -387,7 +386,7 @@ Status S3Transfer::UploadOne(Part* part, RetryBudget* budget) {
       events_.push_back(std::move(e));
     }
     if (!WaitInSlices(*ctx_->env, *delay, 50, [this] { return !Stopping(); })) {
-      return CancelledError();
+      return TransferCancelled();
     }
   }
 }
@@ -404,8 +403,8 @@ void S3Transfer::Worker() {
       part = std::move(queue_.front());
       queue_.pop_front();
     }
-    Status s =
-        Stopping() ? Status(CancelledError()) : UploadOne(part.get(), &budget);
+    Status s = Stopping() ? Status(TransferCancelled())
+                          : UploadOne(part.get(), &budget);
     PartOutcome outcome;
     outcome.record = std::move(part->record);
     if (!s.ok()) outcome.error = s.error();
@@ -438,7 +437,10 @@ Status S3Transfer::CollectOutcomes() {
       continue;
     }
     acked_raw_ += o.record.raw_end - o.record.raw_begin;
-    record_.s3_parts.push_back(std::move(o.record));
+    // Kept in part order: parts finish in any order.
+    auto at = std::upper_bound(record_.s3_parts.begin(), record_.s3_parts.end(),
+                               o.record, ByNumber);
+    record_.s3_parts.insert(at, std::move(o.record));
     saved_any = true;
   }
   if (saved_any) {
@@ -446,7 +448,7 @@ Status S3Transfer::CollectOutcomes() {
     if (!s.ok()) return s.error();
   }
   for (const Event& e : events) ctx_->emit(e);
-  if (!ctx_->tick() || ctx_->cancelled()) return CancelledError();
+  if (!ctx_->tick() || ctx_->cancelled()) return TransferCancelled();
   if (failure) return *failure;
   return OkStatus();
 }
@@ -486,7 +488,8 @@ Error S3Transfer::StopWorkers(Error error) {
   // Parts that made it before the stop are kept for the next attempt.
   bool cancelled = ctx_->cancelled();
   (void)CollectOutcomes();
-  if (cancelled || error.code == FERRY_ERR_CANCELLED) return CancelledError();
+  if (cancelled || error.code == FERRY_ERR_CANCELLED)
+    return TransferCancelled();
   return error;
 }
 
@@ -554,20 +557,18 @@ bool S3Transfer::RestartCures(const Error& error) const {
 }
 
 Status S3Transfer::Complete() {
-  std::sort(record_.s3_parts.begin(), record_.s3_parts.end(), ByNumber);
-  std::vector<S3PartInfo> parts;
-  uint64_t raw = 0;
-  for (const S3PartRecord& p : record_.s3_parts) {
-    if (p.number != parts.size() + 1 || p.raw_begin != raw) {
-      return MakeError(FERRY_ERR_INTERNAL_ERROR,
-                       "the parts do not cover the file in order");
-    }
-    raw = p.raw_end;
-    parts.push_back(S3PartInfo{p.number, p.etag, p.wire_size});
+  Covered covered = CoveredPrefix(record_.s3_parts);
+  if (covered.parts != record_.s3_parts.size()) {
+    return MakeError(FERRY_ERR_INTERNAL_ERROR,
+                     "the parts do not cover the file in order");
   }
-  if (raw != source_->size()) {
+  if (covered.raw_end != source_->size()) {
     return MakeError(FERRY_ERR_INTERNAL_ERROR,
                      "the parts do not cover the whole file");
+  }
+  std::vector<S3PartInfo> parts;
+  for (const S3PartRecord& p : record_.s3_parts) {
+    parts.push_back(S3PartInfo{p.number, p.etag, p.wire_size});
   }
   return s3_->Complete(key_, record_.upload_url, parts);
 }

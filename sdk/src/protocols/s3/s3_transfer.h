@@ -72,7 +72,6 @@ class S3Transfer : public Transfer {
   Status Discard() override;
   void UseCredentials(const FreshCredentials& fresh) override;
   TransferPosition Position() const override;
-  const JournalRecord& record() const override { return record_; }
   bool HasUpload() const override { return !record_.upload_url.empty(); }
 
  private:
@@ -87,13 +86,13 @@ class S3Transfer : public Transfer {
     std::optional<Error> error;
   };
 
-  Error CancelledError() const;
   bool Stopping() const;
   // Session thread: handles what workers reported (journal, events,
   // progress). Returns the first failure.
   Status CollectOutcomes() ABSL_LOCKS_EXCLUDED(mu_);
-  // Keeps the acknowledged parts that cover the file from its start, in
-  // order (after a failure, parts past a gap are sent again).
+  // Keeps the acknowledged parts that cover the file from its start
+  // (after a failure, parts past a gap are sent again). record_.s3_parts is
+  // always in part order.
   void KeepContiguousParts();
   // Reads file bytes [begin, end) in blocks, feeding the file's SHA-256
   // and returning their fingerprint.

@@ -6,7 +6,6 @@
 #include <ctime>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "errors/classify.h"
 #include "http/url.h"
 #include "protocols/tus/tus_headers.h"
@@ -56,10 +55,7 @@ TusProtocol::TusProtocol(HttpClient* http, std::string endpoint,
 
 void TusProtocol::SetHeader(const std::string& name, const std::string& value) {
   MutexLock lock(&mu_);
-  std::erase_if(headers_, [&](const auto& h) {
-    return absl::EqualsIgnoreCase(h.first, name);
-  });
-  headers_.emplace_back(name, value);
+  ReplaceHeader(&headers_, name, value);
 }
 
 Error TusProtocol::Classify(const HttpResponse& r, RequestKind kind,

@@ -29,10 +29,6 @@ void TusTransfer::Attach(const TransferContext* context) {
   };
 }
 
-Error TusTransfer::CancelledError() const {
-  return MakeError(FERRY_ERR_CANCELLED, "the upload was cancelled");
-}
-
 Status TusTransfer::Discover() {
   Result<ServerCapabilities> caps = tus_->CachedDiscover();
   if (!caps.ok()) return caps.error();
@@ -80,7 +76,7 @@ Status TusTransfer::HashFile() {
   for (uint64_t i = ledger_->known(); i < plan_->count(); ++i) {
     Status s = ledger_->Read(i, block.data());
     if (!s.ok()) return s;
-    if (!ctx_->tick()) return CancelledError();
+    if (!ctx_->tick()) return TransferCancelled();
   }
   Result<std::string> sha = ledger_->FileSha256();
   if (!sha.ok()) return sha.error();
@@ -290,7 +286,7 @@ Result<std::optional<ResumeVerdict>> TusTransfer::VerifyHeld(uint64_t offset) {
           FERRY_ERR_FILE_CHANGED,
           "the file's content differs from what was already sent", true));
     }
-    if (!ctx_->tick()) return CancelledError();
+    if (!ctx_->tick()) return TransferCancelled();
   }
   if (!zstd) {
     // Identity chunks are sent from the reader's buffers from here on.

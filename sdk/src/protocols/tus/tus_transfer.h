@@ -57,7 +57,6 @@ class TusTransfer : public Transfer {
   Status Discard() override;
   void UseCredentials(const FreshCredentials& fresh) override;
   TransferPosition Position() const override;
-  const JournalRecord& record() const override { return record_; }
   bool HasUpload() const override { return !record_.upload_url.empty(); }
 
  private:
@@ -74,7 +73,6 @@ class TusTransfer : public Transfer {
   Result<std::optional<Piece>> NextPieceAt(uint64_t at);
 
   bool Zstd() const { return record_.encoding == "zstd"; }
-  Error CancelledError() const;
   // Reads every chunk before creation (announce_sha256): the file's SHA-256.
   Status HashFile();
   Status LoadChunk(uint64_t index);
