@@ -10,7 +10,7 @@ import subprocess
 
 import ferry
 
-from conftest import BUILD_DIR
+from conftest import BUILD_DIR, CLI
 from test_s3 import BUCKET, MiB, sha256_file, write_random
 
 DOCTOR = BUILD_DIR / "samples" / "ferry-doctor"
@@ -179,3 +179,43 @@ def test_doctor_s3_from_python(rgw):
     assert report["ok"], report["text"]
     names = [c["check"] for c in report["checks"]]
     assert "bucket" in names and "upload" in names
+
+
+def test_a_part_held_after_a_gap_is_not_sent_again(rgw, tmp_path):
+    # Part 1 stalls in the fault proxy while later parts are acknowledged;
+    # the CLI is killed then. The resume finds those on the server (not
+    # part 1) and sends only what is missing.
+    from fault_proxy import Fault, FaultProxy
+    from test_s3 import kill_when_acked
+    proxy = FaultProxy(rgw.endpoint, [
+        Fault("stall", method="PUT", nth=1, after=64 * 1024, seconds=20)])
+    try:
+        size = 3 * 5 * MiB + 7
+        src = write_random(tmp_path / "gap.bin", size, 36)
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=rgw.access,
+                   AWS_SECRET_ACCESS_KEY=rgw.secret, AWS_REGION=rgw.region)
+        cmd = [str(CLI), "--protocol", "s3", "--endpoint", proxy.origin,
+               "--bucket", BUCKET, "--state-dir", str(tmp_path / "state"),
+               "--json", "--part-size", "5M", "--parallel-parts", "2",
+               "--compress", "off", "--key", "gap.bin", src]
+        first = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
+                                 env=env)
+        # Parts 2 and 3 go through while part 1 hangs.
+        acked = kill_when_acked(first, 5 * MiB)
+        assert 5 * MiB <= acked < size
+        assert proxy.fired("stall") == 1
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                           timeout=300)
+        assert p.returncode == 0, p.stdout + p.stderr
+        lines = [json.loads(line) for line in p.stdout.splitlines()
+                 if line.startswith("{")]
+        resumed = [e for e in lines if e["event"] == "resumed"]
+        # Everything acknowledged before the kill is held, part 1 is not.
+        assert resumed and acked <= resumed[0]["offset"] <= size - 5 * MiB
+        done = [e for e in lines if e["event"] == "done"][-1]
+        assert done["resumed_from"] == resumed[0]["offset"]
+        assert done["wire_bytes"] == size - done["resumed_from"]
+        assert done["sha256"] == sha256_file(src)
+        assert rgw.stored_sha256(BUCKET, "gap.bin") == sha256_file(src)
+    finally:
+        proxy.stop()

@@ -162,47 +162,45 @@ Result<std::optional<ResumeVerdict>> S3Transfer::QueryServer(
 Result<ResumeVerdict> S3Transfer::Adopt(const JournalRecord& saved) {
   // The server is the truth: a journaled part counts only when it holds
   // that part with the same ETag and size, and the local bytes still hash
-  // the same. Parts are taken in order from the start of the file.
+  // the same. Parts finish in any order, so a part held after one that is
+  // not counts too: only the missing ones are sent again (SendNext).
   record_ = saved;
   file_hash_ = Hasher::Sha256();
   hashed_to_ = 0;
-  frames_.clear();
   resumed_from_ = 0;
-  acked_raw_ = 0;
+  std::vector<S3PartRecord> parts = saved.s3_parts;
+  std::sort(parts.begin(), parts.end(), ByNumber);
   std::vector<S3PartRecord> kept;
-  uint64_t raw = 0;
-  for (uint32_t number = 1;; ++number) {
-    auto rec =
-        std::find_if(saved.s3_parts.begin(), saved.s3_parts.end(),
-                     [&](const S3PartRecord& p) { return p.number == number; });
-    if (rec == saved.s3_parts.end() || rec->raw_begin != raw) break;
-    auto held = server_parts_.find(number);
-    if (held == server_parts_.end() || held->second.etag != rec->etag ||
-        held->second.size != rec->wire_size) {
+  for (const S3PartRecord& rec : parts) {
+    // In file order: each part after the one before it, never overlapping.
+    if (!kept.empty() && (rec.number == kept.back().number ||
+                          rec.raw_begin < kept.back().raw_end)) {
       break;
     }
-    Result<std::string> digest = HashRange(rec->raw_begin, rec->raw_end);
+    auto held = server_parts_.find(rec.number);
+    if (held == server_parts_.end() || held->second.etag != rec.etag ||
+        held->second.size != rec.wire_size) {
+      continue;
+    }
+    Result<std::string> digest = HashRange(rec.raw_begin, rec.raw_end);
     if (!digest.ok()) return digest.error();
-    if (digest.value() != rec->digest) {
+    if (digest.value() != rec.digest) {
       ResumeVerdict v =
           Unusable(FERRY_ERR_FILE_CHANGED,
-                   "the file's bytes " + std::to_string(rec->raw_begin) + ".." +
-                       std::to_string(rec->raw_end) +
+                   "the file's bytes " + std::to_string(rec.raw_begin) + ".." +
+                       std::to_string(rec.raw_end) +
                        " differ from those the server holds as part " +
-                       std::to_string(number),
+                       std::to_string(rec.number),
                    /*file_changed=*/true);
       v.discard_saved = true;
       return v;
     }
-    for (const FrameInfo& f : rec->frames) frames_.push_back(f);
-    resumed_from_ += rec->wire_size;
-    acked_raw_ += rec->raw_end - rec->raw_begin;
-    raw = rec->raw_end;
-    kept.push_back(*rec);
+    resumed_from_ += rec.wire_size;
+    kept.push_back(rec);
     if (!ctx_->tick()) return TransferCancelled();
-    if (raw >= source_->size()) break;
   }
   record_.s3_parts = std::move(kept);
+  acked_raw_ = AckedRaw();
   return Resumed(resumed_from_, "resuming: the server holds " +
                                     std::to_string(record_.s3_parts.size()) +
                                     " verified part(s), " +
@@ -263,14 +261,40 @@ std::string S3Transfer::CreatedMessage() const {
   return "created a multipart upload for " + s3_->ObjectUrl(key_);
 }
 
-void S3Transfer::KeepContiguousParts() {
-  Covered covered = CoveredPrefix(record_.s3_parts);
-  record_.s3_parts.resize(covered.parts);
-  frames_.clear();
-  for (const S3PartRecord& p : record_.s3_parts) {
-    frames_.insert(frames_.end(), p.frames.begin(), p.frames.end());
+const S3PartRecord* S3Transfer::HeldPart(uint32_t number) const {
+  S3PartRecord probe;
+  probe.number = number;
+  auto it = std::lower_bound(record_.s3_parts.begin(), record_.s3_parts.end(),
+                             probe, ByNumber);
+  return it != record_.s3_parts.end() && it->number == number ? &*it : nullptr;
+}
+
+Status S3Transfer::TakeHeldPart(const S3PartRecord& held) {
+  frames_.insert(frames_.end(), held.frames.begin(), held.frames.end());
+  if (hashed_to_ >= held.raw_end) return OkStatus();
+  // Held after a gap: its bytes reach the file's SHA-256 now, in order,
+  // and must still be the ones the server holds.
+  Result<std::string> digest = HashRange(held.raw_begin, held.raw_end);
+  if (!digest.ok()) return digest.error();
+  if (digest.value() != held.digest) {
+    return MakeError(FERRY_ERR_FILE_CHANGED,
+                     "the file's bytes " + std::to_string(held.raw_begin) +
+                         ".." + std::to_string(held.raw_end) +
+                         " changed during the upload");
   }
-  acked_raw_ = covered.raw_end;
+  return OkStatus();
+}
+
+void S3Transfer::DropPartsFrom(uint32_t number) {
+  std::erase_if(record_.s3_parts,
+                [&](const S3PartRecord& p) { return p.number >= number; });
+  acked_raw_ = AckedRaw();
+}
+
+uint64_t S3Transfer::AckedRaw() const {
+  uint64_t sum = 0;
+  for (const S3PartRecord& p : record_.s3_parts) sum += p.raw_end - p.raw_begin;
+  return sum;
 }
 
 bool S3Transfer::AllSent() const {
@@ -494,7 +518,7 @@ Error S3Transfer::StopWorkers(Error error) {
 }
 
 Result<SendStep> S3Transfer::SendNext() {
-  KeepContiguousParts();
+  acked_raw_ = AckedRaw();
   uint64_t acked_before = acked_raw_;
   stop_ = false;
   {
@@ -505,13 +529,24 @@ Result<SendStep> S3Transfer::SendNext() {
   for (uint32_t i = 0; i < workers_wanted_; ++i) {
     workers_.emplace_back([this] { Worker(); });
   }
+  // Parts in file order: those the server holds are taken as they are,
+  // the others made and sent. An empty file is one empty part.
   uint64_t size = source_->size();
-  uint64_t raw = acked_raw_;
-  uint32_t number = static_cast<uint32_t>(record_.s3_parts.size()) + 1;
-  // An empty file is one empty part.
-  bool empty_part = size == 0 && record_.s3_parts.empty();
-  while (raw < size || empty_part) {
-    empty_part = false;
+  uint64_t raw = 0;
+  frames_.clear();
+  for (uint32_t number = 1; raw < size || (size == 0 && number == 1);
+       ++number) {
+    if (const S3PartRecord* held = HeldPart(number)) {
+      if (held->raw_begin == raw) {
+        Status taken = TakeHeldPart(*held);
+        if (!taken.ok()) return StopWorkers(taken.error());
+        raw = held->raw_end;
+        continue;
+      }
+      // The parts made now end elsewhere: the held ones from here on are
+      // sent again (same numbers, replaced on the server).
+      DropPartsFrom(number);
+    }
     std::optional<Error> failure;
     if (!ReserveSlot(&failure)) return StopWorkers(*failure);
     if (number > kS3MaxParts) {
@@ -525,7 +560,6 @@ Result<SendStep> S3Transfer::SendNext() {
       return StopWorkers(part.error());
     }
     raw = part.value()->record.raw_end;
-    ++number;
     {
       MutexLock lock(&mu_);
       queue_.push_back(std::move(part.value()));

@@ -90,10 +90,17 @@ class S3Transfer : public Transfer {
   // Session thread: handles what workers reported (journal, events,
   // progress). Returns the first failure.
   Status CollectOutcomes() ABSL_LOCKS_EXCLUDED(mu_);
-  // Keeps the acknowledged parts that cover the file from its start
-  // (after a failure, parts past a gap are sent again). record_.s3_parts is
-  // always in part order.
-  void KeepContiguousParts();
+  // record_.s3_parts is always in part order. The acknowledged part
+  // `number`, if any.
+  const S3PartRecord* HeldPart(uint32_t number) const;
+  // Takes a part the server holds as it is: its frames for the seek table,
+  // its bytes for the file's SHA-256 (re-read and checked when they come
+  // after a gap). Errors: file_changed, file_unreadable.
+  Status TakeHeldPart(const S3PartRecord& held);
+  // Forgets acknowledged parts from `number` on (sent again).
+  void DropPartsFrom(uint32_t number);
+  // File bytes in acknowledged parts.
+  uint64_t AckedRaw() const;
   // Reads file bytes [begin, end) in blocks, feeding the file's SHA-256
   // and returning their fingerprint.
   Result<std::string> HashRange(uint64_t begin, uint64_t end);
@@ -127,7 +134,7 @@ class S3Transfer : public Transfer {
   uint32_t slots_ = 1;  // parts in memory at once
   uint32_t workers_wanted_ = 1;
   uint64_t per_part_ = 0;   // a part's bytes at most, as budgeted
-  uint64_t acked_raw_ = 0;  // session thread
+  uint64_t acked_raw_ = 0;  // session thread: AckedRaw() as last counted
 
   std::atomic<bool> stop_{false};  // a worker failed for good
   std::atomic<uint64_t> wire_bytes_{0};
