@@ -24,14 +24,21 @@
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+int g_resume_all_refused = 0;  // pending streams --resume-all could not take
 
 void OnSignal(int) { g_interrupted = true; }
 
 constexpr char kUsage[] =
     R"(usage: ferry-upload --endpoint URL [options] FILE...
+       ferry-upload --endpoint URL [options] [--name NAME] -
+       ferry-upload --endpoint URL [options] --pending | --resume-all |
+                    --forget ID [--discard-remote]
 
 Uploads each FILE, resuming an interrupted upload of the same file where the
 server's copy ends. Every failure is a typed error with a suggested action.
+'-' uploads standard input (a pipe or a file): a stream of unknown length,
+read once; a retry in this run loses nothing, but a stream cannot be resumed
+by a later run.
 
 options:
   --endpoint URL          tus creation endpoint, or the S3 service endpoint
@@ -90,6 +97,14 @@ options:
   --refresh-command CMD   on an expired or refused token, run CMD; its first
                           output line 'Name: value' becomes a header and the
                           upload continues where it was
+  --name NAME             the name the upload goes by (tus filename, the S3
+                          key without --key); one FILE or '-'
+  --pending               list the unfinished uploads of this endpoint (id,
+                          path, bytes on the server, expiry, last error)
+  --resume-all            continue every pending upload (and any FILE given);
+                          a pending stream is reported source_not_resumable
+  --forget ID             drop a pending upload's resume state (repeatable);
+                          with --discard-remote also delete the server's copy
   --json                  one JSON object per line on stdout
   --help, --version
 )";
@@ -181,7 +196,7 @@ std::string ShellQuote(const std::string& text) {
 // is the URL. Called from several threads at once (popen is thread-safe).
 std::optional<std::string> RunPresignCommand(const std::string& cmd,
                                              const ferry::S3PresignRequest& r) {
-  static const char* const kOps[] = {"", "create", "upload_part",
+  static const char* const kOps[] = {"",           "create",   "upload_part",
                                      "list_parts", "complete", "abort"};
   int op = static_cast<int>(r.op);
   if (op < 1 || op > 5) return std::nullopt;
@@ -228,11 +243,19 @@ class ProgressBar {
     double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
             .count();
+    double rate = secs > 0 ? p.wire_bytes / secs : 0;
+    if (!p.total_known) {
+      // A stream of unknown length: bytes so far, no fraction.
+      std::fprintf(stderr, "\r%-20.20s %10s sent, %10s read %10s/s ",
+                   name_.c_str(), HumanBytes(p.bytes_done).c_str(),
+                   HumanBytes(p.bytes_total).c_str(), HumanBytes(rate).c_str());
+      drawn_ = true;
+      return;
+    }
     double frac = p.bytes_total ? double(p.bytes_done) / p.bytes_total : 1.0;
     int width = 30, fill = static_cast<int>(frac * width);
     std::string bar(fill, '#');
     bar += std::string(width - fill, '.');
-    double rate = secs > 0 ? p.wire_bytes / secs : 0;
     std::fprintf(stderr, "\r%-20.20s [%s] %3d%% %10s / %-10s %10s/s ",
                  name_.c_str(), bar.c_str(), static_cast<int>(frac * 100),
                  HumanBytes(p.bytes_done).c_str(),
@@ -267,6 +290,69 @@ void PrintHumanError(const std::string& file, const ferry::Error& e) {
       std::cerr << ferry_action_description(a);
   }
   std::cerr << "\n";
+}
+
+// --pending: what the state directory holds for this client.
+int ListPending(ferry::Client& client, bool json) {
+  std::vector<ferry::PendingUpload> list = client.Pending();
+  for (const ferry::PendingUpload& p : list) {
+    if (json) {
+      nlohmann::json j = {
+          {"event", "pending"},       {"id", p.id},
+          {"path", p.path},           {"name", p.name},
+          {"endpoint", p.endpoint},   {"protocol", p.protocol},
+          {"size", p.size},           {"bytes_on_server", p.bytes_on_server},
+          {"expires", p.expires},     {"created_unix", p.created_unix},
+          {"resumable", p.resumable}, {"last_error", nullptr}};
+      if (p.last_error) {
+        j["last_error"] = {{"code", p.last_error->code_name},
+                           {"message", p.last_error->message}};
+      }
+      PrintLine(j);
+      continue;
+    }
+    std::cout << p.id << "  "
+              << (p.path.empty() ? "(stream " + p.name + ")" : p.path) << "\n  "
+              << p.protocol << " " << p.endpoint << ", "
+              << HumanBytes(double(p.bytes_on_server)) << " of "
+              << HumanBytes(double(p.size)) << " on the server"
+              << (p.expires.empty() ? "" : ", expires " + p.expires)
+              << (p.resumable ? "" : ", cannot be resumed (a stream)") << "\n";
+    if (p.last_error) {
+      std::cout << "  last error: " << p.last_error->code_name << ": "
+                << p.last_error->message << "\n";
+    }
+  }
+  if (!json && list.empty()) std::cout << "no unfinished uploads\n";
+  return 0;
+}
+
+// --forget ID...: drops the entries (and with --discard-remote the server's
+// copies).
+int ForgetPending(ferry::Client& client, const std::vector<std::string>& ids,
+                  bool discard_remote, bool json) {
+  int failures = 0;
+  for (const std::string& id : ids) {
+    std::optional<ferry::Error> e = client.Forget(id, discard_remote);
+    if (!e) {
+      if (json) {
+        PrintLine({{"event", "forgotten"}, {"id", id}});
+      } else {
+        std::cout << id << ": forgotten"
+                  << (discard_remote ? " (server copy removed)" : "") << "\n";
+      }
+      continue;
+    }
+    ++failures;
+    if (json) {
+      PrintLine({{"event", "error"},
+                 {"id", id},
+                 {"error", nlohmann::json::parse(e->json, nullptr, false)}});
+    } else {
+      PrintHumanError(id, *e);
+    }
+  }
+  return failures == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -308,7 +394,12 @@ int main(int argc, char** argv) {
     kParallelParts,
     kUnsignedPayload,
     kClockOffset,
-    kPresign
+    kPresign,
+    kName,
+    kPending,
+    kResumeAll,
+    kForget,
+    kDiscardRemote
   };
   static const option kLongOptions[] = {
       {"endpoint", required_argument, nullptr, kEndpoint},
@@ -345,12 +436,20 @@ int main(int argc, char** argv) {
       {"unsigned-payload", no_argument, nullptr, kUnsignedPayload},
       {"clock-offset-ms", required_argument, nullptr, kClockOffset},
       {"presign-command", required_argument, nullptr, kPresign},
+      {"name", required_argument, nullptr, kName},
+      {"pending", no_argument, nullptr, kPending},
+      {"resume-all", no_argument, nullptr, kResumeAll},
+      {"forget", required_argument, nullptr, kForget},
+      {"discard-remote", no_argument, nullptr, kDiscardRemote},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0}};
 
   ferry::ClientOptions copts;
   ferry::UploadOptions uopts;
+  std::string name;
+  bool pending = false, resume_all = false, discard_remote = false;
+  std::vector<std::string> forget;
   bool json = false;
   uint32_t parallel = 4;
   opterr = 0;
@@ -537,6 +636,21 @@ int main(int argc, char** argv) {
           return RunRefreshCommand(cmd, headers);
         };
         break;
+      case kName:
+        name = arg;
+        break;
+      case kPending:
+        pending = true;
+        break;
+      case kResumeAll:
+        resume_all = true;
+        break;
+      case kForget:
+        forget.push_back(arg);
+        break;
+      case kDiscardRemote:
+        discard_remote = true;
+        break;
       case kHelp:
         std::cout << kUsage;
         return 0;
@@ -550,7 +664,25 @@ int main(int argc, char** argv) {
     }
   }
   if (copts.endpoint.empty()) return UsageError("--endpoint is required");
-  if (optind >= argc) return UsageError("no FILE given");
+  bool managing = pending || !forget.empty();
+  if (optind >= argc && !managing && !resume_all) {
+    return UsageError("no FILE given");
+  }
+  if (managing && (optind < argc || resume_all)) {
+    return UsageError(
+        "--pending and --forget take no FILE and no --resume-all");
+  }
+  if (discard_remote && forget.empty()) {
+    return UsageError("--discard-remote goes with --forget");
+  }
+  for (int i = optind; i < argc; ++i) {
+    if (std::string(argv[i]) == "-" && argc - optind > 1) {
+      return UsageError("'-' (standard input) must be the only FILE");
+    }
+  }
+  if (!name.empty() && argc - optind > 1) {
+    return UsageError("--name names one upload: give one FILE");
+  }
   if (copts.protocol == FERRY_PROTOCOL_S3 && copts.s3_bucket.empty())
     return UsageError("--protocol s3 needs --bucket");
   if (!uopts.object_key.empty() && argc - optind > 1)
@@ -569,8 +701,43 @@ int main(int argc, char** argv) {
     return client.error().code == ferry::Code::k_invalid_argument ? 2 : 1;
   }
 
+  if (pending) return ListPending(*client.value(), json);
+  if (!forget.empty()) {
+    return ForgetPending(*client.value(), forget, discard_remote, json);
+  }
+  std::vector<std::string> files(argv + optind, argv + argc);
+  if (resume_all) {
+    // What the state directory holds for this client, plus any FILE given.
+    int refused = 0;
+    for (const ferry::PendingUpload& p : client.value()->Pending()) {
+      if (p.resumable) {
+        files.push_back(p.path);
+        continue;
+      }
+      ++refused;
+      ferry::Error e =
+          ferry::Error::FromC(nullptr, FERRY_ERR_SOURCE_NOT_RESUMABLE);
+      e.message = "pending upload " + p.id + " (" +
+                  (p.name.empty() ? "a stream" : p.name) +
+                  ") was read from a stream, which cannot be read again: "
+                  "upload the data again, and --forget " +
+                  p.id +
+                  " --discard-remote to remove the server's partial copy";
+      if (json) {
+        PrintLine({{"event", "error"},
+                   {"file", nullptr},
+                   {"pending_id", p.id},
+                   {"error", {{"code", e.code_name}, {"message", e.message}}}});
+      } else {
+        PrintHumanError(p.name.empty() ? "(stream)" : p.name, e);
+      }
+    }
+    if (files.empty()) return refused == 0 ? 0 : 1;
+    if (refused > 0) g_resume_all_refused = refused;
+  }
+
   if (auto refused =
-          client.value()->CheckBatch(static_cast<uint32_t>(argc - optind))) {
+          client.value()->CheckBatch(static_cast<uint32_t>(files.size()))) {
     if (json) {
       PrintLine(
           {{"event", "error"},
@@ -617,19 +784,26 @@ int main(int argc, char** argv) {
         case FERRY_EVENT_COMPRESSION_OFF:
           j["event"] = "compression_off";
           break;
+        case FERRY_EVENT_PAUSED:
+          j["event"] = "paused";
+          j["offset"] = e.offset;
+          break;
+        case FERRY_EVENT_UNPAUSED:
+          j["event"] = "unpaused";
+          j["offset"] = e.offset;
+          break;
       }
       PrintLine(j);
       return;
     }
     bar->End();
     if (e.type == FERRY_EVENT_RETRY) {
-      std::cerr << "ferry-upload: " << file << ": "
-                << (code ? code : "error") << ", retry " << e.attempt
-                << " in " << e.delay_ms << " ms: " << e.message << "\n";
+      std::cerr << "ferry-upload: " << file << ": " << (code ? code : "error")
+                << ", retry " << e.attempt << " in " << e.delay_ms
+                << " ms: " << e.message << "\n";
     } else if (e.type == FERRY_EVENT_RESUMED) {
-      std::cerr << "ferry-upload: " << file << ": resuming at byte "
-                << e.offset << " (" << HumanBytes(e.offset)
-                << " already on the server)\n";
+      std::cerr << "ferry-upload: " << file << ": resuming at byte " << e.offset
+                << " (" << HumanBytes(e.offset) << " already on the server)\n";
     } else if (e.type != FERRY_EVENT_CREATED) {
       std::cerr << "ferry-upload: " << file << ": " << e.message << "\n";
     }
@@ -673,7 +847,7 @@ int main(int argc, char** argv) {
     }
   };
 
-  std::vector<std::string> files(argv + optind, argv + argc);
+  failures += g_resume_all_refused;
   if (parallel > 1 && files.size() > 1) {
     // A batch: files run `parallel` at a time; one aggregate progress line.
     ProgressBar bar(std::to_string(files.size()) + " files");
@@ -693,8 +867,12 @@ int main(int argc, char** argv) {
                    {"files_failed", p.files_failed},
                    {"files_total", p.files_total}});
       } else if (tty) {
-        ferry::Progress one{sizeof(ferry::Progress), p.bytes_done,
-                            p.bytes_total, p.bytes_done, p.wire_bytes};
+        ferry::Progress one{sizeof(ferry::Progress),
+                            p.bytes_done,
+                            p.bytes_total,
+                            p.bytes_done,
+                            p.wire_bytes,
+                            1};
         bar.Draw(one);
       }
       return !g_interrupted.load();
@@ -742,7 +920,19 @@ int main(int argc, char** argv) {
       print_event(file, e, &bar);
       return !g_interrupted.load();
     };
-    auto r = (*client.value()).Upload(file, o);
+    ferry::Outcome<ferry::UploadResult> r = [&] {
+      if (file != "-" && name.empty()) return client.value()->Upload(file, o);
+      if (file != "-") {
+        ferry::Source path = ferry::Source::Path(file);
+        path.Name(name);
+        return client.value()->Upload(path, o);
+      }
+      // Standard input: a stream of unknown length, read once.
+      ferry::Outcome<ferry::Source> in = ferry::Source::Fd(STDIN_FILENO);
+      if (!in.ok()) return ferry::Outcome<ferry::UploadResult>(in.error());
+      if (!name.empty()) in.value().Name(name);
+      return client.value()->Upload(in.value(), o);
+    }();
     bar.End();
     print_outcome(file, r);
     if (g_interrupted) {

@@ -2,6 +2,7 @@
 """End-to-end benchmarks: ferry against the real local @tus/server, each
 configuration run several times in the same run, medians reported as ratios.
 
+    tests/bench/bench.py sources [--size-mib 1024] [--runs 3]
     sudo tests/bench/bench.py compression [--size-mib 256] [--runs 3]
     sudo tests/bench/bench.py peers [--size-mib 1024] [--runs 3]
     tests/bench/bench.py micro
@@ -21,6 +22,11 @@ on loopback and over a 100 Mbit/s link. The link is a veth pair into a
 network namespace this script creates (the server runs inside it), shaped
 with `tc tbf` on the client's side; it is removed afterwards. Writes the
 results into docs/benchmarks.md between markers, with this command.
+
+Scenarios (sources): one file on loopback uploaded as a path, as standard
+input (a pipe and a redirected file), and from Python as a path, a file
+object on the file and a pipe's file object, compression off, interleaved
+run by run; ratios against the CLI's path upload.
 
 Timings are measured here, never asserted by tests.
 """
@@ -616,6 +622,114 @@ def bench_s3(args):
         shutil.rmtree(work, ignore_errors=True)
 
 
+PY_UPLOAD = '''
+import os, subprocess, sys
+sys.path.insert(0, os.path.join(sys.argv[1], "bindings", "python"))
+import ferry
+endpoint, state, kind, path = sys.argv[2:6]
+c = ferry.Client(endpoint, state_dir=state, compress="off")
+if kind == "path":
+    r = c.upload(path)
+elif kind == "file":
+    with open(path, "rb") as f:
+        r = c.upload(f)
+else:
+    p = subprocess.Popen(["cat", path], stdout=subprocess.PIPE)
+    r = c.upload(p.stdout, name="piped")
+    p.wait()
+print(r.sha256)
+'''
+
+
+def bench_sources(args):
+    """Throughput of each kind of source against the path, on loopback."""
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-src-"))
+    try:
+        size = args.size_mib << 20
+        path = make_inputs(work, size)["random"]
+        want = digest(path)
+        server = Server(work / "store")
+        state = str(work / "state")
+        cli = [str(CLI), "--endpoint", server.endpoint, "--state-dir", state,
+               "--compress", "off", "--json"]
+        py = ["/usr/bin/python3", "-c", PY_UPLOAD, str(ROOT),
+              server.endpoint, state]
+        cmds = {
+            "CLI path": (cli + [str(path)], None),
+            "CLI stdin (pipe)": (cli + ["-"], "pipe"),
+            "CLI stdin (file)": (cli + ["-"], "file"),
+            "Python path": (py + ["path", str(path)], None),
+            "Python file object (open rb)": (py + ["file", str(path)], None),
+            "Python file object (pipe)": (py + ["pipe", str(path)], None),
+        }
+        env = dict(os.environ, FERRY_LIBRARY=str(BUILD / "sdk" /
+                                                 "libferry.so"))
+        results = {name: [] for name in cmds}
+        for run in range(args.runs):
+            for name, (cmd, stdin) in cmds.items():
+                feeder = None
+                if stdin == "pipe":
+                    feeder = subprocess.Popen(["cat", str(path)],
+                                              stdout=subprocess.PIPE)
+                    src = feeder.stdout
+                elif stdin == "file":
+                    src = open(path, "rb")
+                else:
+                    src = subprocess.DEVNULL
+                start = time.monotonic()
+                proc = subprocess.Popen(cmd, stdin=src, env=env,
+                                        stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE)
+                _, status, usage = os.wait4(proc.pid, 0)
+                wall = time.monotonic() - start
+                out = proc.stdout.read().decode()
+                if feeder:
+                    feeder.wait()
+                elif stdin == "file":
+                    src.close()
+                if os.waitstatus_to_exitcode(status) != 0:
+                    raise RuntimeError(f"{name}: " +
+                                       proc.stderr.read().decode()[-2000:])
+                if want not in out:
+                    raise RuntimeError(f"{name}: reported sha256 differs")
+                verify_store(server.store, [path])
+                results[name].append({"wall": wall, "cpu": usage.ru_utime +
+                                      usage.ru_stime,
+                                      "rss_mib": usage.ru_maxrss / 1024})
+                print(f"run {run + 1} {name}: {wall:.2f} s, "
+                      f"{usage.ru_maxrss / 1024:.1f} MiB", flush=True)
+        server.stop()
+        return {name: {k: statistics.median(x[k] for x in rs)
+                       for k in ("wall", "cpu", "rss_mib")}
+                for name, rs in results.items()}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_sources_doc(med, args):
+    doc = ROOT / "docs/benchmarks.md"
+    text = doc.read_text()
+    begin, end = "<!-- bench:sources:begin -->", "<!-- bench:sources:end -->"
+    ref = med["CLI path"]["wall"]
+    lines = [begin, "",
+             f"Command: `tests/bench/bench.py sources --size-mib "
+             f"{args.size_mib} --runs {args.runs}` ({args.size_mib} MiB of "
+             f"random data to the local @tus/server on loopback, compression "
+             f"off, medians of {args.runs} interleaved runs; measured "
+             f"{time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores; every "
+             f"upload's stored bytes and reported SHA-256 checked). Target: "
+             f"standard input and a Python file object within 10% of a "
+             f"path.", "",
+             "| source | wall s | client CPU s | peak RSS MiB | speed vs "
+             "path |", "|---|---:|---:|---:|---:|"]
+    for name, m in med.items():
+        lines.append(f"| {name} | {m['wall']:.2f} | {m['cpu']:.2f} | "
+                     f"{m['rss_mib']:.1f} | {ref / m['wall']:.2f}x |")
+    lines += ["", end]
+    doc.write_text(put_block(text, begin, end, lines,
+                             "Sources: paths, standard input, file objects"))
+
+
 def write_s3_doc(med, args):
     doc = ROOT / "docs/benchmarks.md"
     text = doc.read_text()
@@ -646,7 +760,8 @@ def write_s3_doc(med, args):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("suite", choices=["compression", "peers", "micro", "s3"])
+    ap.add_argument("suite", choices=["compression", "peers", "micro", "s3",
+                                      "sources"])
     ap.add_argument("--small-files", type=int, default=1000)
     ap.add_argument("--shaped-runs", type=int, default=2)
     ap.add_argument("--size-mib", type=int, default=256)
@@ -659,6 +774,11 @@ def main():
     args = ap.parse_args()
     if args.suite == "micro":
         bench_micro(args)
+        return
+    if args.suite == "sources":
+        med = bench_sources(args)
+        if not args.no_doc:
+            write_sources_doc(med, args)
         return
     if args.suite == "s3":
         med = bench_s3(args)

@@ -69,7 +69,7 @@ class TusServer:
     def encoding(self, url):
         import json
         meta = self.store / (url.rstrip("/").rsplit("/", 1)[-1] + ".json")
-        return json.loads(meta.read_text())["metadata"].get("encoding")
+        return json.loads(meta.read_text()).get("metadata", {}).get("encoding")
 
     def uploads(self):
         return [p for p in self.store.iterdir() if p.suffix != ".json"] \

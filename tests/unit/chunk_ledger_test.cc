@@ -15,6 +15,7 @@
 
 #include "codec/hash.h"
 #include "pipeline/chunk_plan.h"
+#include "source/file_source.h"
 
 namespace ferry::internal {
 namespace {

@@ -18,7 +18,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "source/file_source.h"
 
 namespace ferry::internal {
 namespace {
@@ -113,7 +116,7 @@ class FakeTransfer : public Transfer {
     created = true;
     record_.protocol = "fake";
     record_.endpoint = JournalKey();
-    record_.path = ctx->source->absolute_path();
+    record_.path = ctx->source_key;
     record_.identity = ctx->source->identity();
     record_.chunk_size = 1 << 20;
     record_.upload_url = "https://fake/upload";
@@ -246,8 +249,9 @@ class UploadSessionTest : public ::testing::Test {
   Result<UploadSummary> Run() {
     auto source = FileSource::Open(file_);
     if (!source.ok()) return source.error();
-    session_ = std::make_unique<UploadSession>(
-        config_, *journal_, params_, std::move(transfer_), clock_.Env());
+    session_ = std::make_unique<UploadSession>(config_, *journal_, params_,
+                                               std::move(transfer_),
+                                               clock_.Env(), control_);
     return session_->Run(std::move(source.value()));
   }
   std::vector<Event> EventsOf(ferry_event_type type) const {
@@ -267,6 +271,7 @@ class UploadSessionTest : public ::testing::Test {
   FakeTransfer* fake_ = nullptr;
   std::unique_ptr<Transfer> transfer_;
   std::unique_ptr<UploadSession> session_;
+  std::shared_ptr<UploadControl> control_ = std::make_shared<UploadControl>();
   std::vector<Event> events_;
   std::vector<Progress> progress_;
   bool cancel_ = false;
@@ -649,6 +654,108 @@ TEST_F(UploadSessionTest, AFileChangedBeforeResumingRestartsWhenAsked) {
   auto restarted = EventsOf(FERRY_EVENT_RESTARTED);
   ASSERT_EQ(restarted.size(), 1u);
   EXPECT_EQ(restarted[0].code, FERRY_ERR_FILE_CHANGED);
+}
+
+// Runs the session on a thread of its own (the app's handle does), so the
+// test can steer it like an app.
+class SteeredSession {
+ public:
+  explicit SteeredSession(std::function<Result<UploadSummary>()> run)
+      : thread_([this, run] { result_ = run(); }) {}
+  ~SteeredSession() {
+    if (thread_.joinable()) thread_.join();
+  }
+  Result<UploadSummary> Join() {
+    thread_.join();
+    return *result_;
+  }
+
+ private:
+  std::optional<Result<UploadSummary>> result_;
+  std::thread thread_;
+};
+
+bool WaitForPhase(const UploadControl& control, Phase phase) {
+  for (int i = 0; i < 5000; ++i) {
+    if (control.status().phase == phase) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
+TEST_F(UploadSessionTest, APauseStopsSendingUntilResumedThenAsksTheServer) {
+  int sends = 0;
+  fake_->hooks["send"] = [&] {
+    if (++sends == 2) control_->Pause();
+  };
+  fake_->resync_to = kPiece;  // the server kept the first piece
+  SteeredSession run([this] { return Run(); });
+  ASSERT_TRUE(WaitForPhase(*control_, Phase::kPaused));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(sends, 2) << "a paused upload sent again";
+  EXPECT_EQ(fake_->Count("resync"), 0);
+  control_->Resume();
+  Result<UploadSummary> r = run.Join();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(fake_->Count("resync"), 1);  // where the server stands
+  EXPECT_EQ(EventsOf(FERRY_EVENT_PAUSED).size(), 1u);
+  ASSERT_EQ(EventsOf(FERRY_EVENT_UNPAUSED).size(), 1u);
+  EXPECT_EQ(EventsOf(FERRY_EVENT_UNPAUSED)[0].offset, kPiece);
+  // A pause is not a failure: no retry, no wait, no budget spent.
+  EXPECT_TRUE(EventsOf(FERRY_EVENT_RETRY).empty());
+  EXPECT_TRUE(clock_.waits.empty());
+  EXPECT_EQ(control_->status().phase, Phase::kDone);
+}
+
+TEST_F(UploadSessionTest, CancellingAPausedUploadEndsItCancelledWithState) {
+  fake_->hooks["send"] = [&] { control_->Pause(); };
+  SteeredSession run([this] { return Run(); });
+  ASSERT_TRUE(WaitForPhase(*control_, Phase::kPaused));
+  control_->Cancel(/*discard=*/false);
+  Result<UploadSummary> r = run.Join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, FERRY_ERR_CANCELLED);
+  EXPECT_EQ(control_->status().phase, Phase::kFailed);
+  ASSERT_TRUE(control_->status().last_error);
+  EXPECT_EQ(control_->status().last_error->code, FERRY_ERR_CANCELLED);
+  EXPECT_TRUE(EntryExists());
+  EXPECT_EQ(fake_->Count("discard"), 0);
+}
+
+TEST_F(UploadSessionTest, ACancelWithDiscardFromTheHandleRemovesTheUpload) {
+  fake_->hooks["send"] = [&] { control_->Cancel(/*discard=*/true); };
+  Result<UploadSummary> r = Run();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, FERRY_ERR_CANCELLED);
+  EXPECT_EQ(fake_->Count("discard"), 1);
+  EXPECT_FALSE(EntryExists());
+}
+
+TEST_F(UploadSessionTest, APauseAskedWhileCreatingWaitsForSending) {
+  fake_->hooks["create"] = [&] { control_->Pause(); };
+  SteeredSession run([this] { return Run(); });
+  ASSERT_TRUE(WaitForPhase(*control_, Phase::kPaused));
+  EXPECT_EQ(fake_->Count("create"), 1);  // the creation was not cut short
+  EXPECT_EQ(fake_->Count("send"), 0);
+  control_->Resume();
+  Result<UploadSummary> r = run.Join();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(EventsOf(FERRY_EVENT_CREATED).size(), 1u);
+}
+
+TEST_F(UploadSessionTest, AFailedUploadNotesItsErrorInTheJournalEntry) {
+  for (int i = 0; i < 10; ++i) {
+    fake_->send_outcomes.push_back(Retryable(FERRY_ERR_SERVER_ERROR));
+  }
+  Result<UploadSummary> r = Run();
+  ASSERT_FALSE(r.ok());
+  auto source = FileSource::Open(file_);
+  Journal::Loaded loaded =
+      journal_->Load("fake-key", source.value()->absolute_path());
+  ASSERT_EQ(loaded.state, Journal::LoadState::kLoaded);
+  EXPECT_EQ(loaded.record.last_error_code, FERRY_ERR_SERVER_ERROR);
+  EXPECT_EQ(loaded.record.name, "source.bin");
+  EXPECT_FALSE(loaded.record.stream);
 }
 
 }  // namespace

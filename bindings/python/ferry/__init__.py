@@ -23,6 +23,8 @@ from ferry._native import (BATCH_FILE_FN, BATCH_PROGRESS_FN, EVENT_FN, KV,
                            ClientOptions, UploadOptions, lib)
 from ferry.errors import *  # noqa: F401,F403  (one class per error code)
 from ferry.errors import CODES, ERROR_CLASSES, FerryError
+from ferry._handle import PendingUpload, Upload, UploadStatus, pending_list
+from ferry._sources import open_source
 
 __version__ = lib.ferry_version().decode()
 
@@ -46,7 +48,8 @@ class PresignRequest:
 
 
 EVENT_TYPES = {1: "retry", 2: "resumed", 3: "restarted", 4: "created",
-               5: "state_discarded", 6: "compression_off"}
+               5: "state_discarded", 6: "compression_off", 7: "paused",
+               8: "unpaused"}
 
 
 class SecurityWarning(UserWarning):
@@ -68,9 +71,12 @@ class UploadResult:
 @dataclasses.dataclass(frozen=True)
 class Progress:
     bytes_done: int
+    # For a stream of unknown length: the bytes read so far, until its end
+    # is read (total_known then turns True).
     bytes_total: int
     bytes_acked: int
     wire_bytes: int
+    total_known: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -343,44 +349,39 @@ class Client:
     def __del__(self):
         self.close()
 
-    def upload(self, path, *, metadata=None, on_progress=None, on_event=None,
-               discard_on_cancel=False, on_change="fail", key=None):
-        """Uploads (or resumes) one file and returns an UploadResult.
+    def upload(self, src, *, metadata=None, on_progress=None, on_event=None,
+               discard_on_cancel=False, on_change="fail", key=None, name=None):
+        """Uploads (or resumes) one source and returns an UploadResult.
+
+        src: a path, bytes-like data, or a binary file object (seekable or
+        not: see "Sources" in the README for what resumes when). name: what
+        the upload goes by (tus filename, the default S3 key). Runs on the
+        calling thread.
 
         on_progress(Progress) and on_event(Event) may return True to cancel
-        (raising ferry.Cancelled); an exception they raise cancels the
-        upload and is re-raised here. Raises a ferry.FerryError subclass
-        named after the error code on failure.
+        (raising ferry.Cancelled); an exception they raise (or the file
+        object's read raises) cancels the upload and is re-raised here.
+        Raises a ferry.FerryError subclass named after the error code.
         """
-        keep = []
-        o = self._options(UploadOptions, metadata, keep, discard_on_cancel,
-                          on_change)
-        if key:  # S3: the object's key (default: the file's name)
-            keep.append(_b(key))
-            o.object_key = keep[-1]
-        raised = []
-
-        def progress(p):
-            c = p.contents
-            return (Progress(c.bytes_done, c.bytes_total, c.bytes_acked,
-                             c.wire_bytes),)
-
-        # The thunks must stay referenced for the duration of the call.
-        pfn = PROGRESS_FN(_thunk(on_progress, progress, raised)) \
-            if on_progress else PROGRESS_FN()
-        efn = EVENT_FN(_thunk(on_event, lambda e: (_event(e.contents),),
-                              raised)) if on_event else EVENT_FN()
-        o.on_progress, o.on_event = pfn, efn
-        result = ctypes.c_void_p()
-        err = ctypes.c_void_p()
-        rc = lib.ferry_upload_file(self._handle, _b(os.fspath(path)),
-                                   ctypes.byref(o), ctypes.byref(result),
-                                   ctypes.byref(err))
-        raised += self._callback_errors
+        source = open_source(src, name)
+        try:
+            o, keep, raised = self._upload_options(
+                metadata, on_progress, on_event, discard_on_cancel, on_change,
+                key)
+            result = ctypes.c_void_p()
+            err = ctypes.c_void_p()
+            rc = lib.ferry_upload_source(self._handle, source.handle,
+                                         ctypes.byref(o), ctypes.byref(result),
+                                         ctypes.byref(err))
+        finally:
+            source.close()
+        raised += source.raised + self._callback_errors
         self._callback_errors.clear()
         if raised:
             if err.value:
                 lib.ferry_error_free(err.value)
+            if result.value:
+                lib.ferry_result_free(result.value)
             raise raised[0]
         if rc != 0:
             raise _errors.from_native(err.value, rc)
@@ -389,6 +390,100 @@ class Client:
             return _result(r)
         finally:
             lib.ferry_result_free(r)
+
+    def start(self, src, *, metadata=None, on_progress=None, on_event=None,
+              discard_on_cancel=False, on_change="fail", key=None, name=None):
+        """Starts uploading src on a thread of its own and returns an
+        Upload: .pause() .resume() .cancel(discard=False) .wait(timeout)
+        .status. Callbacks run on the upload's thread. Arguments as for
+        upload(). Closing the client cancels its running uploads (their
+        resume state kept)."""
+        source = open_source(src, name)
+        try:
+            o, keep, raised = self._upload_options(
+                metadata, on_progress, on_event, discard_on_cancel, on_change,
+                key)
+            err = ctypes.c_void_p()
+            handle = lib.ferry_upload_start(self._handle, source.handle,
+                                            ctypes.byref(o), ctypes.byref(err))
+        finally:
+            source.close()
+        if not handle:
+            raise _errors.from_native(err.value, 1)
+        # The read callback's exceptions count as the callbacks' do. The
+        # handle keeps the client alive; closing the client ends it.
+        return Upload(handle, [self, keep, source.keep, o],
+                      [raised, source.raised], _result)
+
+    async def upload_async(self, src, **kwargs):
+        """upload() for asyncio (the upload runs on its own thread).
+        Cancelling the task cancels the upload and keeps its resume state."""
+        up = self.start(src, **kwargs)
+        try:
+            return await up.wait_async()
+        finally:
+            up.close()
+
+    def pending(self):
+        """The unfinished uploads of this client (same endpoint, protocol
+        and bucket) in its state directory, oldest first, as PendingUpload
+        entries. Expired ones are removed, not listed. Continue one with
+        resume_pending(entry) (or by uploading its path again); drop one
+        with forget(entry)."""
+        if self._handle is None:
+            raise ValueError("client is closed")
+        return pending_list(self._handle)
+
+    def resume_pending(self, entry, **kwargs):
+        """Continues a PendingUpload. Raises ferry.SourceNotResumable for a
+        stream (its bytes cannot be read again)."""
+        if not entry.resumable:
+            raise ERROR_CLASSES["source_not_resumable"](
+                f"pending upload {entry.id} ({entry.name or 'a stream'}) was "
+                "read from a stream, which cannot be read again: upload the "
+                "data again, and forget this entry (discard_remote=True "
+                "removes the server's partial copy)",
+                code="source_not_resumable")
+        return self.upload(entry.path, **kwargs)
+
+    def forget(self, entry, discard_remote=False):
+        """Removes a pending upload's resume state (entry: a PendingUpload
+        or its id); discard_remote=True first deletes the server's copy
+        (tus termination, S3 abort)."""
+        if self._handle is None:
+            raise ValueError("client is closed")
+        entry_id = entry if isinstance(entry, str) else entry.id
+        err = ctypes.c_void_p()
+        rc = lib.ferry_client_forget(self._handle, entry_id.encode(),
+                                     1 if discard_remote else 0,
+                                     ctypes.byref(err))
+        if rc != 0:
+            raise _errors.from_native(err.value, rc)
+
+    def _upload_options(self, metadata, on_progress, on_event,
+                        discard_on_cancel, on_change, key):
+        """The C options of one upload, what they point into, and the list
+        the callbacks' exceptions go to."""
+        keep = []
+        o = self._options(UploadOptions, metadata, keep, discard_on_cancel,
+                          on_change)
+        if key:  # S3: the object's key (default: the source's name)
+            keep.append(_b(key))
+            o.object_key = keep[-1]
+        raised = []
+
+        def progress(p):
+            c = p.contents
+            return (Progress(c.bytes_done, c.bytes_total, c.bytes_acked,
+                             c.wire_bytes, bool(c.total_known)),)
+
+        pfn = PROGRESS_FN(_thunk(on_progress, progress, raised)) \
+            if on_progress else PROGRESS_FN()
+        efn = EVENT_FN(_thunk(on_event, lambda e: (_event(e.contents),),
+                              raised)) if on_event else EVENT_FN()
+        o.on_progress, o.on_event = pfn, efn
+        keep += [pfn, efn]
+        return o, keep, raised
 
     def _options(self, cls, metadata, keep, discard_on_cancel, on_change):
         # The fields UploadOptions and BatchOptions share; `keep` holds the
@@ -469,5 +564,6 @@ def doctor(endpoint, **client_options):
 
 
 __all__ = ["Client", "doctor", "S3Credentials", "UploadResult", "Progress", "Event",
-           "BatchProgress", "FerryError",
+           "BatchProgress", "FerryError", "Upload", "UploadStatus",
+           "PendingUpload",
            "CODES"] + [cls.__name__ for cls in ERROR_CLASSES.values()]

@@ -67,7 +67,28 @@ class ClientOptions(ctypes.Structure):
 class Progress(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("bytes_done", c_uint64),
                 ("bytes_total", c_uint64), ("bytes_acked", c_uint64),
-                ("wire_bytes", c_uint64)]
+                ("wire_bytes", c_uint64), ("total_known", c_int32)]
+
+
+class UploadStatus(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("phase", c_int32),
+                ("bytes_done", c_uint64), ("bytes_total", c_uint64),
+                ("bytes_acked", c_uint64), ("wire_bytes", c_uint64),
+                ("total_known", c_int32), ("last_error_code", c_int32)]
+
+
+class PendingEntry(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("id", c_char_p),
+                ("path", c_char_p), ("name", c_char_p),
+                ("endpoint", c_char_p), ("protocol", c_char_p),
+                ("size", c_uint64), ("bytes_on_server", c_uint64),
+                ("expires", c_char_p), ("created_unix", c_int64),
+                ("resumable", c_int32), ("last_error_code", c_int32),
+                ("last_error_message", c_char_p)]
+
+
+# buffer is a c_void_p: the callback writes into ferry's memory.
+READ_FN = ctypes.CFUNCTYPE(c_int64, c_void_p, c_uint64, c_void_p)
 
 
 class Event(ctypes.Structure):
@@ -206,6 +227,36 @@ def _declare(lib):
     _fn(lib, "ferry_result_encoding", c_char_p, c_void_p)
     for name in ("bytes", "wire_bytes", "resumed_from"):
         _fn(lib, "ferry_result_" + name, c_uint64, c_void_p)
+    # Sources, upload handles, pending uploads.
+    err_out = ctypes.POINTER(c_void_p)
+    _fn(lib, "ferry_source_from_path", c_void_p, c_char_p)
+    _fn(lib, "ferry_source_from_fd", c_void_p, c_int32, err_out)
+    _fn(lib, "ferry_source_from_memory", c_void_p, c_void_p, c_uint64,
+        c_int32, err_out)
+    _fn(lib, "ferry_source_from_callback", c_void_p, READ_FN, c_void_p,
+        c_int64, err_out)
+    _fn(lib, "ferry_source_set_name", c_int32, c_void_p, c_char_p)
+    _fn(lib, "ferry_source_free", None, c_void_p)
+    _fn(lib, "ferry_upload_source", c_int32, c_void_p, c_void_p,
+        ctypes.POINTER(UploadOptions), err_out, err_out)
+    _fn(lib, "ferry_upload_start", c_void_p, c_void_p, c_void_p,
+        ctypes.POINTER(UploadOptions), err_out)
+    for name in ("pause", "resume"):
+        _fn(lib, "ferry_upload_" + name, c_int32, c_void_p, err_out)
+    _fn(lib, "ferry_upload_cancel", c_int32, c_void_p, c_int32, err_out)
+    _fn(lib, "ferry_upload_wait", c_int32, c_void_p, c_int64)
+    _fn(lib, "ferry_upload_get_status", c_int32, c_void_p,
+        ctypes.POINTER(UploadStatus))
+    _fn(lib, "ferry_upload_last_error", c_void_p, c_void_p)
+    _fn(lib, "ferry_upload_outcome", c_int32, c_void_p, err_out, err_out)
+    _fn(lib, "ferry_upload_free", None, c_void_p)
+    _fn(lib, "ferry_client_pending", c_int32, c_void_p, err_out, err_out)
+    _fn(lib, "ferry_pending_count", c_uint32, c_void_p)
+    _fn(lib, "ferry_pending_get", c_int32, c_void_p, c_uint32,
+        ctypes.POINTER(PendingEntry))
+    _fn(lib, "ferry_pending_free", None, c_void_p)
+    _fn(lib, "ferry_client_forget", c_int32, c_void_p, c_char_p, c_int32,
+        err_out)
     return lib
 
 

@@ -334,7 +334,10 @@ typedef struct ferry_client ferry_client;
  * or options, state_unwritable when the state directory cannot be made). */
 FERRY_API ferry_client* ferry_client_new(const ferry_client_options* options,
                                          ferry_error** error_out);
-/* Frees a client; NULL is accepted. No upload may be running on it. */
+/* Frees a client; NULL is accepted. No blocking upload call may be running
+ * on it. Uploads started on it with ferry_upload_start() are cancelled
+ * (their resume state kept) and waited for; their handles stay valid to
+ * query and must still be freed. */
 FERRY_API void ferry_client_free(ferry_client* client);
 /* Adds a header sent with every request ("Authorization", "Bearer x").
  * Returns FERRY_OK or FERRY_ERR_INVALID_ARGUMENT (empty name, CR/LF, or a
@@ -412,10 +415,15 @@ FERRY_API const char* ferry_doctor_report_text(const ferry_doctor_report* r);
 
 typedef struct ferry_progress {
   uint32_t struct_size;
-  uint64_t bytes_done;  /* never decreases, never exceeds bytes_total */
-  uint64_t bytes_total; /* the file's size */
+  uint64_t bytes_done; /* never decreases, never exceeds bytes_total */
+  /* The source's size; for a stream of unknown length, the bytes read so
+   * far (growing) until its end is read. */
+  uint64_t bytes_total;
   uint64_t bytes_acked; /* bytes the server confirmed holding */
   uint64_t wire_bytes;  /* body bytes put on the wire by this call so far */
+  /* 1 when bytes_total is the final size; 0 for a stream whose end was
+   * not read yet. */
+  int32_t total_known;
 } ferry_progress;
 
 typedef enum ferry_event_type {
@@ -424,7 +432,9 @@ typedef enum ferry_event_type {
   FERRY_EVENT_RESTARTED = 3, /* code: why a fresh upload replaced the old */
   FERRY_EVENT_CREATED = 4,   /* a new upload exists on the server */
   FERRY_EVENT_STATE_DISCARDED = 5, /* unreadable or corrupt resume state */
-  FERRY_EVENT_COMPRESSION_OFF = 6  /* compression asked for, not possible */
+  FERRY_EVENT_COMPRESSION_OFF = 6, /* compression asked for, not possible */
+  FERRY_EVENT_PAUSED = 7,          /* ferry_upload_pause took effect */
+  FERRY_EVENT_UNPAUSED = 8 /* ferry_upload_resume: offset is where it goes on */
 } ferry_event_type;
 
 typedef struct ferry_event {
@@ -507,6 +517,211 @@ FERRY_API const char* ferry_result_encoding(const ferry_result* result);
 /* Offset in the stored object this call resumed from (0 for a fresh
  * upload); for "zstd" it counts compressed bytes. */
 FERRY_API uint64_t ferry_result_resumed_from(const ferry_result* result);
+
+/* ---- Sources: what an upload reads ------------------------------------- */
+
+/* A description of the bytes to upload: a path, an open file descriptor,
+ * bytes in memory, or a read callback. Create one, pass it to
+ * ferry_upload_source() or ferry_upload_start() (which take what they need:
+ * the source may be freed right after), then free it.
+ *
+ * Resume rules. Seekable sources (a path, a descriptor of a regular file,
+ * memory) resume across retries in the process; those with an identity on
+ * disk (a path, a descriptor whose /proc path still names the file) also
+ * resume after the process ends, exactly as ferry_upload_file() does.
+ * Streams (a read callback, a pipe or socket descriptor) are read once, by
+ * a thread of the upload that reads ahead while the network sends. ferry
+ * keeps the bytes the server has not acknowledged in memory (tus: the
+ * window being sent and the next, up to 4 chunks each, besides the 4 chunk
+ * buffers of any upload, so a stream needs a memory_budget of at least 6
+ * chunks; S3: the parts in flight), bounded by the client's memory_budget,
+ * never by the stream's length. A retry in the process loses nothing;
+ * after the process ends a stream cannot be resumed (ferry_client_pending()
+ * lists it; source_not_resumable).
+ * A stream of unknown length is sent with tus creation-defer-length (its
+ * length declared with the last PATCH) or as S3 parts until its end (at
+ * most 10,000 parts of s3_part_size). Compression and the SHA-256 work the
+ * same for every kind. */
+typedef struct ferry_source ferry_source;
+
+/* The file at `path` (opened when an upload starts: file_not_found and
+ * file_unreadable come from the upload). NULL only when path is NULL or
+ * memory is exhausted. */
+FERRY_API ferry_source* ferry_source_from_path(const char* path);
+/* An open descriptor: ferry duplicates it now (the caller may close its
+ * own). A regular file is read by position (any current offset); a pipe,
+ * socket or terminal is a stream of unknown length, read once, from where
+ * it stands. Errors: invalid_argument (not an open descriptor). */
+FERRY_API ferry_source* ferry_source_from_fd(int32_t fd,
+                                             ferry_error** error_out);
+/* `size` bytes at `data`. copy 1: ferry copies them now (the caller may
+ * free them at once). copy 0: no copy; the caller keeps them unchanged and
+ * alive until every upload started from this source has ended (its handle
+ * waited for or freed, or the blocking call returned). NULL data with size
+ * 0 is an empty source. Errors: invalid_argument (NULL data with size > 0). */
+FERRY_API ferry_source* ferry_source_from_memory(const void* data,
+                                                 uint64_t size, int32_t copy,
+                                                 ferry_error** error_out);
+
+/* Reads up to `max` bytes into `buffer`: returns how many (1..max), 0 at
+ * the end, or -1 on a failure (the upload fails with file_unreadable).
+ * Returning more than max fails the upload with invalid_argument. Called
+ * from a reader thread of the upload (reading ahead while the network
+ * sends), never concurrently with itself. A read that blocks holds the
+ * upload's end (a cancel or ferry_upload_free waits for it to return). */
+typedef int64_t (*ferry_read_fn)(void* buffer, uint64_t max, void* user_data);
+#define FERRY_LENGTH_UNKNOWN (-1)
+/* A stream: `read` until it returns 0. `length` is its exact size, or
+ * FERRY_LENGTH_UNKNOWN; a stream that ends before a declared length, or
+ * goes on past it, fails with file_changed (never a cut or padded
+ * object). user_data must stay valid until the upload ends. A callback
+ * source can be uploaded once; a second upload of it fails with
+ * invalid_argument. Errors: invalid_argument (NULL read, length < -1). */
+FERRY_API ferry_source* ferry_source_from_callback(ferry_read_fn read,
+                                                   void* user_data,
+                                                   int64_t length,
+                                                   ferry_error** error_out);
+/* The name the upload goes by: tus "filename" metadata and the default S3
+ * key (a path's default: its base name; other sources have none, and an
+ * S3 upload of one needs object_key). The blocked-extension check applies
+ * to it. FERRY_OK or invalid_argument (NULL source, control characters). */
+FERRY_API ferry_code ferry_source_set_name(ferry_source* source,
+                                           const char* name);
+/* Frees a source; NULL is accepted. Uploads started from it are not
+ * affected. */
+FERRY_API void ferry_source_free(ferry_source* source);
+
+/* ferry_upload_file() for any source: blocks until the upload ends.
+ * Errors: any code of the table, and source_not_resumable. */
+FERRY_API ferry_code ferry_upload_source(ferry_client* client,
+                                         const ferry_source* source,
+                                         const ferry_upload_options* options,
+                                         ferry_result** result_out,
+                                         ferry_error** error_out);
+
+/* ---- A handle for each upload: start, pause, resume, cancel, wait ------- */
+
+/* A running upload. Handles are ids, not memory: a call on a handle that
+ * was freed (or never existed) returns invalid_argument rather than
+ * touching freed memory. Every function here is thread-safe. */
+typedef struct ferry_upload ferry_upload;
+
+typedef enum ferry_upload_phase {
+  FERRY_PHASE_OPENING = 0,  /* the source, discovery, the app's policy */
+  FERRY_PHASE_RESUMING = 1, /* checking saved state against the server */
+  FERRY_PHASE_CREATING = 2, /* creating the server-side upload */
+  FERRY_PHASE_SENDING = 3,
+  FERRY_PHASE_PAUSED = 4, /* paused: no request in flight */
+  FERRY_PHASE_FINISHING = 5,
+  FERRY_PHASE_DONE = 6,  /* ended: uploaded */
+  FERRY_PHASE_FAILED = 7 /* ended: failed or cancelled */
+} ferry_upload_phase;
+
+typedef struct ferry_upload_status {
+  uint32_t struct_size;
+  int32_t phase; /* ferry_upload_phase */
+  uint64_t bytes_done;
+  uint64_t bytes_total; /* see ferry_progress */
+  uint64_t bytes_acked;
+  uint64_t wire_bytes;
+  int32_t total_known;
+  /* The last error met (retried, or final once FAILED), or 0; its message
+   * through ferry_upload_last_error(). */
+  int32_t last_error_code;
+} ferry_upload_status;
+#define FERRY_UPLOAD_STATUS_INIT \
+  { sizeof(ferry_upload_status), 0, 0, 0, 0, 0, 0, 0 }
+
+/* Starts uploading `source` on a thread of its own and returns at once.
+ * The options are copied (callbacks are then called from that thread;
+ * their user data must stay valid until the upload ends). Freeing the
+ * client ends the upload (cancelled). Returns NULL (with *error_out) on
+ * invalid_argument: NULL client or source, a callback source already used.
+ * Errors of the upload itself come from ferry_upload_outcome(). */
+FERRY_API ferry_upload* ferry_upload_start(ferry_client* client,
+                                           const ferry_source* source,
+                                           const ferry_upload_options* options,
+                                           ferry_error** error_out);
+/* Pauses: the request in flight is stopped (within one progress tick,
+ * ~100 ms to 1 s) and no connection is held for the upload; a pause asked
+ * before sending begins takes effect when it does. Resume continues from
+ * the offset the server reports. Pausing a paused upload is FERRY_OK.
+ * Errors: invalid_argument (unknown or freed handle, or the upload ended). */
+FERRY_API ferry_code ferry_upload_pause(ferry_upload* upload,
+                                        ferry_error** error_out);
+FERRY_API ferry_code ferry_upload_resume(ferry_upload* upload,
+                                         ferry_error** error_out);
+/* Cancels (a paused upload too): the upload ends with cancelled. discard 0
+ * keeps the resume state (and the server's copy); 1 removes both (tus
+ * termination, S3 abort). Errors: invalid_argument as above. */
+FERRY_API ferry_code ferry_upload_cancel(ferry_upload* upload, int32_t discard,
+                                         ferry_error** error_out);
+/* Waits up to timeout_ms (-1: without limit) for the upload to end. Returns
+ * 1 when it has ended, 0 on timeout, -1 for an unknown or freed handle. */
+FERRY_API int32_t ferry_upload_wait(ferry_upload* upload, int64_t timeout_ms);
+/* Fills *status (phase, progress, last error code). FERRY_OK, or
+ * invalid_argument for an unknown or freed handle. */
+FERRY_API ferry_code ferry_upload_get_status(ferry_upload* upload,
+                                             ferry_upload_status* status);
+/* The last error met so far (a copy the caller frees), or NULL. */
+FERRY_API ferry_error* ferry_upload_last_error(ferry_upload* upload);
+/* How the upload ended: FERRY_OK with a result the caller frees, or its
+ * error code with the error. invalid_argument (the upload has not ended:
+ * wait first; or an unknown handle). May be called more than once. */
+FERRY_API ferry_code ferry_upload_outcome(ferry_upload* upload,
+                                          ferry_result** result_out,
+                                          ferry_error** error_out);
+/* Frees a handle; NULL and unknown handles are ignored. An upload still
+ * running is cancelled first (its resume state kept) and waited for, so no
+ * thread of it outlives this call. */
+FERRY_API void ferry_upload_free(ferry_upload* upload);
+
+/* ---- Unfinished uploads: the "transfer center" ------------------------- */
+
+typedef struct ferry_pending ferry_pending;
+
+typedef struct ferry_pending_entry {
+  uint32_t struct_size;
+  const char* id;           /* for ferry_client_forget() */
+  const char* path;         /* the file's absolute path; "" for a stream */
+  const char* name;         /* what the upload went by, or "" */
+  const char* endpoint;     /* redacted: no user info, query or fragment */
+  const char* protocol;     /* "tus" or "s3" */
+  uint64_t size;            /* for a stream: the bytes read when last saved */
+  uint64_t bytes_on_server; /* the server had these when last saved */
+  const char* expires;      /* the server's expiry as it said it, or "" */
+  int64_t created_unix;
+  /* 1: upload the same source again to continue (ferry_upload_file with
+   * `path`). 0: a stream, which cannot be (source_not_resumable). */
+  int32_t resumable;
+  int32_t last_error_code; /* how it last ended, or 0 (killed) */
+  const char* last_error_message;
+} ferry_pending_entry;
+#define FERRY_PENDING_ENTRY_INIT \
+  { sizeof(ferry_pending_entry), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/* Lists the unfinished uploads of this client (same protocol, endpoint and
+ * bucket) in its state directory, oldest first; entries past the server's
+ * expiry are removed, not listed. The caller frees the list. Errors:
+ * invalid_argument (NULL arguments). Thread-safe. */
+FERRY_API ferry_code ferry_client_pending(ferry_client* client,
+                                          ferry_pending** pending_out,
+                                          ferry_error** error_out);
+FERRY_API uint32_t ferry_pending_count(const ferry_pending* pending);
+/* Fills *entry with entry i (strings live as long as the list); 1 when i
+ * exists, 0 otherwise. */
+FERRY_API int32_t ferry_pending_get(const ferry_pending* pending, uint32_t i,
+                                    ferry_pending_entry* entry);
+/* The list as a JSON array (the fields above), as the CLI prints it. */
+FERRY_API const char* ferry_pending_json(const ferry_pending* pending);
+FERRY_API void ferry_pending_free(ferry_pending* pending);
+/* Forgets the entry `id`: removes its resume state and, with
+ * discard_on_server 1, first terminates (tus) or aborts (S3) the
+ * server-side upload. Errors: invalid_argument (no such entry for this
+ * client), state_unwritable, and the server's for the discard. */
+FERRY_API ferry_code ferry_client_forget(ferry_client* client, const char* id,
+                                         int32_t discard_on_server,
+                                         ferry_error** error_out);
 
 /* ---- Batches: many files at once --------------------------------------- */
 

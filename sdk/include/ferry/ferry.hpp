@@ -54,10 +54,19 @@ struct Error {
   static Error FromC(const ferry_error* e, ferry_code fallback) {
     Error out;
     if (e == nullptr) {
+      // The code's defaults from the table.
       out.code = static_cast<Code>(fallback);
       const char* n = ferry_code_name(fallback);
       out.code_name = n ? n : "unknown";
       out.message = out.code_name;
+      ferry_code_info info = FERRY_CODE_INFO_INIT;
+      if (ferry_code_info_get(fallback, &info)) {
+        out.category = ferry_category_name(info.category);
+        out.origin = ferry_origin_name(info.origin);
+        out.retryable = info.retryable != 0;
+        out.action = ferry_action_name(info.action);
+        out.message = info.meaning;
+      }
       return out;
     }
     out.code = static_cast<Code>(ferry_error_code(e));
@@ -102,8 +111,8 @@ struct S3PresignRequest {
   std::string method;
   std::string bucket;
   std::string key;
-  std::string upload_id;         // "" for create
-  uint32_t part_number = 0;      // upload: the part; list: the marker
+  std::string upload_id;     // "" for create
+  uint32_t part_number = 0;  // upload: the part; list: the marker
   std::vector<std::pair<std::string, std::string>> headers;  // sent with it
 };
 
@@ -159,8 +168,7 @@ struct ClientOptions {
       refresh_credentials;
   // S3 presigned mode (docs/s3.md): returns the URL for one request, or
   // nullopt to stop the upload (cancelled). Called from several threads.
-  std::function<std::optional<std::string>(const S3PresignRequest&)>
-      s3_presign;
+  std::function<std::optional<std::string>(const S3PresignRequest&)> s3_presign;
 };
 
 using Progress = ferry_progress;
@@ -210,6 +218,103 @@ struct UploadResult {
   uint64_t resumed_from = 0;
   std::string encoding;  // "identity" or "zstd"
 };
+
+// What an upload reads (see "Sources" in ferry.h for the resume rules).
+// Move-only; an upload started from a Source keeps what it needs, so the
+// Source may go away once the call returned.
+class Source {
+ public:
+  // Reads up to `max` bytes into `out`: how many, 0 at the end, -1 on a
+  // failure. Called on the uploading thread.
+  using ReadFn = std::function<int64_t(char* out, uint64_t max)>;
+
+  static Source Path(const std::string& path) {
+    return Source(ferry_source_from_path(path.c_str()), nullptr);
+  }
+  // ferry takes its own duplicate of fd. Errors: invalid_argument.
+  static Outcome<Source> Fd(int fd) {
+    ferry_error* err = nullptr;
+    ferry_source* s = ferry_source_from_fd(fd, &err);
+    if (s == nullptr) return Taken(err);
+    return Source(s, nullptr);
+  }
+  // copy false: the caller keeps the bytes alive and unchanged until the
+  // upload ends.
+  static Outcome<Source> Memory(const void* data, uint64_t size,
+                                bool copy = true) {
+    ferry_error* err = nullptr;
+    ferry_source* s = ferry_source_from_memory(data, size, copy ? 1 : 0, &err);
+    if (s == nullptr) return Taken(err);
+    return Source(s, nullptr);
+  }
+  // A stream of `length` bytes, or FERRY_LENGTH_UNKNOWN. Uploaded once.
+  static Outcome<Source> Reader(ReadFn read,
+                                int64_t length = FERRY_LENGTH_UNKNOWN) {
+    auto fn = std::make_shared<ReadFn>(std::move(read));
+    ferry_error* err = nullptr;
+    ferry_source* s =
+        ferry_source_from_callback(&ReadThunk, fn.get(), length, &err);
+    if (s == nullptr) return Taken(err);
+    return Source(s, fn);
+  }
+  // The name the upload goes by (tus filename, default S3 key).
+  Source& Name(const std::string& name) {
+    ferry_source_set_name(handle_.get(), name.c_str());
+    return *this;
+  }
+  const ferry_source* get() const { return handle_.get(); }
+  // What an upload of this source must keep alive until it ends.
+  std::shared_ptr<void> keep() const { return read_; }
+
+ private:
+  struct Free {
+    void operator()(ferry_source* s) const { ferry_source_free(s); }
+  };
+  Source(ferry_source* s, std::shared_ptr<ReadFn> read)
+      : handle_(s), read_(std::move(read)) {}
+  static Error Taken(ferry_error* err) {
+    Error e = Error::FromC(err, FERRY_ERR_INVALID_ARGUMENT);
+    ferry_error_free(err);
+    return e;
+  }
+  static int64_t ReadThunk(void* out, uint64_t max, void* user) {
+    try {
+      return (*static_cast<ReadFn*>(user))(static_cast<char*>(out), max);
+    } catch (...) {
+      return -1;  // no exception crosses into C
+    }
+  }
+  std::unique_ptr<ferry_source, Free> handle_;
+  std::shared_ptr<ReadFn> read_;
+};
+
+enum class Phase : int32_t {
+  kOpening = FERRY_PHASE_OPENING,
+  kResuming = FERRY_PHASE_RESUMING,
+  kCreating = FERRY_PHASE_CREATING,
+  kSending = FERRY_PHASE_SENDING,
+  kPaused = FERRY_PHASE_PAUSED,
+  kFinishing = FERRY_PHASE_FINISHING,
+  kDone = FERRY_PHASE_DONE,
+  kFailed = FERRY_PHASE_FAILED,
+};
+
+struct UploadStatus {
+  Phase phase = Phase::kOpening;
+  ferry_progress progress{};
+  std::optional<Error> last_error;
+};
+
+// An unfinished upload in the state directory (see ferry_pending_entry).
+struct PendingUpload {
+  std::string id, path, name, endpoint, protocol, expires;
+  uint64_t size = 0, bytes_on_server = 0;
+  int64_t created_unix = 0;
+  bool resumable = true;
+  std::optional<Error> last_error;
+};
+
+class UploadHandle;
 
 class Client {
  public:
@@ -307,17 +412,7 @@ class Client {
   Outcome<UploadResult> Upload(const std::string& path,
                                const UploadOptions& o = {}) {
     std::vector<ferry_kv> kv;
-    ferry_upload_options c = FERRY_UPLOAD_OPTIONS_INIT;
-    FillShared(o, &kv, &c);
-    c.object_key = o.object_key.empty() ? nullptr : o.object_key.c_str();
-    if (o.on_progress) {
-      c.on_progress = &ProgressThunk;
-      c.progress_user_data = const_cast<UploadOptions*>(&o);
-    }
-    if (o.on_event) {
-      c.on_event = &EventThunk;
-      c.event_user_data = const_cast<UploadOptions*>(&o);
-    }
+    ferry_upload_options c = ToC(o, &kv);
     ferry_result* res = nullptr;
     ferry_error* err = nullptr;
     ferry_code rc = ferry_upload_file(handle_, path.c_str(), &c, &res, &err);
@@ -325,6 +420,67 @@ class Client {
     UploadResult out = ToResult(res);
     ferry_result_free(res);
     return out;
+  }
+
+  // Uploads (or resumes) any source; blocks until done. Errors: any code.
+  Outcome<UploadResult> Upload(const Source& source,
+                               const UploadOptions& o = {}) {
+    std::vector<ferry_kv> kv;
+    ferry_upload_options c = ToC(o, &kv);
+    ferry_result* res = nullptr;
+    ferry_error* err = nullptr;
+    ferry_code rc = ferry_upload_source(handle_, source.get(), &c, &res, &err);
+    if (rc != FERRY_OK) return Fail(err, rc);
+    UploadResult out = ToResult(res);
+    ferry_result_free(res);
+    return out;
+  }
+
+  // Starts uploading `source` on a thread of its own; the handle pauses,
+  // resumes, cancels and waits. The client must outlive the handle.
+  // Errors: invalid_argument.
+  Outcome<std::unique_ptr<UploadHandle>> Start(const Source& source,
+                                               UploadOptions o = {});
+
+  // Unfinished uploads of this client, oldest first (expired ones pruned).
+  std::vector<PendingUpload> Pending() {
+    std::vector<PendingUpload> out;
+    ferry_pending* list = nullptr;
+    if (ferry_client_pending(handle_, &list, nullptr) != FERRY_OK) return out;
+    for (uint32_t i = 0; i < ferry_pending_count(list); ++i) {
+      ferry_pending_entry e = FERRY_PENDING_ENTRY_INIT;
+      ferry_pending_get(list, i, &e);
+      PendingUpload p;
+      p.id = e.id;
+      p.path = e.path;
+      p.name = e.name;
+      p.endpoint = e.endpoint;
+      p.protocol = e.protocol;
+      p.expires = e.expires;
+      p.size = e.size;
+      p.bytes_on_server = e.bytes_on_server;
+      p.created_unix = e.created_unix;
+      p.resumable = e.resumable != 0;
+      if (e.last_error_code != 0) {
+        Error err =
+            Error::FromC(nullptr, static_cast<ferry_code>(e.last_error_code));
+        err.message = e.last_error_message;
+        p.last_error = err;
+      }
+      out.push_back(std::move(p));
+    }
+    ferry_pending_free(list);
+    return out;
+  }
+  // Forgets a pending upload; with discard_on_server, removes the server's
+  // copy first. Errors: invalid_argument, state_unwritable, the server's.
+  std::optional<Error> Forget(const std::string& id,
+                              bool discard_on_server = false) {
+    ferry_error* err = nullptr;
+    ferry_code rc = ferry_client_forget(handle_, id.c_str(),
+                                        discard_on_server ? 1 : 0, &err);
+    if (rc == FERRY_OK) return std::nullopt;
+    return Fail(err, rc);
   }
 
   // Uploads many files, o.concurrency at a time over this client's shared
@@ -402,6 +558,7 @@ class Client {
  private:
   using RefreshFn = std::function<bool(
       const Error&, std::vector<std::pair<std::string, std::string>>*)>;
+  friend class UploadHandle;
   explicit Client(ferry_client* h) : handle_(h) {}
   static int RefreshThunk(const ferry_error* why, ferry_credentials* out,
                           void* user) {
@@ -454,6 +611,22 @@ class Client {
         o.restart_on_change ? FERRY_ON_CHANGE_RESTART : FERRY_ON_CHANGE_FAIL;
   }
 
+  // C options for `o`; *kv must outlive them, and so must `o`.
+  static ferry_upload_options ToC(const UploadOptions& o,
+                                  std::vector<ferry_kv>* kv) {
+    ferry_upload_options c = FERRY_UPLOAD_OPTIONS_INIT;
+    FillShared(o, kv, &c);
+    c.object_key = o.object_key.empty() ? nullptr : o.object_key.c_str();
+    if (o.on_progress) {
+      c.on_progress = &ProgressThunk;
+      c.progress_user_data = const_cast<UploadOptions*>(&o);
+    }
+    if (o.on_event) {
+      c.on_event = &EventThunk;
+      c.event_user_data = const_cast<UploadOptions*>(&o);
+    }
+    return c;
+  }
   static Error Fail(ferry_error* err, ferry_code rc) {
     Error e = Error::FromC(err, rc);
     ferry_error_free(err);
@@ -496,16 +669,105 @@ class Client {
   static int BatchEventThunk(const ferry_event* e, void* user) {
     return static_cast<BatchOptions*>(user)->on_event(ToEvent(e)) ? 0 : 1;
   }
+  // No exception crosses into C: one thrown by a callback cancels.
   static int ProgressThunk(const ferry_progress* p, void* user) {
-    return static_cast<UploadOptions*>(user)->on_progress(*p) ? 0 : 1;
+    try {
+      return static_cast<UploadOptions*>(user)->on_progress(*p) ? 0 : 1;
+    } catch (...) {
+      return 1;
+    }
   }
   static int EventThunk(const ferry_event* e, void* user) {
-    return static_cast<UploadOptions*>(user)->on_event(ToEvent(e)) ? 0 : 1;
+    try {
+      return static_cast<UploadOptions*>(user)->on_event(ToEvent(e)) ? 0 : 1;
+    } catch (...) {
+      return 1;
+    }
   }
   ferry_client* handle_;
   std::unique_ptr<RefreshFn> refresh_;
   std::unique_ptr<PresignFn> presign_;
 };
+
+// A running upload (ferry_upload_start). Destroying it cancels an upload
+// still running (its resume state kept) and waits for it to end.
+class UploadHandle {
+ public:
+  ~UploadHandle() { ferry_upload_free(handle_); }
+  UploadHandle(const UploadHandle&) = delete;
+  UploadHandle& operator=(const UploadHandle&) = delete;
+
+  // Errors: invalid_argument once the upload has ended.
+  std::optional<Error> Pause() {
+    return Check(ferry_upload_pause(handle_, &err_), err_);
+  }
+  std::optional<Error> Resume() {
+    return Check(ferry_upload_resume(handle_, &err_), err_);
+  }
+  std::optional<Error> Cancel(bool discard = false) {
+    return Check(ferry_upload_cancel(handle_, discard ? 1 : 0, &err_), err_);
+  }
+  // True once ended; false on timeout. Without a timeout, waits to the end.
+  bool Wait(std::optional<int64_t> timeout_ms = std::nullopt) {
+    return ferry_upload_wait(handle_, timeout_ms ? *timeout_ms : -1) == 1;
+  }
+  UploadStatus Status() const {
+    ferry_upload_status s = FERRY_UPLOAD_STATUS_INIT;
+    ferry_upload_get_status(handle_, &s);
+    UploadStatus out;
+    out.phase = static_cast<Phase>(s.phase);
+    out.progress.struct_size = sizeof out.progress;
+    out.progress.bytes_done = s.bytes_done;
+    out.progress.bytes_total = s.bytes_total;
+    out.progress.bytes_acked = s.bytes_acked;
+    out.progress.wire_bytes = s.wire_bytes;
+    out.progress.total_known = s.total_known;
+    if (ferry_error* e = ferry_upload_last_error(handle_)) {
+      out.last_error = Client::Fail(e, FERRY_ERR_INTERNAL_ERROR);
+    }
+    return out;
+  }
+  // Waits for the end, then the outcome.
+  Outcome<UploadResult> Result() {
+    Wait();
+    ferry_result* res = nullptr;
+    ferry_error* err = nullptr;
+    ferry_code rc = ferry_upload_outcome(handle_, &res, &err);
+    if (rc != FERRY_OK) return Client::Fail(err, rc);
+    UploadResult out = Client::ToResult(res);
+    ferry_result_free(res);
+    return out;
+  }
+
+ private:
+  friend class Client;
+  UploadHandle(ferry_upload* h, std::unique_ptr<UploadOptions> options,
+               std::shared_ptr<void> keep)
+      : handle_(h), options_(std::move(options)), keep_(std::move(keep)) {}
+  static std::optional<Error> Check(ferry_code rc, ferry_error*& err) {
+    if (rc == FERRY_OK) return std::nullopt;
+    Error e = Client::Fail(err, rc);
+    err = nullptr;
+    return e;
+  }
+  ferry_upload* handle_;
+  ferry_error* err_ = nullptr;
+  // Outlive the upload: ~UploadHandle frees (and so ends) it before members go.
+  std::unique_ptr<UploadOptions> options_;  // the callbacks' user data
+  std::shared_ptr<void> keep_;              // the source's reader
+};
+
+inline Outcome<std::unique_ptr<UploadHandle>> Client::Start(
+    const Source& source, UploadOptions o) {
+  auto options = std::make_unique<UploadOptions>(std::move(o));
+  std::vector<ferry_kv> kv;
+  ferry_upload_options c = ToC(*options, &kv);
+  ferry_error* err = nullptr;
+  ferry_upload* h = ferry_upload_start(handle_, source.get(), &c, &err);
+  if (h == nullptr) return Fail(err, FERRY_ERR_INVALID_ARGUMENT);
+  return std::unique_ptr<UploadHandle>(
+      new UploadHandle(h, std::move(options), source.keep()));
+}
 
 }  // namespace ferry
 

@@ -219,6 +219,12 @@
     "Waits, resyncs the offset and retries.")                                  \
   X(39, INTERNAL_ERROR, internal_error, LOCAL, CLIENT, 0, REPORT_BUG,          \
     "ferry itself failed (out of memory, or a bug).",                          \
-    "Keeps the resume state so a later run can continue.")
+    "Keeps the resume state so a later run can continue.")                     \
+  X(40, SOURCE_NOT_RESUMABLE, source_not_resumable, LOCAL, CLIENT, 0,          \
+    RESTART_UPLOAD,                                                            \
+    "The source is a stream that cannot be read again from where the "         \
+    "server's copy ends (after a restart, or bytes already released).",        \
+    "Stops rather than upload a wrong object; upload the data again as a new " \
+    "upload.")
 
 #endif /* FERRY_FERRY_ERROR_TABLE_H_ */

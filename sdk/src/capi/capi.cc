@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C ABI over ClientCore. Every entry point catches everything: no C++
 // exception ever crosses into C.
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "capi/capi_common.h"
 #include "client/client_core.h"
 #include "doctor/doctor.h"
 #include "errors/error.h"
@@ -22,46 +24,7 @@
 using ferry::internal::Mutex;
 using ferry::internal::MutexLock;
 
-struct ferry_error {
-  ferry::internal::Error error;
-  std::string json;
-};
-
-struct ferry_result {
-  ferry::internal::UploadSummary summary;
-  std::string url_redacted;
-};
-
-struct ferry_doctor_report {
-  std::string json;
-  std::string text;
-};
-
-struct ferry_credentials {
-  ferry::internal::FreshCredentials* fresh;
-  ferry_protocol protocol;
-};
-
-struct ferry_client {
-  ferry::internal::ClientConfig config;
-  Mutex mu;
-  std::unique_ptr<ferry::internal::ClientCore> core ABSL_GUARDED_BY(mu);
-  bool started ABSL_GUARDED_BY(mu) = false;
-};
-
-namespace {
-
-// Copies a caller's versioned struct: fields it does not know stay zero.
-template <typename T>
-T ReadVersioned(const T* in) {
-  T out;
-  std::memset(&out, 0, sizeof out);
-  if (in != nullptr) {
-    size_t n = in->struct_size < sizeof out ? in->struct_size : sizeof out;
-    std::memcpy(&out, in, n);
-  }
-  return out;
-}
+namespace ferry::capi {
 
 ferry_code Fail(ferry::internal::Error e, ferry_error** out) {
   ferry_code code = e.code;
@@ -98,7 +61,18 @@ ferry_event ToC(const ferry::internal::Event& e, uint32_t file_index) {
   return ce;
 }
 
-// Metadata pairs from C; false (with *why) on a NULL key.
+ferry_progress ToC(const ferry::internal::Progress& p) {
+  ferry_progress cp;
+  std::memset(&cp, 0, sizeof cp);
+  cp.struct_size = sizeof cp;
+  cp.bytes_done = p.bytes_done;
+  cp.bytes_total = p.bytes_total;
+  cp.bytes_acked = p.bytes_acked;
+  cp.wire_bytes = p.wire_bytes;
+  cp.total_known = p.total_known ? 1 : 0;
+  return cp;
+}
+
 bool ReadMetadata(const ferry_kv* kv, uint32_t count,
                   std::vector<std::pair<std::string, std::string>>* out) {
   for (uint32_t i = 0; i < count; ++i) {
@@ -106,6 +80,46 @@ bool ReadMetadata(const ferry_kv* kv, uint32_t count,
     out->emplace_back(kv[i].key, Str(kv[i].value));
   }
   return true;
+}
+
+ferry::internal::Status ParamsFromOptions(const ferry_upload_options* options,
+                                          ferry::internal::UploadParams* out) {
+  ferry_upload_options o = ReadVersioned(options);
+  ferry::internal::UploadParams& params = *out;
+  if (!ReadMetadata(o.metadata, o.metadata_count, &params.metadata)) {
+    return ferry::internal::MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                                      "metadata key is NULL");
+  }
+  if (o.on_progress != nullptr) {
+    params.on_progress = [fn = o.on_progress, data = o.progress_user_data](
+                             const ferry::internal::Progress& p) {
+      ferry_progress cp = ToC(p);
+      return fn(&cp, data) == 0;
+    };
+  }
+  if (o.on_event != nullptr) {
+    params.on_event = [fn = o.on_event, data = o.event_user_data](
+                          const ferry::internal::Event& e) {
+      ferry_event ce = ToC(e, 0);
+      return fn(&ce, data) == 0;
+    };
+  }
+  params.discard_on_cancel = o.discard_on_cancel != 0;
+  params.restart_on_change = o.on_change == FERRY_ON_CHANGE_RESTART;
+  params.object_key = Str(o.object_key);
+  return ferry::internal::OkStatus();
+}
+
+ferry::internal::ClientCore* StartedCore(ferry_client* client) {
+  if (client == nullptr) return nullptr;
+  MutexLock lock(&client->mu);
+  client->started = true;
+  return client->core.get();
+}
+
+ferry_result* NewResult(ferry::internal::UploadSummary summary) {
+  std::string redacted = ferry::internal::RedactUrl(summary.url);
+  return new ferry_result{std::move(summary), std::move(redacted)};
 }
 
 // Applies a configuration change to a client whose uploads have not started.
@@ -198,7 +212,9 @@ ferry::internal::S3Presigner PresignerFor(ferry_s3_presign_fn fn,
   };
 }
 
-}  // namespace
+}  // namespace ferry::capi
+
+using namespace ferry::capi;  // NOLINT: the C entry points below
 
 extern "C" {
 
@@ -389,7 +405,12 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
   }
 }
 
-void ferry_client_free(ferry_client* client) { delete client; }
+void ferry_client_free(ferry_client* client) {
+  if (client == nullptr) return;
+  // Handles started on it must not outlive it: they end as cancelled.
+  EndUploadsOf(client);
+  delete client;
+}
 
 ferry_code ferry_client_add_header(ferry_client* client, const char* name,
                                    const char* value) {
@@ -556,62 +577,6 @@ ferry_code ferry_client_check_batch(ferry_client* client, uint32_t file_count,
     return FERRY_OK;
   } catch (...) {
     return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
-  }
-}
-
-ferry_code ferry_upload_file(ferry_client* client, const char* path,
-                             const ferry_upload_options* options,
-                             ferry_result** result_out,
-                             ferry_error** error_out) {
-  if (result_out != nullptr) *result_out = nullptr;
-  if (error_out != nullptr) *error_out = nullptr;
-  try {
-    if (client == nullptr || path == nullptr) {
-      return Fail(FERRY_ERR_INVALID_ARGUMENT, "client and path are required",
-                  error_out);
-    }
-    ferry_upload_options o = ReadVersioned(options);
-    ferry::internal::UploadParams params;
-    if (!ReadMetadata(o.metadata, o.metadata_count, &params.metadata)) {
-      return Fail(FERRY_ERR_INVALID_ARGUMENT, "metadata key is NULL",
-                  error_out);
-    }
-    if (o.on_progress != nullptr) {
-      params.on_progress = [&o](const ferry::internal::Progress& p) {
-        ferry_progress cp{sizeof(ferry_progress), p.bytes_done, p.bytes_total,
-                          p.bytes_acked, p.wire_bytes};
-        return o.on_progress(&cp, o.progress_user_data) == 0;
-      };
-    }
-    if (o.on_event != nullptr) {
-      params.on_event = [&o](const ferry::internal::Event& e) {
-        ferry_event ce = ToC(e, 0);
-        return o.on_event(&ce, o.event_user_data) == 0;
-      };
-    }
-    params.discard_on_cancel = o.discard_on_cancel != 0;
-    params.restart_on_change = o.on_change == FERRY_ON_CHANGE_RESTART;
-    params.object_key = Str(o.object_key);
-
-    ferry::internal::ClientCore* core;
-    {
-      MutexLock lock(&client->mu);
-      client->started = true;
-      core = client->core.get();
-    }
-    auto r = core->Upload(path, params);
-    if (!r.ok()) return Fail(std::move(r.error()), error_out);
-    if (result_out != nullptr) {
-      std::string redacted = ferry::internal::RedactUrl(r.value().url);
-      *result_out = new ferry_result{std::move(r.value()), std::move(redacted)};
-    }
-    return FERRY_OK;
-  } catch (const std::bad_alloc&) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
-  } catch (const std::exception& e) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, e.what(), error_out);
-  } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "unknown failure", error_out);
   }
 }
 

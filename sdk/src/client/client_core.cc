@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "client/client_core.h"
 
+#include <curl/curl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "http/url.h"
 #include "session/upload_session.h"
+#include "source/file_source.h"
 
 namespace ferry::internal {
 
@@ -205,12 +208,91 @@ std::vector<Result<UploadSummary>> ClientCore::UploadBatch(
   return results;
 }
 
+namespace {
+
+// The id a pending entry goes by: its file's name in the state directory.
+std::string EntryId(const Journal& journal, const JournalRecord& r) {
+  std::string path = journal.EntryPath(r.endpoint, r.path);
+  return path.substr(path.rfind('/') + 1, 40);
+}
+
+bool Expired(const JournalRecord& r) {
+  if (r.expires.empty()) return false;
+  time_t when = curl_getdate(r.expires.c_str(), nullptr);
+  return when > 0 && when < time(nullptr);
+}
+
+}  // namespace
+
+std::vector<PendingUpload> ClientCore::Pending() const {
+  std::vector<PendingUpload> out;
+  for (const JournalRecord& r : journal_.List()) {
+    if (!protocol_->OwnsEntry(r)) continue;
+    if (Expired(r)) {
+      (void)journal_.Remove(r.endpoint, r.path);  // pruned
+      continue;
+    }
+    PendingUpload p;
+    p.id = EntryId(journal_, r);
+    p.path = r.stream ? "" : r.path;
+    p.name = r.name;
+    std::string endpoint = r.endpoint;
+    if (endpoint.rfind("s3 ", 0) == 0) endpoint = endpoint.substr(3);
+    p.endpoint = RedactUrl(endpoint);
+    p.protocol = r.protocol;
+    p.size = r.identity.size;
+    p.bytes_on_server = r.acked;
+    p.expires = r.expires;
+    p.created_unix = r.created_unix;
+    p.resumable = !r.stream;
+    p.last_error_code = static_cast<ferry_code>(r.last_error_code);
+    p.last_error_message = r.last_error_message;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Status ClientCore::Forget(const std::string& id, bool discard_on_server) {
+  for (const JournalRecord& r : journal_.List()) {
+    if (!protocol_->OwnsEntry(r) || EntryId(journal_, r) != id) continue;
+    if (discard_on_server && !r.upload_url.empty()) {
+      Status gone = protocol_->DiscardSaved(r);
+      // Already gone on the server is what was asked for.
+      if (!gone.ok() && gone.error().code != FERRY_ERR_UPLOAD_EXPIRED) {
+        return gone;
+      }
+    }
+    return journal_.Remove(r.endpoint, r.path);
+  }
+  return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                   "no unfinished upload with id " + id +
+                       " for this client (see the pending list)");
+}
+
 Result<UploadSummary> ClientCore::Upload(const std::string& path,
                                          const UploadParams& params) {
-  Result<std::unique_ptr<FileSource>> source = FileSource::Open(path);
-  if (!source.ok()) return source.error();
+  return UploadFrom(
+      [&path]() -> Result<std::unique_ptr<Source>> {
+        Result<std::unique_ptr<FileSource>> file = FileSource::Open(path);
+        if (!file.ok()) return file.error();
+        return std::unique_ptr<Source>(std::move(file.value()));
+      },
+      params);
+}
+
+Result<UploadSummary> ClientCore::UploadFrom(
+    const SourceOpener& open, const UploadParams& params,
+    std::shared_ptr<UploadControl> control) {
+  Result<std::unique_ptr<Source>> source = open();
+  if (!source.ok()) {
+    if (control) {
+      control->SetError(source.error());
+      control->SetPhase(Phase::kFailed);
+    }
+    return source.error();
+  }
   UploadSession session(config_, journal_, params, protocol_->NewTransfer(),
-                        env_);
+                        env_, std::move(control));
   return session.Run(std::move(source.value()));
 }
 

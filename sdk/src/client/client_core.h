@@ -18,6 +18,8 @@
 #include "journal/journal.h"
 #include "protocols/protocol_client.h"
 #include "session/session_env.h"
+#include "session/upload_control.h"
+#include "source/source.h"
 
 namespace ferry::internal {
 
@@ -29,6 +31,21 @@ class ClientCore {
   // Thread-safe; runs on the calling thread.
   Result<UploadSummary> Upload(const std::string& path,
                                const UploadParams& params);
+  // Uploads the source `open` makes, steered through `control` when given
+  // (pause, resume, cancel; status). Thread-safe; runs on the calling
+  // thread.
+  Result<UploadSummary> UploadFrom(
+      const SourceOpener& open, const UploadParams& params,
+      std::shared_ptr<UploadControl> control = nullptr);
+
+  // Unfinished uploads of this client in its state directory, oldest
+  // first. Entries past the server's expiry are removed, not listed.
+  // Thread-safe.
+  std::vector<PendingUpload> Pending() const;
+  // Removes an entry (an id from Pending); with `discard_on_server`, first
+  // terminates (tus) or aborts (S3) its server-side upload. Errors:
+  // invalid_argument (no such entry), state_unwritable, the server's.
+  Status Forget(const std::string& id, bool discard_on_server);
 
   // Uploads every file, `concurrency` at a time, and returns one result a
   // file, in order. Files wait for memory: an upload holds up to

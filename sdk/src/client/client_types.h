@@ -71,7 +71,10 @@ struct ClientConfig {
 
 struct Progress {
   uint64_t bytes_done = 0;
+  // The source's size; for a stream of unknown length, the bytes read so
+  // far (total_known false) until its end is read.
   uint64_t bytes_total = 0;
+  bool total_known = true;
   uint64_t bytes_acked = 0;
   uint64_t wire_bytes = 0;
 };
@@ -113,6 +116,22 @@ struct UploadSummary {
   std::string sha256_hex;
   uint64_t resumed_from = 0;
   std::string encoding;  // "identity" or "zstd"
+};
+
+// An upload the state directory holds that has not finished.
+struct PendingUpload {
+  std::string id;    // pass to Forget
+  std::string path;  // the absolute path; "" for a stream
+  std::string name;
+  std::string endpoint;          // redacted: no user info, query or fragment
+  std::string protocol;          // "tus", "s3"
+  uint64_t size = 0;             // for a stream: bytes read when last saved
+  uint64_t bytes_on_server = 0;  // the server had these at the last save
+  std::string expires;           // the server's expiry as it said it, or ""
+  int64_t created_unix = 0;
+  bool resumable = true;  // false for a stream (source_not_resumable)
+  ferry_code last_error_code = FERRY_OK;
+  std::string last_error_message;
 };
 
 struct BatchParams {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "journal/journal.h"
 
 #include <dirent.h>
@@ -54,6 +55,20 @@ Status SyncDir(const std::string& dir) {
   return OkStatus();
 }
 
+// An entry's bytes (at most a little past kMaxJournalBytes: an absurd
+// file is refused by Decode); closes fd.
+std::string ReadAndClose(int fd) {
+  std::string bytes;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+    bytes.append(buf, static_cast<size_t>(n));
+    if (bytes.size() > kMaxJournalBytes) break;
+  }
+  ::close(fd);
+  return bytes;
+}
+
 }  // namespace
 
 std::string JournalRecord::Encode() const {
@@ -99,6 +114,14 @@ std::string JournalRecord::Encode() const {
                      {"frames", pf}});
   }
   if (!s3_parts.empty()) j["s3_parts"] = parts;
+  if (!s3_key.empty()) j["s3_key"] = s3_key;
+  if (!name.empty()) j["name"] = name;
+  if (stream) j["stream"] = true;
+  if (acked > 0) j["acked"] = acked;
+  if (last_error_code != 0) {
+    j["last_error"] = {{"code", last_error_code},
+                       {"message", last_error_message}};
+  }
   std::string payload = j.dump();
   return std::string(kMagic) + HexEncode(Sha256(payload)) + " " +
          std::to_string(payload.size()) + "\n" + payload;
@@ -243,19 +266,34 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
         r.s3_parts.push_back(std::move(p));
       }
     }
+    // Optional fields (absent in older records).
+    if (j.contains("s3_key")) r.s3_key = j.at("s3_key").get<std::string>();
+    if (j.contains("name")) r.name = j.at("name").get<std::string>();
+    if (j.contains("stream")) r.stream = j.at("stream").get<bool>();
+    if (j.contains("acked")) r.acked = u64(j.at("acked"), "acked");
+    if (j.contains("last_error")) {
+      const auto& le = j.at("last_error");
+      auto code = JsonInt(le.at("code"), 0, INT32_MAX);
+      if (!code) return bad("bad last error");
+      r.last_error_code = static_cast<int32_t>(*code);
+      r.last_error_message = le.at("message").get<std::string>();
+    }
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("missing or mistyped field: ") + e.what());
   } catch (const std::invalid_argument& e) {
     return bad(std::string("bad number: ") + e.what());
   }
   if (r.chunk_size == 0) return bad("zero chunk size");
+  // A stream's entry is only listed, never resumed: its size is not final.
+  if (r.stream) return r;
   for (const S3PartRecord& p : r.s3_parts) {
     if (p.raw_end > r.identity.size) return bad("part past the file's end");
   }
   uint64_t want =
       r.identity.size == 0 ? 0 : (r.identity.size - 1) / r.chunk_size + 1;
   // Fingerprints are recorded as chunks are first read: up to one a chunk.
-  if (r.chunk_digests.size() > want) return bad("more fingerprints than chunks");
+  if (r.chunk_digests.size() > want)
+    return bad("more fingerprints than chunks");
   if (r.frames.size() > want) return bad("more frames than chunks");
   for (size_t i = 0; i < r.frames.size(); ++i) {
     uint64_t raw =
@@ -295,15 +333,7 @@ Journal::Loaded Journal::Load(std::string_view endpoint,
     }
     return out;
   }
-  std::string bytes;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) {
-    bytes.append(buf, static_cast<size_t>(n));
-    if (bytes.size() > kMaxJournalBytes) break;
-  }
-  ::close(fd);
-  Result<JournalRecord> r = JournalRecord::Decode(bytes);
+  Result<JournalRecord> r = JournalRecord::Decode(ReadAndClose(fd));
   if (!r.ok()) {
     out.state = LoadState::kCorrupt;
     out.problem = r.error().message;
@@ -396,6 +426,40 @@ Status Journal::Save(const JournalRecord& record, bool durable) const {
   std::string entry = EntryPath(record.endpoint, record.path);
   RemoveStaleTemps(dir_, entry);
   return WriteFileAtomic(entry, record.Encode(), durable);
+}
+
+std::vector<JournalRecord> Journal::List() const {
+  std::vector<JournalRecord> out;
+  DIR* d = ::opendir(dir_.c_str());
+  if (d == nullptr) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() != 43 || name.substr(40) != ".fj") continue;
+    int fd =
+        ::openat(::dirfd(d), name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;
+    Result<JournalRecord> r = JournalRecord::Decode(ReadAndClose(fd));
+    // Only an entry stored under its own name: a copy elsewhere is foreign.
+    if (r.ok() &&
+        EntryPath(r.value().endpoint, r.value().path) == dir_ + "/" + name) {
+      out.push_back(std::move(r.value()));
+    }
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(),
+            [](const JournalRecord& a, const JournalRecord& b) {
+              return a.created_unix < b.created_unix;
+            });
+  return out;
+}
+
+void Journal::NoteFailure(std::string_view endpoint, std::string_view abs_path,
+                          const Error& error) const {
+  Loaded loaded = Load(endpoint, abs_path);
+  if (loaded.state != LoadState::kLoaded) return;
+  loaded.record.last_error_code = error.code;
+  loaded.record.last_error_message = error.message;
+  (void)Save(loaded.record, /*durable=*/false);
 }
 
 Status Journal::Remove(std::string_view endpoint,

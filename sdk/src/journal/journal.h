@@ -11,10 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "codec/zstd_frames.h"
 #include "codec/hash.h"
+#include "codec/zstd_frames.h"
 #include "errors/error.h"
-#include "source/file_source.h"
+#include "source/source.h"
 
 namespace ferry::internal {
 
@@ -41,8 +41,8 @@ struct JournalRecord {
   // One raw digest a chunk, taken before the upload began (see ChunkHash).
   ChunkHash chunk_hash = ChunkHash::kXxh3_128;
   std::vector<std::string> chunk_digests;
-  std::string file_sha256;                // raw 32 bytes
-  std::string expires;                    // Upload-Expires as sent, or ""
+  std::string file_sha256;  // raw 32 bytes
+  std::string expires;      // Upload-Expires as sent, or ""
   int64_t created_unix = 0;
   // "identity", or "zstd": one frame per chunk, then a seek table. Frames
   // are recorded before they are sent, so a resume can regenerate and
@@ -53,6 +53,17 @@ struct JournalRecord {
   // S3: upload_url holds the UploadId, endpoint the object's identity, and
   // these the parts the server acknowledged (any order).
   std::vector<S3PartRecord> s3_parts;
+  std::string s3_key;  // S3: the object's key (to abort it when forgotten)
+
+  // For the list of unfinished uploads: what the upload goes by, whether
+  // its source is a stream (no identity on disk: listed, never resumed;
+  // identity.size is then the bytes read when last saved), the raw bytes
+  // the server had acknowledged when last saved, and the last error.
+  std::string name;
+  bool stream = false;
+  uint64_t acked = 0;
+  int32_t last_error_code = 0;
+  std::string last_error_message;
 
   // Serialised form: a header line with the payload's SHA-256, then JSON.
   std::string Encode() const;
@@ -91,6 +102,14 @@ class Journal {
   Status Save(const JournalRecord& record, bool durable = true) const;
   // Removes the entry; missing is fine. Errors: state_unwritable.
   Status Remove(std::string_view endpoint, std::string_view abs_path) const;
+
+  // Every entry of the directory that decodes (corrupt ones are skipped:
+  // an upload of their source reports and removes them).
+  std::vector<JournalRecord> List() const;
+  // Notes the error an upload ended with in its entry, when there is one.
+  // Best effort.
+  void NoteFailure(std::string_view endpoint, std::string_view abs_path,
+                   const Error& error) const;
 
  private:
   std::string dir_;

@@ -5,7 +5,7 @@
 
 namespace ferry::internal {
 
-ChunkLedger::ChunkLedger(const FileSource* source, const ChunkPlan* plan,
+ChunkLedger::ChunkLedger(const Source* source, const ChunkPlan* plan,
                          ChunkHash hash, std::vector<std::string> known)
     : source_(source),
       plan_(plan),
@@ -39,7 +39,7 @@ Status ChunkLedger::Read(uint64_t index, char* out) {
       return MakeError(FERRY_ERR_FILE_CHANGED,
                        "the file's content changed during the upload (chunk " +
                            std::to_string(index) +
-                           " differs): " + source_->path());
+                           " differs): " + source_->name());
     }
   } else if (index == fingerprints_.size()) {
     fingerprints_.push_back(std::move(digest));

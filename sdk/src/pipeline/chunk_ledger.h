@@ -15,7 +15,7 @@
 #include "codec/hash.h"
 #include "errors/error.h"
 #include "pipeline/chunk_plan.h"
-#include "source/file_source.h"
+#include "source/source.h"
 #include "sync/mutex.h"
 
 namespace ferry::internal {
@@ -24,7 +24,7 @@ class ChunkLedger {
  public:
   // `known`: fingerprints recorded earlier (of chunks 0..known.size()-1).
   // The pointers must outlive the ledger.
-  ChunkLedger(const FileSource* source, const ChunkPlan* plan, ChunkHash hash,
+  ChunkLedger(const Source* source, const ChunkPlan* plan, ChunkHash hash,
               std::vector<std::string> known);
 
   // Reads chunk `index` into `out` (plan length bytes). A chunk with a
@@ -45,7 +45,7 @@ class ChunkLedger {
   Result<std::string> FileSha256();
 
  private:
-  const FileSource* source_;
+  const Source* source_;
   const ChunkPlan* plan_;
   const ChunkHash hash_;
   mutable Mutex mu_;

@@ -28,6 +28,13 @@ class ProtocolClient {
   // The protocol's checks, after DNS, TCP and TLS passed: capabilities,
   // the server's clock, credentials, a tiny upload that is removed again.
   virtual void Probe(DoctorReport* report) = 0;
+
+  // Whether a journal entry belongs to uploads of this client (protocol,
+  // endpoint, bucket): the list of unfinished uploads shows those.
+  virtual bool OwnsEntry(const JournalRecord& record) const = 0;
+  // Removes the server-side upload of a saved entry (tus termination, S3
+  // abort). One attempt. Errors: as the request's.
+  virtual Status DiscardSaved(const JournalRecord& record) = 0;
 };
 
 // The one place that knows every protocol: config.protocol's client.

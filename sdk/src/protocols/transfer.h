@@ -19,7 +19,7 @@
 #include "errors/error.h"
 #include "journal/journal.h"
 #include "session/session_env.h"
-#include "source/file_source.h"
+#include "source/source.h"
 
 namespace ferry::internal {
 
@@ -28,7 +28,12 @@ namespace ferry::internal {
 struct TransferContext {
   const ClientConfig* config = nullptr;
   const UploadParams* params = nullptr;
-  const FileSource* source = nullptr;
+  // The source: positional reads; Fill and Release for streams.
+  Source* source = nullptr;
+  // What the journal entry's path is: the source's absolute path, or a
+  // name unique to this upload for a source without a stable identity
+  // (listed among pending uploads, never resumed).
+  std::string source_key;
   const SessionEnv* env = nullptr;
   // Notifies the app (resumed details, created, per-part retries); false
   // once the upload is cancelled. Called on the session's thread only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "session/source_checks.h"
 
 #include <cctype>
@@ -7,13 +8,8 @@
 
 namespace ferry::internal {
 
-std::string Basename(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-Status CheckFilePolicy(const ClientConfig& config, const FileSource& source) {
-  std::string name = Basename(source.path());
+Status CheckFilePolicy(const ClientConfig& config, const Source& source) {
+  std::string name = source.name();
   for (char& c : name) c = static_cast<char>(std::tolower(c));
   for (const std::string& ext : config.blocked_extensions) {
     if (name.size() >= ext.size() &&
@@ -29,9 +25,10 @@ Status CheckFilePolicy(const ClientConfig& config, const FileSource& source) {
   return OkStatus();
 }
 
-Result<bool> SampleCompresses(const FileSource& source, FrameEncoder* encoder) {
+Result<bool> SampleCompresses(const Source& source, FrameEncoder* encoder) {
   // Windows spread over the file, so a compressible body behind an
-  // incompressible header (or the reverse) still shows.
+  // incompressible header (or the reverse) still shows. A stream of
+  // unknown length is judged by what was read ahead.
   constexpr uint64_t kWindow = 64 << 10;
   constexpr uint64_t kWindows = 8;
   uint64_t size = source.size();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What every upload does before sending, whatever the protocol: the app's
 // policy list, whether the file is worth compressing, and loading the
 // resume state.
@@ -12,19 +13,16 @@
 #include "codec/zstd_frames.h"
 #include "errors/error.h"
 #include "journal/journal.h"
-#include "source/file_source.h"
+#include "source/file_source.h"  // Basename
 
 namespace ferry::internal {
 
-// The last component of a path.
-std::string Basename(const std::string& path);
-
 // file_type_blocked when the file's extension is on the app's list.
-Status CheckFilePolicy(const ClientConfig& config, const FileSource& source);
+Status CheckFilePolicy(const ClientConfig& config, const Source& source);
 
 // Whether a sample of the file shrinks under zstd level 1 (auto mode sends a
 // file that does not as identity). Errors: file_unreadable, file_changed.
-Result<bool> SampleCompresses(const FileSource& source, FrameEncoder* encoder);
+Result<bool> SampleCompresses(const Source& source, FrameEncoder* encoder);
 
 // Prepares the journal and loads the record for (key, path). A corrupt
 // record is reported through `emit` (state_discarded) and removed, and the

@@ -8,49 +8,43 @@
 
 namespace ferry::internal {
 
-const char* PhaseName(Phase phase) {
-  switch (phase) {
-    case Phase::kOpening:
-      return "opening";
-    case Phase::kResuming:
-      return "resuming";
-    case Phase::kCreating:
-      return "creating";
-    case Phase::kSending:
-      return "sending";
-    case Phase::kFinishing:
-      return "finishing";
-    case Phase::kDone:
-      return "done";
-    case Phase::kFailed:
-      return "failed";
-  }
-  return "unknown";
-}
-
 UploadSession::UploadSession(const ClientConfig& config, const Journal& journal,
                              const UploadParams& params,
-                             std::unique_ptr<Transfer> transfer, SessionEnv env)
+                             std::unique_ptr<Transfer> transfer, SessionEnv env,
+                             std::shared_ptr<UploadControl> control)
     : config_(config),
       journal_(journal),
       params_(params),
       transfer_(std::move(transfer)),
       env_(std::move(env)),
-      budget_(config.retry, env_.seed(), env_.now_ms()) {
+      budget_(config.retry, env_.seed(), env_.now_ms()),
+      control_(control ? std::move(control)
+                       : std::make_shared<UploadControl>()) {
   context_.config = &config_;
   context_.params = &params_;
   context_.env = &env_;
   context_.emit = [this](const Event& e) { return Emit(e); };
   context_.tick = [this] { return ReportProgress(false); };
   context_.save = [this](const JournalRecord& record, bool durable) {
-    return journal_.Save(record, durable);
+    // What the list of unfinished uploads shows, filled in for every
+    // protocol.
+    JournalRecord listed = record;
+    listed.name = source_->name();
+    listed.stream = source_->absolute_path().empty();
+    if (listed.stream) listed.identity.size = source_->size();
+    listed.acked = transfer_->Position().raw_acked;
+    return journal_.Save(listed, durable);
   };
-  context_.cancelled = [this] { return cancelled_.load(); };
+  context_.cancelled = [this] { return Stopping(); };
+}
+
+bool UploadSession::Stopping() const {
+  return cancelled_ || control_->cancel_requested() || PauseRequested();
 }
 
 Error UploadSession::Cancelled() const {
   return MakeError(FERRY_ERR_CANCELLED,
-                   params_.discard_on_cancel
+                   DiscardOnCancel()
                        ? "the upload was cancelled and discarded"
                        : "the upload was cancelled; its resume state is kept, "
                          "so uploading the same source again continues where "
@@ -58,8 +52,12 @@ Error UploadSession::Cancelled() const {
 }
 
 bool UploadSession::Emit(const Event& event) {
+  if (event.type == FERRY_EVENT_RETRY) {
+    Error seen = MakeError(event.code, event.message);
+    control_->SetError(seen);
+  }
   if (params_.on_event && !params_.on_event(event)) cancelled_ = true;
-  return !cancelled_;
+  return !Stopping();
 }
 
 bool UploadSession::EmitRetry(const Error& error, uint32_t attempt,
@@ -75,7 +73,7 @@ bool UploadSession::EmitRetry(const Error& error, uint32_t attempt,
 }
 
 bool UploadSession::ReportProgress(bool force) {
-  if (cancelled_) return false;
+  if (Stopping()) return false;
   int64_t now = env_.now_ms();
   if (!force && last_report_ms_ >= 0 && now - last_report_ms_ < 100) {
     return true;
@@ -83,15 +81,20 @@ bool UploadSession::ReportProgress(bool force) {
   last_report_ms_ = now;
   TransferPosition at = transfer_->Position();
   Progress p;
-  p.bytes_total = source_ ? source_->size() : 0;
+  std::optional<uint64_t> expected =
+      source_ ? source_->expected_size() : std::nullopt;
+  p.total_known = expected.has_value();
+  // A stream of unknown length: what was read so far (it only grows).
+  p.bytes_total = expected ? *expected : source_ ? source_->size() : 0;
   p.bytes_acked = std::min(p.bytes_total, at.raw_acked);
   // Monotonic and capped: a retry never moves the bar back or past 100%.
   reported_done_ = std::max(
       reported_done_, std::min(p.bytes_total, at.raw_acked + at.raw_sending));
   p.bytes_done = reported_done_;
   p.wire_bytes = at.wire_bytes;
+  control_->SetProgress(p);
   if (params_.on_progress && !params_.on_progress(p)) cancelled_ = true;
-  return !cancelled_;
+  return !Stopping();
 }
 
 bool UploadSession::Wait(int64_t ms) {
@@ -116,7 +119,7 @@ bool UploadSession::RefreshCredentials(const Error& error) {
 }
 
 bool UploadSession::BackOff(Error& error) {
-  if (cancelled_ || error.code == FERRY_ERR_CANCELLED) {
+  if (Stopping() || error.code == FERRY_ERR_CANCELLED) {
     error = Cancelled();
     return false;
   }
@@ -140,11 +143,18 @@ bool UploadSession::BackOff(Error& error) {
 }
 
 Status UploadSession::RemoveEntry() {
-  return journal_.Remove(journal_key_, source_->absolute_path());
+  return journal_.Remove(journal_key_, context_.source_key);
+}
+
+Status UploadSession::ReadAhead() {
+  if (source_->seekable()) return OkStatus();
+  return source_->Fill(config_.chunk_size + 1);
 }
 
 Status UploadSession::Open() {
   Enter(Phase::kOpening);
+  Status read = ReadAhead();
+  if (!read.ok()) return read;
   Status allowed = CheckFilePolicy(config_, *source_);
   if (!allowed.ok()) return allowed;
   Status found = Retrying<Ok>([&] { return transfer_->Discover(); });
@@ -159,7 +169,7 @@ Status UploadSession::Open() {
 
 Status UploadSession::ChooseCompression() {
   int level = config_.compress_level;
-  if (source_->size() == 0) level = 0;
+  if (source_->expected_size() == 0) level = 0;
   // Said when a fresh upload starts: a resumed one follows its record.
   auto off = [&](std::string why) {
     level = 0;
@@ -203,9 +213,15 @@ Status UploadSession::Abandon(const ResumeVerdict& verdict) {
 
 Result<bool> UploadSession::Resume() {
   Enter(Phase::kResuming);
-  Result<std::optional<JournalRecord>> loaded =
-      LoadResumeState(journal_, journal_key_, source_->absolute_path(),
-                      context_.emit, Cancelled());
+  if (source_->absolute_path().empty()) {
+    // Nothing on disk says what this source was: no resume across runs
+    // (its entry exists only to list the upload as pending).
+    Status writable = journal_.Prepare();
+    if (!writable.ok()) return writable.error();
+    return false;
+  }
+  Result<std::optional<JournalRecord>> loaded = LoadResumeState(
+      journal_, journal_key_, context_.source_key, context_.emit, Cancelled());
   if (!loaded.ok()) return loaded.error();
   if (!loaded.value()) return false;
   const JournalRecord& saved = *loaded.value();
@@ -271,6 +287,20 @@ Status UploadSession::StartFresh() {
 
 Status UploadSession::Restart(ferry_code why, const std::string& message) {
   if (restarts_left_-- <= 0) return MakeError(why, message);
+  if (!source_->seekable() && source_->size() > 0) {
+    // A fresh upload starts at byte 0: a stream that already let its first
+    // bytes go cannot, and no empty upload is created to find out.
+    char first;
+    Status kept = source_->ReadAt(0, 1, &first);
+    if (!kept.ok()) {
+      Error e = kept.error();
+      e.message = message +
+                  "; a new upload would start from the stream's "
+                  "beginning, which was already sent and released "
+                  "(upload the data again)";
+      return e;
+    }
+  }
   ResumeVerdict verdict = Unusable(why, message);
   verdict.discard_saved = true;
   Status dropped = Abandon(verdict);
@@ -279,7 +309,7 @@ Status UploadSession::Restart(ferry_code why, const std::string& message) {
 }
 
 Status UploadSession::Recover(Error error) {
-  if (cancelled_ || error.code == FERRY_ERR_CANCELLED) return Cancelled();
+  if (Stopping() || error.code == FERRY_ERR_CANCELLED) return Cancelled();
   if (restarts_left_ > 0 && transfer_->RestartCures(error)) {
     Status s = Restart(error.code,
                        error.code == FERRY_ERR_UPLOAD_EXPIRED
@@ -302,13 +332,47 @@ Status UploadSession::Recover(Error error) {
   return synced;
 }
 
+Status UploadSession::HoldWhilePaused() {
+  Enter(Phase::kPaused);
+  Event paused;
+  paused.type = FERRY_EVENT_PAUSED;
+  paused.offset = transfer_->Position().offset;
+  paused.message = "paused by the app; no request is in flight";
+  if (params_.on_event && !params_.on_event(paused)) cancelled_ = true;
+  if (cancelled_ || !control_->WaitWhilePaused()) return Cancelled();
+  Enter(Phase::kSending);
+  // The request the pause stopped may have reached the server in part:
+  // ask where it stands (S3 keeps the parts it saw acknowledged).
+  uint64_t before = transfer_->Position().raw_acked;
+  Status synced = Retrying<Ok>([&] { return transfer_->Resync(); });
+  if (!synced.ok()) return synced;
+  OnProgress();  // a pause spends no retry budget
+  Event resumed;
+  resumed.type = FERRY_EVENT_UNPAUSED;
+  resumed.offset = transfer_->Position().offset;
+  resumed.message = "resumed by the app from offset " +
+                    std::to_string(resumed.offset) +
+                    (transfer_->Position().raw_acked > before
+                         ? " (the server kept bytes sent before the pause)"
+                         : "");
+  if (!Emit(resumed)) return Cancelled();
+  return OkStatus();
+}
+
 Status UploadSession::SendAll() {
   Enter(Phase::kSending);
   while (!transfer_->AllSent()) {
-    if (!ReportProgress(false)) return Cancelled();
+    if (PauseRequested()) {
+      Status held = HoldWhilePaused();
+      if (!held.ok()) return held;
+      continue;
+    }
+    if (!ReportProgress(false) && !PauseRequested()) return Cancelled();
     Result<SendStep> step = transfer_->SendNext();
     if (!step.ok()) {
+      if (PauseRequested()) continue;  // the pause stopped the request
       Status recovered = Recover(step.error());
+      if (!recovered.ok() && PauseRequested()) continue;
       if (!recovered.ok()) return recovered;
       continue;
     }
@@ -316,7 +380,7 @@ Status UploadSession::SendAll() {
       OnProgress();
       // Every acknowledgement is reported: callers see each step the
       // server confirms (and can cancel at a precise point).
-      if (!ReportProgress(true)) return Cancelled();
+      if (!ReportProgress(true) && !PauseRequested()) return Cancelled();
     }
     if (step.value().resync) {
       Status s = Retrying<Ok>([&] { return transfer_->Resync(); });
@@ -328,6 +392,10 @@ Status UploadSession::SendAll() {
 
 Result<UploadSummary> UploadSession::Finish() {
   Enter(Phase::kFinishing);
+  if (!source_->length_known()) {
+    return MakeError(FERRY_ERR_INTERNAL_ERROR,
+                     "finishing before the stream's end was read");
+  }
   Status unchanged = source_->CheckUnchanged();
   if (!unchanged.ok()) return unchanged.error();
   Status complete = Retrying<Ok>([&] { return transfer_->Complete(); });
@@ -351,6 +419,7 @@ Result<UploadSummary> UploadSession::Finish() {
   if (reported_done_ < source_->size() || source_->size() == 0) {
     ReportProgress(true);
   }
+
   UploadSummary out = summary.value();
   out.bytes = source_->size();
   out.wire_bytes = transfer_->Position().wire_bytes;
@@ -359,9 +428,13 @@ Result<UploadSummary> UploadSession::Finish() {
 }
 
 Error UploadSession::Fail(Error error) {
+  if (cancelled_ || control_->cancel_requested()) error = Cancelled();
+  control_->SetError(error);
+  if (!journal_key_.empty() && source_) {
+    journal_.NoteFailure(journal_key_, context_.source_key, error);
+  }
   Enter(Phase::kFailed);
-  if (cancelled_) error = Cancelled();
-  if (error.code == FERRY_ERR_CANCELLED && params_.discard_on_cancel &&
+  if (error.code == FERRY_ERR_CANCELLED && DiscardOnCancel() &&
       transfer_->HasUpload()) {
     // Best effort: the upload is forgotten locally either way.
     (void)transfer_->Discard();
@@ -370,9 +443,18 @@ Error UploadSession::Fail(Error error) {
   return error;
 }
 
-Result<UploadSummary> UploadSession::Run(std::unique_ptr<FileSource> source) {
+Result<UploadSummary> UploadSession::Run(std::unique_ptr<Source> source) {
   source_ = std::move(source);
   context_.source = source_.get();
+  context_.source_key = source_->absolute_path();
+  if (context_.source_key.empty()) {
+    // Unique to this upload: listed as pending, never matched on resume.
+    static constexpr char kHex[] = "0123456789abcdef";
+    uint64_t id = env_.seed();
+    context_.source_key = "stream:";
+    for (int i = 0; i < 16; ++i)
+      context_.source_key += kHex[(id >> (4 * i)) & 15];
+  }
   transfer_->Attach(&context_);
   Status s = Open();
   if (!s.ok()) return Fail(s.error());

@@ -18,28 +18,20 @@
 #include "protocols/transfer.h"
 #include "retry/backoff.h"
 #include "session/session_env.h"
-#include "source/file_source.h"
+#include "session/upload_control.h"
+#include "source/source.h"
 
 namespace ferry::internal {
 
-// Where an upload stands. Changed in one place (UploadSession::Enter).
-enum class Phase {
-  kOpening,    // opening the source, the app's policy, discovery, preflight
-  kResuming,   // checking a saved upload against the server and the source
-  kCreating,   // a fresh upload: hashing if asked, the creation request
-  kSending,    // pieces until every byte is acknowledged
-  kFinishing,  // completing the object, removing the journal entry
-  kDone,
-  kFailed,
-};
-const char* PhaseName(Phase phase);
-
 class UploadSession {
  public:
-  // `config`, `journal` and `params` must outlive the session.
+  // `config`, `journal` and `params` must outlive the session. `control`
+  // carries an app's pause/resume/cancel and receives the status; none: the
+  // session makes its own.
   UploadSession(const ClientConfig& config, const Journal& journal,
                 const UploadParams& params, std::unique_ptr<Transfer> transfer,
-                SessionEnv env);
+                SessionEnv env,
+                std::shared_ptr<UploadControl> control = nullptr);
   // Ends the transfer first: its threads read the source and the context.
   ~UploadSession() { transfer_.reset(); }
   UploadSession(const UploadSession&) = delete;
@@ -47,12 +39,30 @@ class UploadSession {
 
   // Uploads `source`. The error is final: retries, refreshes and restarts
   // were tried as far as the budget and the app allowed.
-  Result<UploadSummary> Run(std::unique_ptr<FileSource> source);
+  Result<UploadSummary> Run(std::unique_ptr<Source> source);
 
   Phase phase() const { return phase_; }
 
  private:
-  void Enter(Phase next) { phase_ = next; }
+  void Enter(Phase next) {
+    phase_ = next;
+    control_->SetPhase(next);
+  }
+  // Whether the transfer should stop now: a cancel, or a pause while
+  // sending (a pause in other phases waits for sending to begin).
+  bool Stopping() const;
+  bool PauseRequested() const {
+    return phase_ == Phase::kSending && control_->pause_requested();
+  }
+  // Holds the upload while the app keeps it paused (no request in flight),
+  // then asks the server where it stands. Errors: cancelled.
+  Status HoldWhilePaused();
+  bool DiscardOnCancel() const {
+    return params_.discard_on_cancel || control_->discard_requested();
+  }
+  // Streams: reads the first chunk, so a short stream is an upload of
+  // known length (and its content can be sampled).
+  Status ReadAhead();
 
   Status Open();
   Status ChooseCompression();
@@ -107,9 +117,10 @@ class UploadSession {
   SessionEnv env_;
   TransferContext context_;
   RetryBudget budget_;
-  std::unique_ptr<FileSource> source_;
+  std::shared_ptr<UploadControl> control_;
+  std::unique_ptr<Source> source_;
   std::string journal_key_;
-  Phase phase_ = Phase::kOpening;
+  std::atomic<Phase> phase_{Phase::kOpening};
   std::atomic<bool> cancelled_{false};
   uint64_t resumed_from_ = 0;
   uint64_t reported_done_ = 0;
@@ -117,8 +128,7 @@ class UploadSession {
   int restarts_left_ = 1;
   int refreshes_left_ = 3;
   // Why compression is off, told when a fresh upload starts.
-  std::optional<Event>
-      compression_off_;  // credential refreshes in a row without progress
+  std::optional<Event> compression_off_;
 };
 
 }  // namespace ferry::internal

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "source/file_source.h"
 
 #include <fcntl.h>
@@ -7,8 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include "codec/hash.h"
 
 namespace ferry::internal {
 namespace {
@@ -39,9 +38,30 @@ Error OpenError(int err, const std::string& path) {
   }
 }
 
+// The path an open descriptor names, when that path still leads to the
+// same file; "" otherwise (deleted, renamed over, not a path at all).
+std::string PathOfFd(int fd, const struct stat& st) {
+  std::error_code ec;
+  std::filesystem::path link =
+      std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd), ec);
+  if (ec || !link.is_absolute()) return "";
+  struct stat named;
+  if (::stat(link.c_str(), &named) != 0 || named.st_dev != st.st_dev ||
+      named.st_ino != st.st_ino) {
+    return "";
+  }
+  return link.lexically_normal().string();
+}
+
 }  // namespace
 
-Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
+std::string Basename(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
+                                                     const std::string& name) {
   if (path.empty()) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT, "empty file path");
   }
@@ -61,7 +81,33 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   std::filesystem::path abs = std::filesystem::absolute(path, ec);
   std::string abs_path = ec ? path : abs.lexically_normal().string();
   return std::unique_ptr<FileSource>(
-      new FileSource(fd, path, abs_path, IdentityOf(st), CtimeOf(st)));
+      new FileSource(fd, path, name.empty() ? Basename(path) : name, abs_path,
+                     IdentityOf(st), CtimeOf(st)));
+}
+
+Result<std::unique_ptr<FileSource>> FileSource::FromFd(
+    int fd, const std::string& name) {
+  struct stat st;
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "not an open file descriptor: " + std::to_string(fd));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "descriptor " + std::to_string(fd) +
+                         " is not a regular file (read it as a stream)");
+  }
+  int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) {
+    return MakeError(FERRY_ERR_FILE_UNREADABLE,
+                     std::string("cannot duplicate the descriptor: ") +
+                         std::strerror(errno));
+  }
+  std::string abs = PathOfFd(own, st);
+  std::string shown = abs.empty() ? "fd " + std::to_string(fd) : abs;
+  return std::unique_ptr<FileSource>(new FileSource(
+      own, shown, name.empty() && !abs.empty() ? Basename(abs) : name, abs,
+      IdentityOf(st), CtimeOf(st)));
 }
 
 FileSource::~FileSource() { ::close(fd_); }

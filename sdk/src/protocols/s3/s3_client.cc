@@ -37,6 +37,20 @@ class S3Client : public ProtocolClient {
         parts * (part + config_.chunk_size + (1ull << 20)));
   }
 
+  bool OwnsEntry(const JournalRecord& record) const override {
+    std::string prefix = "s3 " + s3_->ObjectUrl("");
+    return record.protocol == "s3" &&
+           record.endpoint.compare(0, prefix.size(), prefix) == 0;
+  }
+
+  Status DiscardSaved(const JournalRecord& record) override {
+    if (record.s3_key.empty() || record.upload_url.empty()) {
+      return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                       "the entry does not name its multipart upload");
+    }
+    return s3_->Abort(record.s3_key, record.upload_url);
+  }
+
   void Probe(DoctorReport* report) override {
     if (config_.s3_presigner) {
       report->Skip("auth",

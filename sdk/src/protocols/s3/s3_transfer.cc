@@ -62,13 +62,20 @@ void S3Transfer::Attach(const TransferContext* context) {
 bool S3Transfer::Stopping() const { return stop_ || ctx_->cancelled(); }
 
 Status S3Transfer::Preflight() {
-  key_ = ctx_->params->object_key.empty() ? Basename(source_->path())
+  key_ = ctx_->params->object_key.empty() ? source_->name()
                                           : ctx_->params->object_key;
-  if (key_.empty() || key_.size() > 1024) {
+  if (key_.empty()) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "this source has no name to use as the S3 object key: "
+                     "give one (object_key, --key or --name)");
+  }
+  if (key_.size() > 1024) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,
                      "an S3 object key must be 1 to 1024 bytes");
   }
-  uint64_t size = source_->size();
+  // A stream of unknown length gets the asked part size (parts until its
+  // end; 10,000 of them at most).
+  uint64_t size = source_->expected_size().value_or(0);
   if (size > kMaxObject) {
     Error e = MakeError(FERRY_ERR_FILE_TOO_LARGE,
                         "the file is " + std::to_string(size) +
@@ -85,8 +92,10 @@ Status S3Transfer::SetCompression(int level) {
   const ClientConfig& cfg = *ctx_->config;
   // Adaptive means level 1 here: parts are big and sent in parallel.
   level_ = level < 0 ? 1 : level;
-  // A part in memory: its bytes, plus a frame of overshoot with zstd.
+  // A part in memory: its bytes, plus a frame of overshoot with zstd; a
+  // stream also keeps the part's raw bytes until it is acknowledged.
   per_part_ = part_size_ + (level_ > 0 ? cfg.chunk_size + kMiB : 0);
+  if (!source_->seekable()) per_part_ += part_size_;
   if (per_part_ > cfg.memory_budget) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,
                      "this file needs S3 parts of " +
@@ -99,6 +108,8 @@ Status S3Transfer::SetCompression(int level) {
   slots_ = static_cast<uint32_t>(std::clamp<uint64_t>(
       cfg.memory_budget / per_part_, 1, uint64_t{parallel} + 1));
   workers_wanted_ = std::max<uint32_t>(1, std::min(parallel, slots_));
+  // A stream reads the parts in flight's worth ahead while they are sent.
+  source_->SetReadAhead(uint64_t{slots_} * part_size_);
   return OkStatus();
 }
 
@@ -212,7 +223,8 @@ Status S3Transfer::PrepareFresh() {
   record_ = JournalRecord();
   record_.protocol = "s3";
   record_.endpoint = JournalKey();
-  record_.path = source_->absolute_path();
+  record_.s3_key = key_;
+  record_.path = ctx_->source_key;
   record_.identity = source_->identity();
   record_.chunk_size = part_size_;
   record_.chunk_hash = ChunkHash::kXxh3_128;
@@ -227,11 +239,20 @@ Status S3Transfer::PrepareFresh() {
   acked_raw_ = 0;
 
   create_meta_.clear();
-  create_meta_.emplace_back("filename", Basename(source_->path()));
+  if (!source_->name().empty()) {
+    create_meta_.emplace_back("filename", source_->name());
+  }
   if (level_ > 0) {
     create_meta_.emplace_back("encoding", "zstd");
-    create_meta_.emplace_back("original-length",
-                              std::to_string(source_->size()));
+    if (std::optional<uint64_t> expected = source_->expected_size()) {
+      create_meta_.emplace_back("original-length", std::to_string(*expected));
+    }
+  }
+  if (ctx_->config->announce_sha256 && !source_->seekable()) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "announce_sha256 reads the whole source before the "
+                     "first byte, which a stream cannot: upload it without "
+                     "announcing (the result still reports its SHA-256)");
   }
   if (ctx_->config->announce_sha256) {
     auto whole = Hasher::Sha256();
@@ -299,7 +320,7 @@ uint64_t S3Transfer::AckedRaw() const {
 
 bool S3Transfer::AllSent() const {
   Covered covered = CoveredPrefix(record_.s3_parts);
-  return !record_.s3_parts.empty() &&
+  return !record_.s3_parts.empty() && source_->length_known() &&
          covered.parts == record_.s3_parts.size() &&
          covered.raw_end == source_->size();
 }
@@ -318,10 +339,11 @@ Result<std::unique_ptr<S3Transfer::Part>> S3Transfer::MakePart(uint32_t number,
   S3PartRecord& rec = part->record;
   rec.number = number;
   rec.raw_begin = begin;
-  uint64_t size = source_->size();
   auto digest = Hasher::ForChunks(record_.chunk_hash);
   if (level_ == 0) {
-    rec.raw_end = std::min(size, begin + part_size_);
+    Status filled = Fill(begin + part_size_);
+    if (!filled.ok()) return filled.error();
+    rec.raw_end = std::min(source_->size(), begin + part_size_);
     part->data.resize(rec.raw_end - begin);
     Status s = source_->ReadAt(begin, part->data.size(), part->data.data());
     if (!s.ok()) return s.error();
@@ -336,7 +358,11 @@ Result<std::unique_ptr<S3Transfer::Part>> S3Transfer::MakePart(uint32_t number,
     if (part->data.capacity() < per_part_) part->data.reserve(per_part_);
     std::string raw_block;
     uint64_t at = begin;
-    while (at < size && part->data.size() < part_size_) {
+    for (;;) {
+      Status filled = Fill(at + chunk);
+      if (!filled.ok()) return filled.error();
+      uint64_t size = source_->size();
+      if (at >= size || part->data.size() >= part_size_) break;
       uint64_t n = std::min(chunk, size - at);
       raw_block.resize(n);
       Status s = source_->ReadAt(at, n, raw_block.data());
@@ -351,7 +377,9 @@ Result<std::unique_ptr<S3Transfer::Part>> S3Transfer::MakePart(uint32_t number,
       at += n;
     }
     rec.raw_end = at;
-    if (at >= size) part->data += SeekTable(frames_);
+    if (source_->length_known() && at >= source_->size()) {
+      part->data += SeekTable(frames_);
+    }
   }
   rec.digest = digest->Finish();
   rec.wire_size = part->data.size();
@@ -470,6 +498,8 @@ Status S3Transfer::CollectOutcomes() {
   if (saved_any) {
     Status s = ctx_->save(record_, /*durable=*/true);
     if (!s.ok()) return s.error();
+    // A stream keeps the bytes of parts not yet acknowledged, no more.
+    source_->Release(CoveredPrefix(record_.s3_parts).raw_end);
   }
   for (const Event& e : events) ctx_->emit(e);
   if (!ctx_->tick() || ctx_->cancelled()) return TransferCancelled();
@@ -530,12 +560,15 @@ Result<SendStep> S3Transfer::SendNext() {
     workers_.emplace_back([this] { Worker(); });
   }
   // Parts in file order: those the server holds are taken as they are,
-  // the others made and sent. An empty file is one empty part.
-  uint64_t size = source_->size();
+  // the others made and sent. An empty file is one empty part. A stream
+  // is read on as parts are made, until its end.
   uint64_t raw = 0;
   frames_.clear();
-  for (uint32_t number = 1; raw < size || (size == 0 && number == 1);
-       ++number) {
+  for (uint32_t number = 1;; ++number) {
+    Status filled = Fill(raw);
+    if (!filled.ok()) return StopWorkers(filled.error());
+    bool more = raw < source_->size() || !source_->length_known();
+    if (!more && !(source_->size() == 0 && number == 1)) break;
     if (const S3PartRecord* held = HeldPart(number)) {
       if (held->raw_begin == raw) {
         Status taken = TakeHeldPart(*held);
@@ -581,7 +614,7 @@ Result<SendStep> S3Transfer::SendNext() {
   for (std::thread& t : workers_) t.join();
   workers_.clear();
   SendStep step;
-  step.progressed = acked_raw_ > acked_before || size == 0;
+  step.progressed = acked_raw_ > acked_before || source_->size() == 0;
   return step;
 }
 

@@ -107,6 +107,11 @@ class S3Transfer : public Transfer {
   // Feeds the file's SHA-256 with bytes at `begin`, once, in order.
   void FeedFileHash(uint64_t begin, std::string_view bytes);
   Result<std::unique_ptr<Part>> MakePart(uint32_t number, uint64_t begin);
+  // Streams: reads on to `end` (and one byte more, to know whether the
+  // stream ends there).
+  Status Fill(uint64_t end) {
+    return source_->seekable() ? OkStatus() : source_->Fill(end + 1);
+  }
   // Waits for room in the memory budget; false on a failure (in *failure).
   bool ReserveSlot(std::optional<Error>* failure);
   void ReleaseSlot();
@@ -118,7 +123,7 @@ class S3Transfer : public Transfer {
 
   S3Protocol* s3_;
   const TransferContext* ctx_ = nullptr;
-  const FileSource* source_ = nullptr;
+  Source* source_ = nullptr;
   std::string key_;
   JournalRecord record_;
   uint64_t part_size_ = 0;

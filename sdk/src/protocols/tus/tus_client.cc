@@ -38,6 +38,18 @@ class TusClient : public ProtocolClient {
     if (CheckServer(report)) CheckUpload(report);
   }
 
+  bool OwnsEntry(const JournalRecord& record) const override {
+    return record.protocol == "tus" && record.endpoint == config_.endpoint;
+  }
+
+  Status DiscardSaved(const JournalRecord& record) override {
+    // Only an upload URL the client would follow: an entry cannot send
+    // credentials elsewhere.
+    Status allowed = tus_.CheckUploadUrl(record.upload_url);
+    if (!allowed.ok()) return allowed;
+    return tus_.Terminate(record.upload_url);
+  }
+
  private:
   bool CheckServer(DoctorReport* report) {
     HttpRequest req;

@@ -37,10 +37,25 @@ Status TusTransfer::Discover() {
 }
 
 Status TusTransfer::Preflight() {
-  if (caps_.max_size >= 0 &&
-      source_->size() > static_cast<uint64_t>(caps_.max_size)) {
+  if (!source_->seekable()) {
+    // Besides the four chunk buffers every upload has, a stream keeps the
+    // window being sent and reads the next one: up to 4 chunks each, fewer
+    // in a smaller budget, never less than one.
+    const ClientConfig& cfg = *ctx_->config;
+    uint64_t spare = cfg.memory_budget / cfg.chunk_size - 4;
+    if (spare < 2) {
+      return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                       "a stream needs a memory budget of at least 6 chunks "
+                       "(4 buffers, the window being sent and the next): "
+                       "raise the budget or lower the chunk size");
+    }
+    stream_window_chunks_ = std::min<uint64_t>(4, spare / 2);
+  }
+  // A stream of unknown length is checked as it is read (Grow).
+  uint64_t size = source_->expected_size().value_or(source_->size());
+  if (caps_.max_size >= 0 && size > static_cast<uint64_t>(caps_.max_size)) {
     Error e = MakeError(FERRY_ERR_FILE_TOO_LARGE,
-                        "the file is " + std::to_string(source_->size()) +
+                        "the file is " + std::to_string(size) +
                             " bytes; the server accepts at most " +
                             std::to_string(caps_.max_size) +
                             " (refused before sending)");
@@ -72,6 +87,13 @@ std::string TusTransfer::JournalKey() const { return ctx_->config->endpoint; }
 Status TusTransfer::HashFile() {
   // Announcing the SHA-256 at creation needs it before the first byte:
   // one pass through the ledger (which then knows every chunk).
+  if (!source_->seekable() && !plan_->complete()) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "announce_sha256 needs the whole source before the "
+                     "first byte, and this stream is longer than what is "
+                     "kept in memory: upload it without announcing (the "
+                     "result still reports its SHA-256)");
+  }
   std::vector<char> block(std::min(plan_->chunk_size(), plan_->file_size()));
   for (uint64_t i = ledger_->known(); i < plan_->count(); ++i) {
     Status s = ledger_->Read(i, block.data());
@@ -217,7 +239,7 @@ Result<ResumeVerdict> TusTransfer::Adopt(const JournalRecord& saved) {
   reader_.reset();
   producer_.reset();
   record_ = saved;
-  plan_ = std::make_unique<ChunkPlan>(source_->size(), record_.chunk_size);
+  plan_ = std::make_unique<ChunkPlan>(*source_, record_.chunk_size);
   ledger_ = std::make_unique<ChunkLedger>(
       source_, plan_.get(), record_.chunk_hash, record_.chunk_digests);
   journaled_chunks_ = record_.chunk_digests.size();
@@ -307,13 +329,15 @@ Status TusTransfer::PrepareFresh() {
     record_ = JournalRecord();
     record_.protocol = "tus";
     record_.endpoint = cfg.endpoint;
-    record_.path = source_->absolute_path();
+    record_.path = ctx_->source_key;
     record_.identity = source_->identity();
     record_.chunk_size = cfg.chunk_size;
     record_.chunk_hash = ChunkHash::kXxh3_128;
-    plan_ = std::make_unique<ChunkPlan>(source_->size(), cfg.chunk_size);
+    plan_ = std::make_unique<ChunkPlan>(*source_, cfg.chunk_size);
     ledger_ = std::make_unique<ChunkLedger>(
         source_, plan_.get(), record_.chunk_hash, std::vector<std::string>());
+    // A stream reads the next window while this one is sent.
+    source_->SetReadAhead(2 * stream_window_chunks_ * cfg.chunk_size);
     buffered_index_ = -1;
     hashed_ = true;
   }
@@ -334,23 +358,30 @@ Status TusTransfer::PrepareFresh() {
 
   // The app's metadata may replace the defaults, never add a duplicate key.
   std::map<std::string, std::string> meta;
-  meta["filename"] = Basename(source_->path());
+  if (!source_->name().empty()) meta["filename"] = source_->name();
   for (const auto& [k, v] : ctx_->params->metadata) meta[k] = v;
   if (!record_.file_sha256.empty()) {
     meta["sha256"] = HexEncode(record_.file_sha256);
   }
   bool zstd = Zstd();
+  std::optional<uint64_t> expected = source_->expected_size();
   if (zstd) {
     // The stored object is a zstd stream of the file (docs/compression.md).
     meta["encoding"] = "zstd";
-    meta["original-length"] = std::to_string(source_->size());
+    if (expected) meta["original-length"] = std::to_string(*expected);
+  }
+  if (!expected && !caps_.Has("creation-defer-length")) {
+    return MakeError(FERRY_ERR_PROTOCOL_UNSUPPORTED,
+                     "a stream of unknown length needs the server's "
+                     "creation-defer-length extension, which it does not "
+                     "offer: give the stream's length");
   }
   create_ = CreateParams();
-  create_.length = source_->size();
-  create_.defer_length = zstd;
+  create_.length = expected.value_or(0);
+  create_.defer_length = zstd || !expected;
   create_.metadata.assign(meta.begin(), meta.end());
   with_upload_ =
-      !zstd && caps_.Has("creation-with-upload") && source_->size() > 0;
+      !zstd && caps_.Has("creation-with-upload") && expected && *expected > 0;
   if (with_upload_) {
     Result<std::string_view> first = Reader().Get(0);
     if (!first.ok()) return first.error();
@@ -396,11 +427,36 @@ uint64_t TusTransfer::RawAt(uint64_t wire) const {
   return raw;
 }
 
+uint64_t TusTransfer::WindowEnd() const {
+  if (source_->seekable()) return UINT64_MAX;
+  // Four chunks past the start of the chunk the server's offset is in:
+  // that chunk may be read again (a frame remade, a chunk re-sent).
+  uint64_t chunk = plan_->chunk_size();
+  return RawAt(offset_) / chunk * chunk + stream_window_chunks_ * chunk;
+}
+
+Status TusTransfer::Grow(uint64_t raw_end) {
+  if (source_->seekable() || plan_->complete()) return OkStatus();
+  Status filled = source_->Fill(std::min(raw_end, WindowEnd()) + 1);
+  if (!filled.ok()) return filled;
+  if (caps_.max_size >= 0 &&
+      source_->size() > static_cast<uint64_t>(caps_.max_size)) {
+    Error e =
+        MakeError(FERRY_ERR_FILE_TOO_LARGE, "the stream is longer than the " +
+                                                std::to_string(caps_.max_size) +
+                                                " bytes the server accepts");
+    e.limit = caps_.max_size;
+    e.origin = FERRY_ORIGIN_SERVER;
+    return e;
+  }
+  return OkStatus();
+}
+
 uint64_t TusTransfer::KnownEnd() const {
   if (!Zstd()) return source_->size();
   uint64_t end = 0;
   for (const FrameInfo& f : record_.frames) end += f.compressed_size;
-  if (record_.frames.size() == plan_->count()) {
+  if (plan_->complete() && record_.frames.size() == plan_->count()) {
     end += SeekTable(record_.frames).size();
   }
   return end;
@@ -417,7 +473,8 @@ TransferPosition TusTransfer::Position() const {
 }
 
 bool TusTransfer::AllSent() const {
-  if (!Zstd()) return offset_ >= source_->size();
+  if (!plan_->complete()) return false;
+  if (!Zstd()) return offset_ >= plan_->file_size() && !LengthOwed();
   return record_.frames.size() == plan_->count() && offset_ >= KnownEnd();
 }
 
@@ -434,7 +491,14 @@ Status TusTransfer::EncodeFrame(uint64_t index, int level, FrameInfo* info) {
 Result<std::optional<TusTransfer::Piece>> TusTransfer::NextPieceAt(
     uint64_t at) {
   if (!Zstd()) {
-    if (at >= source_->size()) return std::optional<Piece>();
+    Status grown = Grow(at + plan_->chunk_size());
+    if (!grown.ok()) return grown.error();
+    if (at >= plan_->file_size()) {
+      if (!plan_->complete() || !LengthOwed()) return std::optional<Piece>();
+      Piece declare;  // only the length is left to say
+      declare.declare_length = plan_->file_size();
+      return std::optional<Piece>(declare);
+    }
     ChunkRange chunk = plan_->Chunk(plan_->IndexAt(at));
     Result<std::string_view> data = Reader().Get(chunk.index);
     if (!data.ok()) return data.error();
@@ -443,6 +507,10 @@ Result<std::optional<TusTransfer::Piece>> TusTransfer::NextPieceAt(
     Piece p;
     p.data = data.value().substr(at - chunk.offset);
     if (at == chunk.offset) p.sha256 = ChunkSha256(chunk.index);
+    if (LengthOwed() && plan_->complete() &&
+        chunk.end() == plan_->file_size()) {
+      p.declare_length = plan_->file_size();
+    }
     return std::optional<Piece>(p);
   }
   // zstd: frames in chunk order, then the seek table.
@@ -481,6 +549,14 @@ Result<std::optional<TusTransfer::Piece>> TusTransfer::NextPieceAt(
       p.sha256 = FrameSha256(frames[k]);
     }
     return std::optional<Piece>(p);
+  }
+  if (k >= plan_->count() && !plan_->complete()) {
+    Status grown = Grow((k + 1) * plan_->chunk_size());
+    if (!grown.ok()) return grown.error();
+    // The window is full: this request ends here.
+    if (k >= plan_->count() && !plan_->complete()) {
+      return std::optional<Piece>();
+    }
   }
   if (k < plan_->count()) {
     // A new frame (made ahead while the previous one was sent).
@@ -541,18 +617,25 @@ Result<SendStep> TusTransfer::SendNext() {
 
 Result<SendStep> TusTransfer::SendStream() {
   // One request carries as much of the file as allowed, from chunks read
-  // and checked ahead: no stop at each chunk for an answer.
-  uint64_t end = source_->size();
+  // and checked ahead: no stop at each chunk for an answer. A stream's
+  // request ends at its window (what it keeps in memory for a retry).
+  Status grown = Grow(WindowEnd());
+  if (!grown.ok()) return grown.error();
+  uint64_t end = std::min(plan_->file_size(), WindowEnd());
   uint64_t limit = ctx_->config->request_size;
   if (limit > 0) end = std::min(end, offset_ + limit);
+  std::optional<uint64_t> declare;
+  if (LengthOwed() && plan_->complete() && end == plan_->file_size()) {
+    declare = end;
+  }
   std::optional<Error> unreadable;
   BodySource body = StreamBody(offset_, end, &unreadable);
   inflight_ = 0;
   Result<SendResult> sent = tus_->Send(record_.upload_url, offset_, body, "",
-                                       std::nullopt, on_send_, &wire_bytes_);
+                                       declare, on_send_, &wire_bytes_);
   inflight_ = 0;
   if (unreadable) return *unreadable;
-  return Acknowledged(sent, false);
+  return Acknowledged(sent, declare.has_value());
 }
 
 Result<SendStep> TusTransfer::SendPiece(const Piece& piece) {
@@ -582,14 +665,21 @@ Result<SendStep> TusTransfer::SendPiece(const Piece& piece) {
 Result<SendStep> TusTransfer::Acknowledged(const Result<SendResult>& sent,
                                            bool declared_length) {
   if (!sent.ok()) return sent.error();
-  if (sent.value().offset <= offset_) {
+  // A request that only declared the length carries no bytes.
+  bool declared_only = declared_length && sent.value().offset == offset_ &&
+                       plan_->complete() && offset_ == plan_->file_size();
+  if (sent.value().offset <= offset_ && !declared_only) {
     return MakeError(FERRY_ERR_OFFSET_MISMATCH,
                      "the server accepted none of the bytes");
   }
   offset_ = sent.value().offset;
   if (declared_length) length_declared_ = true;
+  if (!source_->seekable()) {
+    uint64_t chunk = plan_->chunk_size();
+    source_->Release(RawAt(offset_) / chunk * chunk);
+  }
   SendStep step;
-  step.progressed = true;
+  step.progressed = !declared_only;
   return step;
 }
 

@@ -111,13 +111,29 @@ class TusTransfer : public Transfer {
   // `*unreadable`.
   BodySource StreamBody(uint64_t begin, uint64_t end,
                         std::optional<Error>* unreadable);
-  // Takes a request's outcome: advances on an acknowledgement.
+  // Takes a request's outcome: advances on an acknowledgement (and frees
+  // what a stream no longer needs).
   Result<SendStep> Acknowledged(const Result<SendResult>& sent,
                                 bool declared_length);
+  // Streams: the raw offset up to which bytes may be held in memory (the
+  // window after the chunk the server's offset is in); unbounded for
+  // seekable sources.
+  uint64_t WindowEnd() const;
+  // Streams: reads on so the plan covers raw bytes up to `raw_end` (within
+  // the window) and knows whether more follow. Errors: as Source::Fill,
+  // file_too_large past the server's announced maximum.
+  Status Grow(uint64_t raw_end);
+  // Streams: the chunks one request carries at most (what is kept for a
+  // retry; the next window is read ahead meanwhile), from the budget.
+  uint64_t stream_window_chunks_ = 4;
+  // Whether a deferred length is still to be declared.
+  bool LengthOwed() const {
+    return create_.defer_length && !Zstd() && !length_declared_;
+  }
 
   TusProtocol* tus_;
   const TransferContext* ctx_ = nullptr;
-  const FileSource* source_ = nullptr;
+  Source* source_ = nullptr;
   SendProgressFn on_send_;
   ServerCapabilities caps_;
   int level_ = 0;  // as the session chose: 0 identity, -1 adaptive, else

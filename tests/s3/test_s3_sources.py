@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Every kind of source as S3 multipart against a real Ceph RGW: bytes, a
+descriptor, a seekable file object, a pipe of unknown length (parts until
+its end), with and without compression; a network fault in the middle of a
+stream; the pending list for S3 and forgetting with an abort. Every object
+is read back and compared with the source's SHA-256."""
+
+import hashlib
+import io
+import json
+import signal
+import subprocess
+import time
+
+import pytest
+
+import ferry
+from conftest import CLI
+from fault_proxy import Fault, FaultProxy
+from test_s3 import BUCKET, MiB
+
+PART = 5 * MiB
+
+
+def data_of(size, seed):
+    block = hashlib.sha256(str(seed).encode()).digest() * 2048  # 64 KiB
+    rnd = (block * (size // len(block) + 1))[: size // 2]
+    rnd = bytes(b ^ ((i >> 16) & 0xFF) for i, b in enumerate(rnd))
+    text = (b"parts of a stream " * (size // 18 + 1))[: size - len(rnd)]
+    return rnd + text
+
+
+def s3_client(rgw, tmp_path, endpoint=None, **kw):
+    opts = dict(protocol="s3", bucket=BUCKET, access_key_id=rgw.access,
+                secret_access_key=rgw.secret, region=rgw.region,
+                state_dir=str(tmp_path / "st"), part_size=PART,
+                parallel_parts=2)
+    opts.update(kw)
+    return ferry.Client(endpoint or rgw.endpoint, **opts)
+
+
+def source(kind, data, tmp_path):
+    path = tmp_path / "src.bin"
+    path.write_bytes(data)
+    if kind == "bytes":
+        return data, lambda: None
+    if kind == "bytesio":
+        return io.BytesIO(data), lambda: None
+    if kind == "open_rb":
+        f = open(path, "rb")
+        return f, f.close
+    p = subprocess.Popen(["cat", str(path)], stdout=subprocess.PIPE)
+
+    def done():
+        p.stdout.close()
+        p.wait()
+    return p.stdout, done
+
+
+@pytest.mark.parametrize("compress", ["off", 3])
+@pytest.mark.parametrize("size", [0, 1, PART, 2 * PART + 7])
+@pytest.mark.parametrize("kind", ["bytes", "bytesio", "open_rb", "pipe"])
+def test_every_source_kind_as_s3_multipart(kind, size, compress, rgw,
+                                          tmp_path):
+    data = data_of(size, size + 1)
+    src, cleanup = source(kind, data, tmp_path)
+    key = f"src-{kind}-{size}-{compress}.bin"
+    try:
+        with s3_client(rgw, tmp_path, compress=compress) as c:
+            r = c.upload(src, key=key)
+    finally:
+        cleanup()
+    digest = hashlib.sha256(data).hexdigest()
+    assert r.bytes == size and r.sha256 == digest
+    zstd = r.encoding == "zstd"
+    assert zstd == (compress == 3 and size > 0)
+    assert rgw.stored_sha256(BUCKET, key, zstd=zstd) == digest
+
+
+def test_a_stream_needs_a_key_or_a_name(rgw, tmp_path):
+    with s3_client(rgw, tmp_path) as c:
+        with pytest.raises(ferry.InvalidArgument, match="object key"):
+            c.upload(io.BufferedReader(io.BytesIO(b"x")))
+        # A name is the key when none is given.
+        r = c.upload(b"named", name="by-name.txt")
+    assert r.url.endswith("/by-name.txt")
+    assert rgw.get(BUCKET, "by-name.txt") == b"named"
+
+
+def test_a_failed_part_of_a_stream_is_resent_from_memory(rgw, tmp_path):
+    """A 503 and a reset on parts of a pipe: each part is retried from the
+    bytes kept for it, the pipe is read once."""
+    data = data_of(3 * PART + 99, 42)
+    proxy = FaultProxy(rgw.endpoint, [
+        Fault("status", method="PUT", nth=2, status=503, body=b"busy"),
+        Fault("reset", method="PUT", nth=3, after=1 << 20),
+    ])
+    src, cleanup = source("pipe", data, tmp_path)
+    try:
+        with s3_client(rgw, tmp_path, endpoint=proxy.origin, compress="off",
+                       parallel_parts=1, retry_base_delay_ms=1,
+                       retry_max_delay_ms=2) as c:
+            events = []
+            r = c.upload(src, key="stream-faults.bin", on_event=events.append)
+        assert proxy.fired("status") == 1 and proxy.fired("reset") == 1
+        assert len([e for e in events if e.type == "retry"]) >= 1
+    finally:
+        cleanup()
+        proxy.stop()
+    digest = hashlib.sha256(data).hexdigest()
+    assert r.sha256 == digest
+    assert rgw.stored_sha256(BUCKET, "stream-faults.bin") == digest
+
+
+def multipart_uploads(rgw):
+    return rgw.curl(f"{rgw.endpoint}/{BUCKET}?uploads=").decode()
+
+
+def test_s3_pending_lists_a_killed_stream_and_forget_aborts_it(rgw,
+                                                                tmp_path):
+    env = {"AWS_ACCESS_KEY_ID": rgw.access,
+           "AWS_SECRET_ACCESS_KEY": rgw.secret, "AWS_REGION": rgw.region,
+           "PATH": "/usr/bin:/bin"}
+    common = [str(CLI), "--endpoint", rgw.endpoint, "--protocol", "s3",
+              "--bucket", BUCKET, "--state-dir", str(tmp_path / "st"),
+              "--part-size", "5M", "--compress", "off"]
+    feeder = subprocess.Popen(["sh", "-c", "head -c 30000000 /dev/urandom"],
+                              stdout=subprocess.PIPE)
+    up = subprocess.Popen(common + ["--max-send-rate", "4M", "--key",
+                                    "killed-stream.bin", "-"],
+                          stdin=feeder.stdout, env=env,
+                          stderr=subprocess.DEVNULL)
+    time.sleep(3.0)
+    up.send_signal(signal.SIGKILL)
+    up.wait()
+    feeder.kill()
+    feeder.wait()
+    out = subprocess.run(common + ["--pending", "--json"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    entries = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["protocol"] == "s3" and entry["resumable"] is False
+    assert entry["endpoint"].endswith(f"/{BUCKET}/killed-stream.bin")
+    assert "killed-stream.bin" in multipart_uploads(rgw)
+    out = subprocess.run(common + ["--forget", entry["id"],
+                                   "--discard-remote"],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "killed-stream.bin" not in multipart_uploads(rgw)
+    out = subprocess.run(common + ["--pending", "--json"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout == ""
