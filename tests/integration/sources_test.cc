@@ -10,9 +10,11 @@
 
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "ferry/ferry.h"
 #include "ferry/ferry.hpp"
@@ -261,6 +263,12 @@ TEST_F(SourcesTest, CxxSourcesAndHandle) {
   co.endpoint = server_.endpoint();
   co.state_dir = state_;
   co.chunk_size = kChunk;
+  std::mutex log_mu;
+  std::vector<std::string> logged;
+  co.on_log = [&](int level, const std::string& line) {
+    std::lock_guard<std::mutex> lock(log_mu);
+    if (level >= FERRY_LOG_INFO) logged.push_back(line);
+  };
   auto client = ferry::Client::Create(co);
   ASSERT_TRUE(client.ok());
   size_t at = 0;
@@ -279,6 +287,14 @@ TEST_F(SourcesTest, CxxSourcesAndHandle) {
   EXPECT_EQ(result.value().sha256, FileSha256(file));
   EXPECT_EQ(server_.StoredSha256(result.value().url), FileSha256(file));
   EXPECT_EQ(started.value()->Status().phase, ferry::Phase::kDone);
+  {
+    std::lock_guard<std::mutex> lock(log_mu);
+    ASSERT_FALSE(logged.empty());
+    EXPECT_EQ(logged.back(), "cxx-stream.bin: uploaded " +
+                                 std::to_string(3 * kChunk) + " bytes (" +
+                                 std::to_string(3 * kChunk) +
+                                 " on the wire, identity)");
+  }
   // A reader that throws is a failed read, never an exception into C.
   auto throwing = ferry::Source::Reader(
       [](char*, uint64_t) -> int64_t { throw std::runtime_error("no"); });

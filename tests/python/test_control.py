@@ -167,14 +167,22 @@ def test_sigkilled_uploads_are_listed_and_resumed_or_forgotten(
     common = ["--state-dir", str(tmp_path / "st"), "--chunk-size", "256K",
               "--compress", "off", "--max-send-rate", "3M"]
     killed = subprocess.Popen([cli, "--endpoint", tus_server.endpoint,
-                               *common, path], stderr=subprocess.DEVNULL)
+                               *common, "--json", path], text=True,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL)
     stream_src = subprocess.Popen(["cat", path], stdout=subprocess.PIPE)
     streamed = subprocess.Popen([cli, "--endpoint", tus_server.endpoint,
-                                 *common, "--name", "piped.bin", "-"],
-                                stdin=stream_src.stdout,
+                                 *common, "--json", "--name", "piped.bin",
+                                 "-"], stdin=stream_src.stdout, text=True,
+                                stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL)
-    time.sleep(2.0)
+    # Each is killed once its upload exists on the server and bytes flow
+    # (whatever the build's speed: the sanitizer stages run this too).
     for p in (killed, streamed):
+        for line in p.stdout:
+            e = json.loads(line)
+            if e["event"] == "progress" and e["bytes"] > 1 << 20:
+                break
         p.send_signal(signal.SIGKILL)
         p.wait()
     stream_src.kill()

@@ -20,8 +20,8 @@ def upload(proxy, server, tmp_path, name="f.bin", size=SIZE, seed=1, **opts):
     path = write_random(tmp_path / name, size, seed)
     events = []
     options = dict(state_dir=str(tmp_path / "st"), chunk_size=CHUNK,
-                   compress="off", retry_base_delay_ms=20,
-                   retry_max_delay_ms=200)
+                   compress="off", retry_base=0.02,
+                   retry_max=0.2)
     options.update(opts)
     with ferry.Client(endpoint_via(proxy, server), **options) as client:
         result = client.upload(path, on_event=events.append)
@@ -166,7 +166,7 @@ def test_compressed_upload_survives_resets(tus_server, fault_proxy, verify,
         Fault("reset", method="PATCH", nth=n, after=20_000) for n in (1, 2)])
     with ferry.Client(endpoint_via(proxy, tus_server),
                       state_dir=str(tmp_path / "st"), chunk_size=CHUNK,
-                      compress=3, retry_base_delay_ms=20) as client:
+                      compress=3, retry_base=0.02) as client:
         ev = []
         r = client.upload(str(path), on_event=ev.append)
     assert r.encoding == "zstd"

@@ -21,8 +21,8 @@ SECRET = "Bearer hostile-test-secret-7f3a"
 
 def client_for(url, tmp_path, **opts):
     options = dict(state_dir=str(tmp_path / "st"), chunk_size=CHUNK,
-                   compress="off", retry_base_delay_ms=20,
-                   retry_max_delay_ms=100, max_retries=2,
+                   compress="off", retry_base=0.02,
+                   retry_max=0.1, max_retries=2,
                    headers={"Authorization": SECRET})
     options.update(opts)
     return ferry.Client(url, **options)

@@ -14,8 +14,8 @@ def client_for(server, tmp_path, **kw):
     # These tests are about naming refusals: uncompressed, so every size the
     # server sees is the file's (test_compression.py covers zstd).
     kw.setdefault("compress", "off")
-    kw.setdefault("retry_base_delay_ms", 20)
-    kw.setdefault("retry_max_delay_ms", 200)
+    kw.setdefault("retry_base", 0.02)
+    kw.setdefault("retry_max", 0.2)
     return ferry.Client(server.endpoint, state_dir=str(tmp_path / "st"), **kw)
 
 
@@ -94,7 +94,7 @@ def test_short_maintenance_is_waited_out(policy_server, tmp_path):
 def test_long_maintenance_is_typed_with_retry_after(policy_server, tmp_path):
     server = policy_server({"maintenance": {"for_ms": 600000}})
     f = write_random(tmp_path / "m.bin", 1000, 8)
-    client = client_for(server, tmp_path, retry_deadline_ms=2000)
+    client = client_for(server, tmp_path, retry_deadline=2.0)
     e = upload_expecting(client, f, ferry.ServerMaintenance)
     expect(e, "server_maintenance", "server", "server", "wait_and_retry", True)
     assert e.http_status == 503 and e.retry_after > 500

@@ -124,7 +124,7 @@ def test_python_errors_and_events_never_carry_a_secret(tus_server,
     with ferry.Client(signed(proxy.url(path)),
                       headers={"Authorization": f"Bearer {TOKEN}"},
                       state_dir=str(tmp_path / "st"), chunk_size=65536,
-                      retry_base_delay_ms=10, max_retries=1) as c:
+                      retry_base=0.01, max_retries=1) as c:
         with pytest.raises(ferry.FerryError) as info:
             c.upload(f, on_event=events.append)
     e = info.value

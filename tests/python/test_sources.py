@@ -144,12 +144,36 @@ def test_a_reset_in_the_middle_of_a_stream_is_survived_in_process(
     try:
         with ferry.Client(endpoint_via(proxy, tus_server),
                           state_dir=str(tmp_path / "st"), chunk_size=CHUNK,
-                          compress=compress, retry_base_delay_ms=20) as c:
+                          compress=compress, retry_base=0.02) as c:
             r = c.upload(src, on_event=events.append)
     finally:
         cleanup()
     assert proxy.fired("reset") == 1
     assert r.wire_bytes > len(data) if compress == "off" else True
+    assert tus_server.stored_sha256(r.url) == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("kind", ["bytes", "bytesio", "open_rb"])
+def test_a_seekable_source_resumes_across_retries_from_the_servers_offset(
+        kind, tus_server, fault_proxy, tmp_path):
+    """Memory and file objects are read again at the offset the server
+    reports after a reset: only what it lacks is sent twice."""
+    data = data_of(12 * CHUNK + 1, seed=9)
+    proxy = fault_proxy(tus_server.endpoint,
+                        [Fault("reset", method="PATCH", nth=1,
+                               after=5 * CHUNK)])
+    src, cleanup = make_source(kind, data, tmp_path)
+    events = []
+    try:
+        with ferry.Client(endpoint_via(proxy, tus_server),
+                          state_dir=str(tmp_path / "st"), chunk_size=CHUNK,
+                          compress="off", retry_base=0.02) as c:
+            r = c.upload(src, name="m.bin", on_event=events.append)
+    finally:
+        cleanup()
+    assert proxy.fired("reset") == 1
+    # Sent twice: only what the server had not stored when the reset hit.
+    assert len(data) < r.wire_bytes < len(data) + 2 * CHUNK, r.wire_bytes
     assert tus_server.stored_sha256(r.url) == hashlib.sha256(data).hexdigest()
 
 

@@ -116,7 +116,7 @@ def test_retry_events_carry_the_offset(rgw, tmp_path):
                               secret_access_key=rgw.secret, region=rgw.region,
                               state_dir=str(tmp_path / "st"), compress="off",
                               part_size=5 * MiB, parallel_parts=1,
-                              retry_base_delay_ms=1, retry_max_delay_ms=2)
+                              retry_base=0.001, retry_max=0.002)
         events = []
         result = client.upload(src, key="offsets.bin", on_event=events.append)
         assert proxy.fired("status") == 2

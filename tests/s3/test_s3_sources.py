@@ -98,8 +98,8 @@ def test_a_failed_part_of_a_stream_is_resent_from_memory(rgw, tmp_path):
     src, cleanup = source("pipe", data, tmp_path)
     try:
         with s3_client(rgw, tmp_path, endpoint=proxy.origin, compress="off",
-                       parallel_parts=1, retry_base_delay_ms=1,
-                       retry_max_delay_ms=2) as c:
+                       parallel_parts=1, retry_base=0.001,
+                       retry_max=0.002) as c:
             events = []
             r = c.upload(src, key="stream-faults.bin", on_event=events.append)
         assert proxy.fired("status") == 1 and proxy.fired("reset") == 1
@@ -110,6 +110,15 @@ def test_a_failed_part_of_a_stream_is_resent_from_memory(rgw, tmp_path):
     digest = hashlib.sha256(data).hexdigest()
     assert r.sha256 == digest
     assert rgw.stored_sha256(BUCKET, "stream-faults.bin") == digest
+
+
+def wait_for_event(proc, match, timeout):
+    """Reads the CLI's JSON lines until one matches (or it ends)."""
+    deadline = time.monotonic() + timeout
+    for line in proc.stdout:
+        if match(json.loads(line)) or time.monotonic() > deadline:
+            return
+    raise AssertionError("the CLI ended before the awaited event")
 
 
 def multipart_uploads(rgw):
@@ -126,11 +135,14 @@ def test_s3_pending_lists_a_killed_stream_and_forget_aborts_it(rgw,
               "--part-size", "5M", "--compress", "off"]
     feeder = subprocess.Popen(["sh", "-c", "head -c 30000000 /dev/urandom"],
                               stdout=subprocess.PIPE)
-    up = subprocess.Popen(common + ["--max-send-rate", "4M", "--key",
+    up = subprocess.Popen(common + ["--max-send-rate", "4M", "--json", "--key",
                                     "killed-stream.bin", "-"],
-                          stdin=feeder.stdout, env=env,
-                          stderr=subprocess.DEVNULL)
-    time.sleep(3.0)
+                          stdin=feeder.stdout, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    # Killed once the multipart upload exists and a part was acknowledged
+    # (however slow the build: sanitizers run this too).
+    wait_for_event(up, lambda e: e.get("event") == "progress" and
+                   e.get("acked", 0) > 0, timeout=120)
     up.send_signal(signal.SIGKILL)
     up.wait()
     feeder.kill()
@@ -152,3 +164,35 @@ def test_s3_pending_lists_a_killed_stream_and_forget_aborts_it(rgw,
     out = subprocess.run(common + ["--pending", "--json"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert out.stdout == ""
+
+
+def test_pause_and_resume_with_parts_in_flight(rgw, tmp_path):
+    """A pause stops the part workers (no part is sent while paused); the
+    resume keeps the parts RGW acknowledged and sends the rest; the object
+    is whole."""
+    data = data_of(6 * PART + 3, 77)
+    src = tmp_path / "p.bin"
+    src.write_bytes(data)
+    events = []
+    with s3_client(rgw, tmp_path, compress="off", parallel_parts=2,
+                   max_send_bytes_per_sec=8 * MiB) as c:
+        up = c.start(str(src), key="paused.bin", on_event=events.append)
+        deadline = time.monotonic() + 20
+        while up.status.bytes_acked < PART and time.monotonic() < deadline:
+            time.sleep(0.05)
+        up.pause()
+        while up.status.phase != "paused" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert up.status.phase == "paused"
+        wire = up.status.wire_bytes
+        time.sleep(1.0)
+        assert up.status.wire_bytes == wire  # nothing sent while paused
+        up.resume()
+        r = up.wait(timeout=60)
+        up.close()
+    assert [e.type for e in events].count("paused") == 1
+    digest = hashlib.sha256(data).hexdigest()
+    assert r.sha256 == digest
+    assert rgw.stored_sha256(BUCKET, "paused.bin") == digest
+    # Parts acknowledged before the pause were not sent again.
+    assert r.wire_bytes < len(data) + 2 * PART

@@ -14,17 +14,25 @@ import collections
 import ctypes
 import dataclasses
 import json
+import logging
 import os
+import threading
 import warnings
+from typing import (Any, Callable, Dict, Iterable, List, Mapping, NamedTuple,
+                    Optional, Sequence, Tuple, Union)
 
 from ferry import errors as _errors
 from ferry._native import (BATCH_FILE_FN, BATCH_PROGRESS_FN, EVENT_FN, KV,
-                           PRESIGN_FN, PROGRESS_FN, REFRESH_FN, BatchOptions,
-                           ClientOptions, UploadOptions, lib)
-from ferry.errors import *  # noqa: F401,F403  (one class per error code)
-from ferry.errors import CODES, ERROR_CLASSES, FerryError
+                           LOG_FN, PRESIGN_FN, PROGRESS_FN, REFRESH_FN,
+                           BatchOptions, ClientOptions, UploadOptions, lib)
+from ferry import _error_classes
+from ferry._error_classes import *  # noqa: F401,F403  (one class per code)
+from ferry.errors import (CATEGORY_CLASSES, CODES, ERROR_CLASSES, Error,
+                          FerryError, FilePermissionDenied)
 from ferry._handle import PendingUpload, Upload, UploadStatus, pending_list
 from ferry._sources import open_source
+from ferry._types import (BatchProgress, Event, Progress, UploadResult,
+                          result_of as _result)
 
 __version__ = lib.ferry_version().decode()
 
@@ -44,7 +52,7 @@ class PresignRequest:
     key: str
     upload_id: str
     part_number: int
-    headers: dict
+    headers: Dict[str, str]
 
 
 EVENT_TYPES = {1: "retry", 2: "resumed", 3: "restarted", 4: "created",
@@ -56,75 +64,20 @@ class SecurityWarning(UserWarning):
     """A setting that weakens security (TLS verification off)."""
 
 
-@dataclasses.dataclass(frozen=True)
-class UploadResult:
-    url: str
-    bytes: int
-    wire_bytes: int
-    sha256: str
-    resumed_from: int
-    encoding: str = "identity"
-    # url without user info, query and fragment: safe to log.
-    url_redacted: str = ""
-
-
-@dataclasses.dataclass(frozen=True)
-class Progress:
-    bytes_done: int
-    # For a stream of unknown length: the bytes read so far, until its end
-    # is read (total_known then turns True).
-    bytes_total: int
-    bytes_acked: int
-    wire_bytes: int
-    total_known: bool = True
-
-
-@dataclasses.dataclass(frozen=True)
-class Event:
-    type: str
-    code: str
-    attempt: int
-    delay_ms: int
-    offset: int
-    message: str
-    # In upload_batch(), the index of the file the event is about.
-    file_index: int = 0
-
-
-@dataclasses.dataclass(frozen=True)
-class BatchProgress:
-    bytes_done: int
-    bytes_total: int
-    wire_bytes: int
-    files_total: int
-    files_done: int
-    files_failed: int
-    files_active: int
-
-
-def _event(c):
+def _event(c: Any) -> Event:
     code = lib.ferry_code_name(c.code)
     return Event(EVENT_TYPES.get(c.type, "unknown"),
                  code.decode() if code else "", c.attempt, c.delay_ms,
                  c.offset, c.message.decode("utf-8", "replace"), c.file_index)
 
 
-def _result(r):
-    return UploadResult(
-        url=lib.ferry_result_url(r).decode(),
-        bytes=lib.ferry_result_bytes(r),
-        wire_bytes=lib.ferry_result_wire_bytes(r),
-        sha256=lib.ferry_result_sha256(r).decode(),
-        resumed_from=lib.ferry_result_resumed_from(r),
-        encoding=lib.ferry_result_encoding(r).decode(),
-        url_redacted=lib.ferry_result_url_redacted(r).decode())
-
-
-def _thunk(callback, convert, raised, cancels=True):
+def _thunk(callback: Callable[..., Any], convert: Callable[..., Tuple[Any, ...]],
+           raised: List[BaseException],
+           cancels: bool = True) -> Callable[..., int]:
     """A C callback calling callback(convert(args)): True from it (when it
     may cancel) returns 1 to ferry; an exception it raises is kept in
     `raised` (for the caller to re-raise) and cancels."""
-    def thunk(*args):
+    def thunk(*args: Any) -> int:
         try:
             stop = callback(*convert(*args[:-1]))
             return 1 if cancels and stop is True else 0
@@ -134,7 +87,8 @@ def _thunk(callback, convert, raised, cancels=True):
     return thunk
 
 
-def _kv_array(metadata, keep):
+def _kv_array(metadata: Optional[Mapping[str, str]],
+              keep: List[Any]) -> Tuple[Any, int]:
     pairs = list((metadata or {}).items())
     kv = (KV * max(len(pairs), 1))()
     for i, (k, v) in enumerate(pairs):
@@ -143,40 +97,102 @@ def _kv_array(metadata, keep):
     return kv, len(pairs)
 
 
-def _b(s):
-    return None if s is None else os.fsencode(s) if isinstance(
-        s, os.PathLike) else s.encode()
+def _b(s: Union[None, str, "os.PathLike[str]"]) -> Optional[bytes]:
+    if s is None:
+        return None
+    if isinstance(s, str):
+        return s.encode()
+    return os.fsencode(s)
 
 
-class S3Credentials(collections.namedtuple(
-        "S3Credentials", "access_key_id secret_access_key session_token",
-        defaults=(None,))):
+_LOGGER = logging.getLogger("ferry")
+
+
+def _log_line(level: int, message: bytes, _: Any) -> None:
+    """ferry's log hook: a redacted line to logging.getLogger("ferry")."""
+    try:
+        if _LOGGER.isEnabledFor(level):
+            _LOGGER.log(level, "%s", message.decode("utf-8", "replace"))
+    except Exception:  # noqa: BLE001 - a log line must never stop an upload
+        pass
+
+
+def _seconds(name: str, seconds: Optional[float],
+             old_ms: Optional[float]) -> Optional[float]:
+    """A duration in seconds, from the new name or its deprecated
+    millisecond alias."""
+    if old_ms is None:
+        return seconds
+    warnings.warn(f"ferry: {name}_ms-style millisecond options are "
+                  f"deprecated; use {name}= in seconds", DeprecationWarning,
+                  stacklevel=3)
+    return old_ms / 1000
+
+
+def _ms(seconds: Optional[float]) -> int:
+    """Seconds to the C option's milliseconds (0: the default; at least 1
+    ms for any positive value)."""
+    if not seconds:
+        return 0
+    return max(1, int(round(seconds * 1000)))
+
+
+class S3Credentials(NamedTuple):
     """Fresh S3 keys for on_refresh_credentials to return (the upload goes
     on where it was, signed with them)."""
+    access_key_id: str
+    secret_access_key: str
+    session_token: Optional[str] = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "S3Credentials(access_key_id=%r, secret_access_key=<hidden>)" % (
             self.access_key_id,)
+
+
+# What client.upload() and client.start() take (see ferry._sources).
+Source = Any
 
 
 class Client:
     """An upload client for one endpoint. Thread-safe: several threads may
     call upload() at once (each runs on its caller's thread)."""
 
-    def __init__(self, endpoint, *, state_dir=None, chunk_size=None,
-                 headers=None, ca_file=None, insecure_skip_tls_verify=False,
-                 max_retries=None, retry_base_delay_ms=None,
-                 retry_max_delay_ms=None, retry_deadline_ms=None,
-                 stall_timeout=None, connect_timeout=None,
-                 max_send_bytes_per_sec=None, blocked_extensions=None,
-                 max_files_per_batch=None, max_clock_skew=None, rules=None,
-                 rules_file=None, on_refresh_credentials=None,
-                 compress="auto", allowed_origins=None, request_size=None,
-                 memory_budget=None, announce_sha256=False, protocol="tus",
-                 bucket=None, access_key_id=None, secret_access_key=None,
-                 session_token=None, region=None, unsigned_payload=False,
-                 part_size=None, parallel_parts=None, clock_offset_ms=0,
-                 presign=None):
+    def __init__(
+            self, endpoint: str, *, state_dir: Optional[str] = None,
+            chunk_size: Optional[int] = None,
+            headers: Optional[Mapping[str, str]] = None,
+            ca_file: Optional[str] = None,
+            insecure_skip_tls_verify: bool = False,
+            max_retries: Optional[int] = None,
+            retry_base: Optional[float] = None,
+            retry_max: Optional[float] = None,
+            retry_deadline: Optional[float] = None,
+            stall_timeout: Optional[float] = None,
+            connect_timeout: Optional[float] = None,
+            max_send_bytes_per_sec: Optional[int] = None,
+            blocked_extensions: Optional[Iterable[str]] = None,
+            max_files_per_batch: Optional[int] = None,
+            max_clock_skew: Optional[float] = None,
+            rules: Union[None, Mapping[str, Any],
+                         Iterable[Mapping[str, Any]]] = None,
+            rules_file: Union[None, str, "os.PathLike[str]"] = None,
+            on_refresh_credentials: Optional[Callable[
+                [Error], Union[None, Mapping[str, str], S3Credentials]]] = None,
+            compress: Union[str, int, bool] = "auto",
+            allowed_origins: Optional[Iterable[str]] = None,
+            request_size: Optional[int] = None,
+            memory_budget: Optional[int] = None,
+            announce_sha256: bool = False, protocol: str = "tus",
+            bucket: Optional[str] = None, access_key_id: Optional[str] = None,
+            secret_access_key: Optional[str] = None,
+            session_token: Optional[str] = None, region: Optional[str] = None,
+            unsigned_payload: bool = False, part_size: Optional[int] = None,
+            parallel_parts: Optional[int] = None, clock_offset: float = 0.0,
+            presign: Optional[Callable[[PresignRequest], Optional[str]]] = None,
+            retry_base_delay_ms: Optional[float] = None,
+            retry_max_delay_ms: Optional[float] = None,
+            retry_deadline_ms: Optional[float] = None,
+            clock_offset_ms: Optional[float] = None) -> None:
         """protocol: "tus", or "s3" for S3 multipart to endpoint/bucket/key
         (credentials default to the AWS_* environment variables; see
         docs/s3.md); presign(PresignRequest) -> URL or None turns on S3's
@@ -186,11 +202,29 @@ class Client:
         credentials_expired; return a dict of fresh headers (or, for S3, an
         S3Credentials with fresh keys) to retry where the upload was, or None
         to give up. rules: a list of rule dicts (see
-        docs/rules.md) or a rules document; rules_file: a path to one."""
-        self._handle = None
+        docs/rules.md) or a rules document; rules_file: a path to one.
+
+        Every duration is in seconds (floats welcome): retry_base (first
+        backoff, 0.25), retry_max (its cap, 30), retry_deadline (longest
+        retrying without progress, 300), stall_timeout (30),
+        connect_timeout (15), max_clock_skew (120), clock_offset. The
+        millisecond names of 0.1 (retry_base_delay_ms, retry_max_delay_ms,
+        retry_deadline_ms, clock_offset_ms) still work for one release, with
+        a DeprecationWarning."""
+        retry_base = _seconds("retry_base", retry_base, retry_base_delay_ms)
+        retry_max = _seconds("retry_max", retry_max, retry_max_delay_ms)
+        retry_deadline = _seconds("retry_deadline", retry_deadline,
+                                  retry_deadline_ms)
+        clock_offset = _seconds("clock_offset", clock_offset,
+                                clock_offset_ms) or 0.0
+        self._handle: Optional[int] = None
+        self._endpoint_redacted = endpoint.split("?")[0].split("#")[0]
+        if "@" in self._endpoint_redacted.split("//", 1)[-1].split("/")[0]:
+            scheme, rest = self._endpoint_redacted.split("//", 1)
+            self._endpoint_redacted = scheme + "//" + rest.split("@", 1)[1]
         o = ClientOptions()
         o.struct_size = ctypes.sizeof(ClientOptions)
-        self._keep = [_b(endpoint), _b(state_dir), _b(ca_file)]
+        self._keep: List[Any] = [_b(endpoint), _b(state_dir), _b(ca_file)]
         o.endpoint, o.state_dir, o.ca_file = self._keep
         o.insecure_skip_tls_verify = 1 if insecure_skip_tls_verify else 0
         if insecure_skip_tls_verify:
@@ -212,13 +246,13 @@ class Client:
         o.s3_unsigned_payload = 1 if unsigned_payload else 0
         o.s3_part_size = part_size or 0
         o.s3_parallel_parts = parallel_parts or 0
-        o.clock_offset_ms = int(clock_offset_ms)
+        o.clock_offset_ms = int(round(clock_offset * 1000))
         if max_retries is not None:
             o.max_retries = max_retries
             o.no_retries = 1 if max_retries == 0 else 0
-        o.retry_base_delay_ms = retry_base_delay_ms or 0
-        o.retry_max_delay_ms = retry_max_delay_ms or 0
-        o.retry_deadline_ms = retry_deadline_ms or 0
+        o.retry_base_delay_ms = _ms(retry_base)
+        o.retry_max_delay_ms = _ms(retry_max)
+        o.retry_deadline_ms = _ms(retry_deadline)
         o.stall_window_ms = int((stall_timeout or 0) * 1000)
         o.connect_timeout_ms = int((connect_timeout or 0) * 1000)
         o.max_send_bytes_per_sec = max_send_bytes_per_sec or 0
@@ -240,11 +274,18 @@ class Client:
                 "compress must be 'auto', 'off' or a level 1-22",
                 code="invalid_argument")
         o.max_clock_skew_ms = int((max_clock_skew or 0) * 1000)
-        self._callback_errors = []
+        # Everything ferry says goes to logging.getLogger("ferry"), which
+        # filters by its own level (DEBUG lines are few: one per upload).
+        self._log_fn = LOG_FN(_log_line)
+        o.on_log = self._log_fn
+        o.log_level = logging.DEBUG
+        self._callback_errors: List[BaseException] = []
         if on_refresh_credentials is not None:
-            def refresh_thunk(why, out, _):
+            refresh = on_refresh_credentials
+
+            def refresh_thunk(why: Any, out: Any, _: Any) -> int:
                 try:
-                    fresh = on_refresh_credentials(_errors.borrowed(why))
+                    fresh = refresh(_errors.borrowed(why))
                     if not fresh:
                         return 1
                     if isinstance(fresh, S3Credentials):
@@ -263,11 +304,14 @@ class Client:
             self._refresh_fn = REFRESH_FN(refresh_thunk)  # kept alive
             o.on_refresh_credentials = self._refresh_fn
         if presign is not None:
-            def presign_thunk(req, url_out, capacity, _):
+            presigner = presign
+
+            def presign_thunk(req: Any, url_out: Any, capacity: int,
+                              _: Any) -> int:
                 try:
                     r = req.contents
                     n = r.header_count
-                    url = presign(PresignRequest(
+                    url = presigner(PresignRequest(
                         op=S3_OPS.get(r.op, str(r.op)),
                         method=r.method.decode(), bucket=r.bucket.decode(),
                         key=r.key.decode(), upload_id=r.upload_id.decode(),
@@ -309,25 +353,33 @@ class Client:
                     handle, _b(os.fspath(rules_file)), ctypes.byref(err)) != 0:
                 raise _errors.from_native(err.value, 1)
 
-    def doctor(self):
+    def doctor(self) -> Dict[str, Any]:
         """Checks DNS, TCP, TLS, clock, server capabilities, credentials and
         a 1-byte upload. Returns a dict: {"ok": bool, "checks": [{"check",
         "status", "detail", "error"?}], "text": str}. Never raises for what
-        it finds."""
+        it finds. Ctrl-C raises KeyboardInterrupt at once (the checks run
+        on a thread of their own, on a copy of the client's settings, and
+        end by themselves)."""
         report = ctypes.c_void_p()
         err = ctypes.c_void_p()
-        lib.ferry_client_doctor(self._handle, ctypes.byref(report),
-                                ctypes.byref(err))
+        checks = threading.Thread(
+            target=lib.ferry_client_doctor,
+            args=(self._handle, ctypes.byref(report), ctypes.byref(err)),
+            daemon=True)
+        checks.start()
+        while checks.is_alive():
+            checks.join(0.1)
         if err.value:
             lib.ferry_error_free(err.value)
         try:
-            doc = json.loads(lib.ferry_doctor_report_json(report.value))
+            doc: Dict[str, Any] = json.loads(
+                lib.ferry_doctor_report_json(report.value))
             doc["text"] = lib.ferry_doctor_report_text(report.value).decode()
         finally:
             lib.ferry_doctor_report_free(report.value)
         return doc
 
-    def check_batch(self, count):
+    def check_batch(self, count: int) -> None:
         """Raises ferry.TooManyFiles when count exceeds max_files_per_batch."""
         err = ctypes.c_void_p()
         rc = lib.ferry_client_check_batch(self._handle, count,
@@ -335,64 +387,61 @@ class Client:
         if rc != 0:
             raise _errors.from_native(err.value, rc)
 
-    def close(self):
+    def close(self) -> None:
         if self._handle:
             lib.ferry_client_free(self._handle)
             self._handle = None
 
-    def __enter__(self):
+    def __enter__(self) -> "Client":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         self.close()
 
-    def upload(self, src, *, metadata=None, on_progress=None, on_event=None,
-               discard_on_cancel=False, on_change="fail", key=None, name=None):
+    def __repr__(self) -> str:
+        state = "closed" if self._handle is None else "open"
+        return f"<ferry.Client {self._endpoint_redacted} {state}>"
+
+    def upload(self, src: Source, *,
+               metadata: Optional[Mapping[str, str]] = None,
+               on_progress: Optional[Callable[[Progress], Any]] = None,
+               on_event: Optional[Callable[[Event], Any]] = None,
+               discard_on_cancel: bool = False, on_change: str = "fail",
+               key: Optional[str] = None,
+               name: Optional[str] = None) -> UploadResult:
         """Uploads (or resumes) one source and returns an UploadResult.
 
         src: a path, bytes-like data, or a binary file object (seekable or
         not: see "Sources" in the README for what resumes when). name: what
-        the upload goes by (tus filename, the default S3 key). Runs on the
-        calling thread.
+        the upload goes by (tus filename, the default S3 key). The upload
+        runs on a thread of its own (so are the callbacks called) while this
+        one waits: Ctrl-C raises KeyboardInterrupt here within 0.1 s, after
+        cancelling the upload with its resume state kept.
 
         on_progress(Progress) and on_event(Event) may return True to cancel
         (raising ferry.Cancelled); an exception they raise (or the file
-        object's read raises) cancels the upload and is re-raised here.
-        Raises a ferry.FerryError subclass named after the error code.
+        object's read raises) cancels the upload and is re-raised here,
+        unchanged. Raises a ferry.Error subclass named after the error code.
         """
-        source = open_source(src, name)
+        up = self.start(src, metadata=metadata, on_progress=on_progress,
+                        on_event=on_event,
+                        discard_on_cancel=discard_on_cancel,
+                        on_change=on_change, key=key, name=name)
         try:
-            o, keep, raised = self._upload_options(
-                metadata, on_progress, on_event, discard_on_cancel, on_change,
-                key)
-            result = ctypes.c_void_p()
-            err = ctypes.c_void_p()
-            rc = lib.ferry_upload_source(self._handle, source.handle,
-                                         ctypes.byref(o), ctypes.byref(result),
-                                         ctypes.byref(err))
+            return up.wait()
         finally:
-            source.close()
-        raised += source.raised + self._callback_errors
-        self._callback_errors.clear()
-        if raised:
-            if err.value:
-                lib.ferry_error_free(err.value)
-            if result.value:
-                lib.ferry_result_free(result.value)
-            raise raised[0]
-        if rc != 0:
-            raise _errors.from_native(err.value, rc)
-        r = result.value
-        try:
-            return _result(r)
-        finally:
-            lib.ferry_result_free(r)
+            up.close()
 
-    def start(self, src, *, metadata=None, on_progress=None, on_event=None,
-              discard_on_cancel=False, on_change="fail", key=None, name=None):
+    def start(self, src: Source, *,
+              metadata: Optional[Mapping[str, str]] = None,
+              on_progress: Optional[Callable[[Progress], Any]] = None,
+              on_event: Optional[Callable[[Event], Any]] = None,
+              discard_on_cancel: bool = False, on_change: str = "fail",
+              key: Optional[str] = None,
+              name: Optional[str] = None) -> Upload:
         """Starts uploading src on a thread of its own and returns an
         Upload: .pause() .resume() .cancel(discard=False) .wait(timeout)
         .status. Callbacks run on the upload's thread. Arguments as for
@@ -413,9 +462,9 @@ class Client:
         # The read callback's exceptions count as the callbacks' do. The
         # handle keeps the client alive; closing the client ends it.
         return Upload(handle, [self, keep, source.keep, o],
-                      [raised, source.raised], _result)
+                      [raised, source.raised, self._callback_errors])
 
-    async def upload_async(self, src, **kwargs):
+    async def upload_async(self, src: Source, **kwargs: Any) -> UploadResult:
         """upload() for asyncio (the upload runs on its own thread).
         Cancelling the task cancels the upload and keeps its resume state."""
         up = self.start(src, **kwargs)
@@ -424,7 +473,7 @@ class Client:
         finally:
             up.close()
 
-    def pending(self):
+    def pending(self) -> List[PendingUpload]:
         """The unfinished uploads of this client (same endpoint, protocol
         and bucket) in its state directory, oldest first, as PendingUpload
         entries. Expired ones are removed, not listed. Continue one with
@@ -434,7 +483,8 @@ class Client:
             raise ValueError("client is closed")
         return pending_list(self._handle)
 
-    def resume_pending(self, entry, **kwargs):
+    def resume_pending(self, entry: PendingUpload,
+                       **kwargs: Any) -> UploadResult:
         """Continues a PendingUpload. Raises ferry.SourceNotResumable for a
         stream (its bytes cannot be read again)."""
         if not entry.resumable:
@@ -446,7 +496,8 @@ class Client:
                 code="source_not_resumable")
         return self.upload(entry.path, **kwargs)
 
-    def forget(self, entry, discard_remote=False):
+    def forget(self, entry: Union[PendingUpload, str],
+               discard_remote: bool = False) -> None:
         """Removes a pending upload's resume state (entry: a PendingUpload
         or its id); discard_remote=True first deletes the server's copy
         (tus termination, S3 abort)."""
@@ -460,19 +511,23 @@ class Client:
         if rc != 0:
             raise _errors.from_native(err.value, rc)
 
-    def _upload_options(self, metadata, on_progress, on_event,
-                        discard_on_cancel, on_change, key):
+    def _upload_options(
+            self, metadata: Optional[Mapping[str, str]],
+            on_progress: Optional[Callable[[Progress], Any]],
+            on_event: Optional[Callable[[Event], Any]],
+            discard_on_cancel: bool, on_change: str, key: Optional[str]
+    ) -> Tuple[Any, List[Any], List[BaseException]]:
         """The C options of one upload, what they point into, and the list
         the callbacks' exceptions go to."""
-        keep = []
+        keep: List[Any] = []
         o = self._options(UploadOptions, metadata, keep, discard_on_cancel,
                           on_change)
         if key:  # S3: the object's key (default: the source's name)
             keep.append(_b(key))
             o.object_key = keep[-1]
-        raised = []
+        raised: List[BaseException] = []
 
-        def progress(p):
+        def progress(p: Any) -> Tuple[Progress]:
             c = p.contents
             return (Progress(c.bytes_done, c.bytes_total, c.bytes_acked,
                              c.wire_bytes, bool(c.total_known)),)
@@ -485,7 +540,9 @@ class Client:
         keep += [pfn, efn]
         return o, keep, raised
 
-    def _options(self, cls, metadata, keep, discard_on_cancel, on_change):
+    def _options(self, cls: Any, metadata: Optional[Mapping[str, str]],
+                 keep: List[Any], discard_on_cancel: bool,
+                 on_change: str) -> Any:
         # The fields UploadOptions and BatchOptions share; `keep` holds the
         # buffers the struct points into.
         if self._handle is None:
@@ -499,9 +556,16 @@ class Client:
         o.on_change = 1 if on_change == "restart" else 0
         return o
 
-    def upload_batch(self, paths, *, concurrency=4, metadata=None,
-                     on_progress=None, on_event=None, on_file_done=None,
-                     discard_on_cancel=False, on_change="fail"):
+    def upload_batch(
+            self, paths: Sequence[Union[str, "os.PathLike[str]"]], *,
+            concurrency: int = 4,
+            metadata: Optional[Mapping[str, str]] = None,
+            on_progress: Optional[Callable[[BatchProgress], Any]] = None,
+            on_event: Optional[Callable[[Event], Any]] = None,
+            on_file_done: Optional[Callable[[int, Union[UploadResult, Error]],
+                                            Any]] = None,
+            discard_on_cancel: bool = False,
+            on_change: str = "fail") -> List[Union[UploadResult, Error]]:
         """Uploads many files, `concurrency` at a time (within the client's
         memory_budget) over its shared connections, and returns one outcome
         per path, in order: an UploadResult, or the ferry.FerryError that
@@ -514,24 +578,32 @@ class Client:
         never run at the same time.
         """
         paths = [os.fspath(p) for p in paths]
-        keep = [_b(p) for p in paths]
+        keep: List[Any] = [_b(p) for p in paths]
         cpaths = (ctypes.c_char_p * max(len(paths), 1))(*keep)
         o = self._options(BatchOptions, metadata, keep, discard_on_cancel,
                           on_change)
         o.concurrency = concurrency or 0
-        raised = []
+        raised: List[BaseException] = []
 
-        def progress(p):
+        def progress(p: Any) -> Tuple[BatchProgress]:
             c = p.contents
             return (BatchProgress(c.bytes_done, c.bytes_total, c.wire_bytes,
                                   c.files_total, c.files_done, c.files_failed,
                                   c.files_active),)
 
-        def file_done(i, result, err):
+        def file_done(i: int, result: Any,
+                      err: Any) -> Tuple[int, Union[UploadResult, Error]]:
             return (i, _result(result) if result else _errors.borrowed(err))
 
-        pfn = BATCH_PROGRESS_FN(_thunk(on_progress, progress, raised)) \
-            if on_progress else BATCH_PROGRESS_FN()
+        interrupted = threading.Event()
+
+        def watched(p: BatchProgress) -> Any:
+            # Always installed: Ctrl-C in the waiting thread cancels here.
+            if interrupted.is_set():
+                return True
+            return on_progress(p) if on_progress else None
+
+        pfn = BATCH_PROGRESS_FN(_thunk(watched, progress, raised))
         efn = EVENT_FN(_thunk(on_event, lambda e: (_event(e.contents),),
                               raised)) if on_event else EVENT_FN()
         ffn = BATCH_FILE_FN(_thunk(on_file_done, file_done, raised,
@@ -539,14 +611,27 @@ class Client:
             if on_file_done else BATCH_FILE_FN()
         o.on_progress, o.on_event, o.on_file_done = pfn, efn, ffn
         batch = ctypes.c_void_p()
-        lib.ferry_upload_batch(self._handle, cpaths, len(paths),
-                               ctypes.byref(o), ctypes.byref(batch))
+        # The batch runs on a thread of its own while this one waits, so
+        # Ctrl-C is seen here at once (and cancels the batch, state kept).
+        worker = threading.Thread(
+            target=lib.ferry_upload_batch,
+            args=(self._handle, cpaths, len(paths), ctypes.byref(o),
+                  ctypes.byref(batch)), daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.1)
+        except KeyboardInterrupt:
+            interrupted.set()
+            worker.join()
+            lib.ferry_batch_free(batch.value)
+            raise
         raised += self._callback_errors
         self._callback_errors.clear()
         try:
             if raised:
                 raise raised[0]
-            out = []
+            out: List[Union[UploadResult, Error]] = []
             for i in range(len(paths)):
                 r = lib.ferry_batch_result(batch.value, i)
                 out.append(_result(r) if r else
@@ -557,13 +642,15 @@ class Client:
             lib.ferry_batch_free(batch.value)
 
 
-def doctor(endpoint, **client_options):
+def doctor(endpoint: str, **client_options: Any) -> Dict[str, Any]:
     """ferry-doctor as a call: see Client.doctor()."""
     with Client(endpoint, **client_options) as client:
         return client.doctor()
 
 
-__all__ = ["Client", "doctor", "S3Credentials", "UploadResult", "Progress", "Event",
-           "BatchProgress", "FerryError", "Upload", "UploadStatus",
-           "PendingUpload",
-           "CODES"] + [cls.__name__ for cls in ERROR_CLASSES.values()]
+__all__ = ["Client", "doctor", "S3Credentials", "UploadResult", "Progress",
+           "Event", "BatchProgress", "Upload", "UploadStatus",
+           "PendingUpload", "PresignRequest", "SecurityWarning",
+           "EVENT_TYPES", "S3_OPS"]
+__all__ += ["Error", "FerryError", "FilePermissionDenied", "CODES"]
+__all__ += _error_classes.__all__

@@ -2,8 +2,10 @@
 
 import ctypes
 import ctypes.util
+import importlib
 import os
 import pathlib
+from typing import Any, Iterator
 
 c_int32, c_uint32, c_int64, c_uint64 = (ctypes.c_int32, ctypes.c_uint32,
                                         ctypes.c_int64, ctypes.c_uint64)
@@ -18,7 +20,7 @@ class CodeInfo(ctypes.Structure):
                 ("ferry_does", c_char_p)]
 
 
-REFRESH_FN = ctypes.CFUNCTYPE(ctypes.c_int, c_void_p, c_void_p, c_void_p)
+REFRESH_FN: Any = ctypes.CFUNCTYPE(ctypes.c_int, c_void_p, c_void_p, c_void_p)
 
 
 class PresignRequest(ctypes.Structure):
@@ -31,8 +33,11 @@ class PresignRequest(ctypes.Structure):
 
 
 # url_out is a c_void_p: ctypes would turn a char* into an immutable bytes.
-PRESIGN_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(PresignRequest),
+PRESIGN_FN: Any = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(PresignRequest),
                               c_void_p, c_uint32, c_void_p)
+
+
+LOG_FN: Any = ctypes.CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
 
 
 class ClientOptions(ctypes.Structure):
@@ -61,7 +66,9 @@ class ClientOptions(ctypes.Structure):
                 ("s3_parallel_parts", c_uint32),
                 ("clock_offset_ms", ctypes.c_int64),
                 ("s3_presign", PRESIGN_FN),
-                ("s3_presign_user_data", c_void_p)]
+                ("s3_presign_user_data", c_void_p),
+                ("on_log", LOG_FN), ("log_user_data", c_void_p),
+                ("log_level", c_int32)]
 
 
 class Progress(ctypes.Structure):
@@ -88,7 +95,7 @@ class PendingEntry(ctypes.Structure):
 
 
 # buffer is a c_void_p: the callback writes into ferry's memory.
-READ_FN = ctypes.CFUNCTYPE(c_int64, c_void_p, c_uint64, c_void_p)
+READ_FN: Any = ctypes.CFUNCTYPE(c_int64, c_void_p, c_uint64, c_void_p)
 
 
 class Event(ctypes.Structure):
@@ -102,8 +109,8 @@ class KV(ctypes.Structure):
     _fields_ = [("key", c_char_p), ("value", c_char_p)]
 
 
-PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Progress), c_void_p)
-EVENT_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Event), c_void_p)
+PROGRESS_FN: Any = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Progress), c_void_p)
+EVENT_FN: Any = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Event), c_void_p)
 
 
 class UploadOptions(ctypes.Structure):
@@ -121,9 +128,9 @@ class BatchProgress(ctypes.Structure):
                 ("files_failed", c_uint32), ("files_active", c_uint32)]
 
 
-BATCH_PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(BatchProgress),
+BATCH_PROGRESS_FN: Any = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(BatchProgress),
                                      c_void_p)
-BATCH_FILE_FN = ctypes.CFUNCTYPE(None, c_uint32, c_void_p, c_void_p, c_void_p)
+BATCH_FILE_FN: Any = ctypes.CFUNCTYPE(None, c_uint32, c_void_p, c_void_p, c_void_p)
 
 
 class BatchOptions(ctypes.Structure):
@@ -136,14 +143,18 @@ class BatchOptions(ctypes.Structure):
                 ("file_user_data", c_void_p)]
 
 
-def _candidates():
+def _candidates() -> Iterator[str]:
+    """Where libferry may be, in order: FERRY_LIBRARY; the copy a wheel
+    ships inside the package; a path recorded at install (older installs);
+    the source tree's build (pip install -e, running from the checkout);
+    the system's (ldconfig)."""
     env = os.environ.get("FERRY_LIBRARY")
     if env:
         yield env
     here = pathlib.Path(__file__).resolve().parent
-    try:
-        from ferry import _libpath  # written by the build backend
-        yield _libpath.LIBRARY
+    yield str(here / "libferry.so")
+    try:  # written by the build backend of older installs
+        yield str(importlib.import_module("ferry._libpath").LIBRARY)
     except ImportError:
         pass
     # Running from the source tree after a CMake build.
@@ -154,7 +165,7 @@ def _candidates():
         yield found
 
 
-def load():
+def load() -> Any:
     tried = []
     for path in _candidates():
         if path and (os.path.exists(path) or "/" not in path):
@@ -168,13 +179,13 @@ def load():
                       "tried: " + "; ".join(tried))
 
 
-def _fn(lib, name, restype, *argtypes):
+def _fn(lib: Any, name: str, restype: Any, *argtypes: Any) -> None:
     f = getattr(lib, name)
     f.restype = restype
     f.argtypes = list(argtypes)
 
 
-def _declare(lib):
+def _declare(lib: Any) -> Any:
     _fn(lib, "ferry_version", c_char_p)
     for name in ("ferry_code_name", "ferry_category_name",
                  "ferry_origin_name", "ferry_action_name",
@@ -260,4 +271,5 @@ def _declare(lib):
     return lib
 
 
-lib = load()
+# The loaded library (ctypes.CDLL); its functions declared above.
+lib: Any = load()

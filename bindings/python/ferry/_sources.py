@@ -17,6 +17,7 @@ import ctypes
 import io
 import os
 import stat
+from typing import Any, List, Optional, Tuple
 
 from ferry import errors as _errors
 from ferry._native import READ_FN, lib
@@ -25,25 +26,29 @@ from ferry._native import READ_FN, lib
 class _Source:
     """A ferry_source* and what must outlive every upload of it."""
 
-    def __init__(self, handle, keep, raised, description):
+    def __init__(self, handle: int, keep: List[Any],
+                 raised: List[BaseException], description: str) -> None:
         self.handle = handle
         self.keep = keep          # Python objects the C side points into
         self.raised = raised      # exceptions of a read callback
         self.description = description
 
-    def close(self):
+    def close(self) -> None:
         if self.handle:
             lib.ferry_source_free(self.handle)
-            self.handle = None
+            self.handle = 0
 
 
-def _check(handle, err):
+def _check(handle: Optional[int], err: ctypes.c_void_p) -> int:
     if not handle:
         raise _errors.from_native(err.value, 1)
     return handle
 
 
-def _memory(buf, keep, name):
+def _memory(buf: Any, keep: List[Any],
+            name: Optional[str]) -> Tuple[int, str]:
+    view: Any
+    address: Optional[int]
     if isinstance(buf, bytes):
         view = buf
         address = ctypes.cast(ctypes.c_char_p(buf), ctypes.c_void_p).value
@@ -60,14 +65,15 @@ def _memory(buf, keep, name):
     keep.append(view)
     err = ctypes.c_void_p()
     return _check(lib.ferry_source_from_memory(address, size, 0,
-                                               ctypes.byref(err)), err), name
+                                               ctypes.byref(err)), err), \
+        name or "memory"
 
 
-def _regular_file_fd(obj):
+def _regular_file_fd(obj: Any) -> Optional[int]:
     """The descriptor of a file object on a regular file read from its
     start, else None (then it is read as a stream)."""
     try:
-        fd = obj.fileno()
+        fd = int(obj.fileno())
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
         if obj.seekable() and obj.tell() != 0:
@@ -77,17 +83,17 @@ def _regular_file_fd(obj):
         return None
 
 
-def _reader(obj, raised):
+def _reader(obj: Any, raised: List[BaseException]) -> Any:
     """A C read callback over obj.readinto (or obj.read); an exception is
     kept in `raised` and fails the read."""
     readinto = getattr(obj, "readinto", None)
 
-    def read(buffer, max_bytes, _):
+    def read(buffer: int, max_bytes: int, _: Any) -> int:
         try:
             if readinto is not None:
                 view = (ctypes.c_char * max_bytes).from_address(buffer)
                 n = readinto(memoryview(view).cast("B"))
-                return 0 if n is None else n
+                return 0 if n is None else int(n)
             data = obj.read(max_bytes)
             if data is None:  # non-blocking and nothing yet: treat as error
                 raise BlockingIOError("the file object returned None")
@@ -101,10 +107,13 @@ def _reader(obj, raised):
     return READ_FN(read)
 
 
-def open_source(src, name=None):
+def open_source(src: Any, name: Optional[str] = None) -> _Source:
     """A _Source for `src` (see the module's docstring)."""
-    keep, raised = [], []
+    keep: List[Any] = []
+    raised: List[BaseException] = []
     err = ctypes.c_void_p()
+    handle: int
+    what: str
     if isinstance(src, (str, os.PathLike)):
         path = os.fspath(src)
         keep.append(os.fsencode(path))
@@ -121,9 +130,10 @@ def open_source(src, name=None):
         if fd is not None:
             handle = _check(lib.ferry_source_from_fd(fd, ctypes.byref(err)),
                             err)
-            what = getattr(src, "name", None)
-            if name is None and isinstance(what, str):
-                name = os.path.basename(what)
+            file_name = getattr(src, "name", None)
+            what = file_name if isinstance(file_name, str) else "file"
+            if name is None and isinstance(file_name, str):
+                name = os.path.basename(file_name)
         else:
             fn = _reader(src, raised)
             keep += [src, fn]

@@ -1,70 +1,45 @@
+# SPDX-License-Identifier: Apache-2.0
 """ferry's typed errors as Python exceptions.
 
-One class per code of the C library's error table (generated at import, so
-Python can never drift from C): ferry.FileTooLarge, ferry.RateLimited, ...
-All derive from ferry.FerryError.
+ferry.Error > one base per category (ferry.PolicyError, NetworkError, ...)
+> one class per code (ferry.FileTooLarge, RateLimited, ...), with builtin
+bases where code already catches those (FileNotFound is a
+FileNotFoundError, Timeout a TimeoutError, ConnectionRefused a
+ConnectionRefusedError, every NetworkError a ConnectionError). The classes
+are generated from the C library's error table into _error_classes.py; a
+test fails when they differ from the library's table.
 """
 
 import ctypes
 import json
+from typing import Any, Dict, Optional
 
+from ferry import _error_classes
+from ferry._error_base import Error
+from ferry._error_classes import *  # noqa: F401,F403
+from ferry._error_classes import CATEGORY_CLASSES, ERROR_CLASSES
+from ferry._error_classes import FileUnreadable
 from ferry._native import CodeInfo, lib
 
+__all__ = ["Error", "FerryError", "FilePermissionDenied", "CODES",
+           "ACTION_DESCRIPTIONS", "borrowed", "from_native"]
+__all__ += _error_classes.__all__
 
-def _s(b):
+
+def _s(b: Optional[bytes]) -> str:
     return b.decode("utf-8", "replace") if b is not None else ""
 
 
-class FerryError(Exception):
-    """A typed ferry error.
-
-    Attributes: code, category, origin, retryable, retry_after (seconds or
-    None), action, action_description, message, http_status, server_code,
-    server_message, request_id, limit (or None), url (redacted),
-    clock_skew (server clock minus this device's, seconds, or None).
-    """
-
-    code = "unknown"
-
-    def __init__(self, message="", **fields):
-        super().__init__(message)
-        self.message = message
-        info = CODES.get(fields.get("code", self.code), {})
-        self.code = fields.get("code", self.code)
-        self.category = fields.get("category", info.get("category", ""))
-        self.origin = fields.get("origin", info.get("origin", ""))
-        self.retryable = fields.get("retryable", info.get("retryable", False))
-        self.retry_after = fields.get("retry_after")
-        self.action = fields.get("action", info.get("action", ""))
-        self.http_status = fields.get("http_status", 0)
-        self.server_code = fields.get("server_code", "")
-        self.server_message = fields.get("server_message", "")
-        self.request_id = fields.get("request_id", "")
-        self.limit = fields.get("limit")
-        self.url = fields.get("url", "")
-        self.clock_skew = fields.get("clock_skew")
-
-    @property
-    def action_description(self):
-        return ACTION_DESCRIPTIONS.get(self.action, "")
-
-    def to_dict(self):
-        return {k: getattr(self, k) for k in (
-            "code", "category", "origin", "retryable", "retry_after", "action",
-            "message", "http_status", "server_code", "server_message",
-            "request_id", "limit", "url", "clock_skew")}
-
-    def __str__(self):
-        return f"{self.code}: {self.message} (action: {self.action})"
+FerryError = Error  # the name before 0.2, kept
 
 
-def _class_name(code):
-    return "".join(part.capitalize() for part in code.split("_"))
+class FilePermissionDenied(FileUnreadable, PermissionError):
+    """file_unreadable because this user may not read the file (EACCES)."""
 
 
-CODES = {}
-ERROR_CLASSES = {}
-ACTION_DESCRIPTIONS = {}
+# The table as the loaded library has it (values, defaults, meanings).
+CODES: Dict[str, Dict[str, Any]] = {}
+ACTION_DESCRIPTIONS: Dict[str, str] = {}
 
 for value in range(1, lib.ferry_code_max() + 1):
     info = CodeInfo()
@@ -80,10 +55,6 @@ for value in range(1, lib.ferry_code_max() + 1):
         "action": _s(lib.ferry_action_name(info.action)),
         "meaning": _s(info.meaning),
     }
-    cls = type(_class_name(name), (FerryError,),
-               {"code": name, "__doc__": _s(info.meaning)})
-    ERROR_CLASSES[name] = cls
-    globals()[cls.__name__] = cls
 
 _a = 0
 while lib.ferry_action_name(_a) is not None:
@@ -92,10 +63,12 @@ while lib.ferry_action_name(_a) is not None:
     _a += 1
 
 
-def _from_doc(doc):
+def _from_doc(doc: Dict[str, Any]) -> Error:
     retry_after_ms = doc.get("retry_after_ms")
     skew_ms = doc.get("clock_skew_ms")
-    cls = ERROR_CLASSES.get(doc["code"], FerryError)
+    cls: type[Error] = ERROR_CLASSES.get(doc["code"], Error)
+    if cls is FileUnreadable and "Permission denied" in doc.get("message", ""):
+        cls = FilePermissionDenied
     e = cls(
         doc.get("message", ""),
         code=doc["code"], category=doc["category"], origin=doc["origin"],
@@ -108,16 +81,16 @@ def _from_doc(doc):
     return e
 
 
-def borrowed(err):
+def borrowed(err: Any) -> Error:
     """The exception for a ferry_error* the caller does not own."""
     return _from_doc(json.loads(_s(lib.ferry_error_json(err))))
 
 
-def from_native(err, code_value):
+def from_native(err: Any, code_value: int) -> Error:
     """Builds the exception for a ferry_error* (may be NULL) and frees it."""
     if not err:
         name = _s(lib.ferry_code_name(code_value)) or "internal_error"
-        return ERROR_CLASSES.get(name, FerryError)(name, code=name)
+        return ERROR_CLASSES.get(name, Error)(name, code=name)
     try:
         return borrowed(err)
     finally:

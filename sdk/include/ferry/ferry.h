@@ -177,6 +177,22 @@ FERRY_API ferry_code ferry_credentials_set_s3(ferry_credentials* out,
 typedef int (*ferry_refresh_fn)(const ferry_error* why, ferry_credentials* out,
                                 void* user_data);
 
+/* ---- Logging ------------------------------------------------------------ */
+
+/* Levels, the numbers Python's logging uses. */
+#define FERRY_LOG_DEBUG 10   /* decisions: compression level, read-ahead */
+#define FERRY_LOG_INFO 20    /* an upload created, resumed, paused, done */
+#define FERRY_LOG_WARNING 30 /* a retry (reason and delay), a restart */
+#define FERRY_LOG_ERROR 40   /* an upload failed, and why */
+
+/* One line about an upload, for a log: what ferry decided and why, prefixed
+ * with the source's name. Messages are redacted like errors: no
+ * credentials, no signed URL, no query string. Called from the uploading
+ * threads (several at once in batches and for handles): must be
+ * thread-safe, and must not call back into ferry for the same upload. */
+typedef void (*ferry_log_fn)(int32_t level, const char* message,
+                             void* user_data);
+
 /* S3 presigned mode: the operation a URL is asked for. */
 typedef enum ferry_s3_op {
   FERRY_S3_CREATE = 1,      /* CreateMultipartUpload: POST key?uploads */
@@ -316,6 +332,11 @@ typedef struct ferry_client_options {
    * Parts are protected by Content-MD5 (no x-amz-content-sha256). */
   ferry_s3_presign_fn s3_presign;
   void* s3_presign_user_data;
+  /* ---- Logging (see ferry_log_fn) ---- */
+  ferry_log_fn on_log;
+  void* log_user_data;
+  /* The least level passed to on_log; 0: FERRY_LOG_INFO. */
+  int32_t log_level;
 } ferry_client_options;
 
 #define FERRY_COMPRESS_AUTO 0
@@ -324,7 +345,7 @@ typedef struct ferry_client_options {
 #define FERRY_CLIENT_OPTIONS_INIT                                              \
   {                                                                            \
     sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0          \
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 \
   }
 
 typedef struct ferry_client ferry_client;

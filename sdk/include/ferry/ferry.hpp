@@ -169,6 +169,10 @@ struct ClientOptions {
   // S3 presigned mode (docs/s3.md): returns the URL for one request, or
   // nullopt to stop the upload (cancelled). Called from several threads.
   std::function<std::optional<std::string>(const S3PresignRequest&)> s3_presign;
+  // Log lines (see ferry_log_fn): level FERRY_LOG_*, a redacted message.
+  // Called from uploading threads; must be thread-safe.
+  std::function<void(int level, const std::string& message)> on_log;
+  int log_level = FERRY_LOG_INFO;
 };
 
 using Progress = ferry_progress;
@@ -377,12 +381,19 @@ class Client {
       c.s3_presign = &PresignThunk;
       c.s3_presign_user_data = presign.get();
     }
+    auto log = std::make_unique<LogFn>(o.on_log);
+    if (o.on_log) {
+      c.on_log = &LogThunk;
+      c.log_user_data = log.get();
+      c.log_level = o.log_level;
+    }
     ferry_error* err = nullptr;
     ferry_client* h = ferry_client_new(&c, &err);
     if (h == nullptr) return Fail(err, FERRY_ERR_INVALID_ARGUMENT);
     std::unique_ptr<Client> client(new Client(h));
     client->refresh_ = std::move(refresh);
     client->presign_ = std::move(presign);
+    client->log_ = std::move(log);
     if (!o.rules_json.empty() &&
         ferry_client_add_rules_json(h, o.rules_json.c_str(), &err) !=
             FERRY_OK) {
@@ -577,6 +588,14 @@ class Client {
   }
   using PresignFn =
       std::function<std::optional<std::string>(const S3PresignRequest&)>;
+  using LogFn = std::function<void(int, const std::string&)>;
+  static void LogThunk(int32_t level, const char* message, void* user) {
+    try {
+      (*static_cast<LogFn*>(user))(level, message);
+    } catch (...) {
+      // A log line must never stop an upload, nor throw into C.
+    }
+  }
   static int PresignThunk(const ferry_s3_presign_request* r, char* url_out,
                           uint32_t capacity, void* user) {
     S3PresignRequest req;
@@ -687,6 +706,7 @@ class Client {
   ferry_client* handle_;
   std::unique_ptr<RefreshFn> refresh_;
   std::unique_ptr<PresignFn> presign_;
+  std::unique_ptr<LogFn> log_;
 };
 
 // A running upload (ferry_upload_start). Destroying it cancels an upload

@@ -376,6 +376,13 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     if (o.s3_presign != nullptr) {
       cfg.s3_presigner = PresignerFor(o.s3_presign, o.s3_presign_user_data);
     }
+    if (o.on_log != nullptr) {
+      cfg.log = [fn = o.on_log, user_data = o.log_user_data](
+                    int level, const std::string& message) {
+        fn(level, message.c_str(), user_data);
+      };
+      cfg.log_level = o.log_level > 0 ? o.log_level : FERRY_LOG_INFO;
+    }
     if (o.on_refresh_credentials != nullptr) {
       ferry_refresh_fn fn = o.on_refresh_credentials;
       void* user_data = o.refresh_user_data;

@@ -64,6 +64,11 @@ struct ClientConfig {
   // Preflight: the service's policy as the app knows it.
   std::vector<std::string> blocked_extensions;  // lower case, with the dot
   uint32_t max_files_per_batch = 0;             // 0: no limit
+  // One redacted line at a FERRY_LOG_* level (at least log_level) about
+  // an upload: retries, restarts, resume and compression decisions.
+  // Called from uploading threads.
+  std::function<void(int level, const std::string& message)> log;
+  int log_level = 20;
   // Called on unauthenticated / credentials_expired; fills fresh headers
   // (and, for S3, fresh keys) and returns true to retry, false to give up.
   std::function<bool(const Error&, FreshCredentials*)> refresh_credentials;

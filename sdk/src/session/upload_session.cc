@@ -51,10 +51,49 @@ Error UploadSession::Cancelled() const {
                          "the server's copy ends");
 }
 
+void UploadSession::Log(int level, const std::string& message) const {
+  if (!config_.log || level < config_.log_level) return;
+  std::string name =
+      source_ && !source_->name().empty() ? source_->name() : "(unnamed)";
+  config_.log(level, name + ": " + message);
+}
+
+namespace {
+
+// How an event reads in a log, and at which level.
+std::pair<int, std::string> LogLineOf(const Event& e) {
+  const char* code = e.code != FERRY_OK ? CodeName(e.code) : "";
+  switch (e.type) {
+    case FERRY_EVENT_RETRY:
+      return {FERRY_LOG_WARNING,
+              std::string("retry ") + std::to_string(e.attempt) + " in " +
+                  std::to_string(e.delay_ms) + " ms after " + code +
+                  " at offset " + std::to_string(e.offset) + ": " + e.message};
+    case FERRY_EVENT_RESTARTED:
+      return {FERRY_LOG_WARNING,
+              std::string("restarted (") + code + "): " + e.message};
+    case FERRY_EVENT_STATE_DISCARDED:
+      return {FERRY_LOG_WARNING, "resume state discarded: " + e.message};
+    case FERRY_EVENT_RESUMED:
+      return {FERRY_LOG_INFO, "resumed at offset " + std::to_string(e.offset) +
+                                  ": " + e.message};
+    case FERRY_EVENT_COMPRESSION_OFF:
+      return {FERRY_LOG_INFO, "compression off: " + e.message};
+    default:
+      return {FERRY_LOG_INFO, e.message};
+  }
+}
+
+}  // namespace
+
 bool UploadSession::Emit(const Event& event) {
   if (event.type == FERRY_EVENT_RETRY) {
     Error seen = MakeError(event.code, event.message);
     control_->SetError(seen);
+  }
+  if (config_.log) {
+    auto [level, line] = LogLineOf(event);
+    Log(level, line);
   }
   if (params_.on_event && !params_.on_event(event)) cancelled_ = true;
   return !Stopping();
@@ -191,6 +230,10 @@ Status UploadSession::ChooseCompression() {
       off(*why);
     }
   }
+  Log(FERRY_LOG_DEBUG,
+      level == 0  ? "compression: off"
+      : level < 0 ? "compression: zstd, adaptive level"
+                  : "compression: zstd level " + std::to_string(level));
   return transfer_->SetCompression(level);
 }
 
@@ -338,6 +381,7 @@ Status UploadSession::HoldWhilePaused() {
   paused.type = FERRY_EVENT_PAUSED;
   paused.offset = transfer_->Position().offset;
   paused.message = "paused by the app; no request is in flight";
+  Log(FERRY_LOG_INFO, paused.message);
   if (params_.on_event && !params_.on_event(paused)) cancelled_ = true;
   if (cancelled_ || !control_->WaitWhilePaused()) return Cancelled();
   Enter(Phase::kSending);
@@ -430,6 +474,9 @@ Result<UploadSummary> UploadSession::Finish() {
 Error UploadSession::Fail(Error error) {
   if (cancelled_ || control_->cancel_requested()) error = Cancelled();
   control_->SetError(error);
+  Log(error.code == FERRY_ERR_CANCELLED ? FERRY_LOG_INFO : FERRY_LOG_ERROR,
+      std::string("failed in phase ") + PhaseName(phase_) + ": " +
+          CodeName(error.code) + ": " + error.message);
   if (!journal_key_.empty() && source_) {
     journal_.NoteFailure(journal_key_, context_.source_key, error);
   }
@@ -466,6 +513,9 @@ Result<UploadSummary> UploadSession::Run(std::unique_ptr<Source> source) {
   Result<UploadSummary> done = Finish();
   if (!done.ok()) return Fail(done.error());
   Enter(Phase::kDone);
+  Log(FERRY_LOG_INFO, "uploaded " + std::to_string(done.value().bytes) +
+                          " bytes (" + std::to_string(done.value().wire_bytes) +
+                          " on the wire, " + done.value().encoding + ")");
   return done;
 }
 

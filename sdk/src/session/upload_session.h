@@ -98,6 +98,9 @@ class UploadSession {
   bool BackOff(Error& error);
   bool RefreshCredentials(const Error& error);
   bool Emit(const Event& event);
+  // A line for the app's log (when it asked for this level), prefixed
+  // with the source's name.
+  void Log(int level, const std::string& message) const;
   bool EmitRetry(const Error& error, uint32_t attempt, int64_t delay_ms,
                  std::string message);
   // Reports progress (at most every 100 ms unless forced); false once the
