@@ -112,13 +112,16 @@ def test_a_failed_part_of_a_stream_is_resent_from_memory(rgw, tmp_path):
     assert rgw.stored_sha256(BUCKET, "stream-faults.bin") == digest
 
 
-def wait_for_event(proc, match, timeout):
+def wait_for_event(proc, match, timeout, stderr):
     """Reads the CLI's JSON lines until one matches (or it ends)."""
     deadline = time.monotonic() + timeout
+    seen = []
     for line in proc.stdout:
+        seen.append(line)
         if match(json.loads(line)) or time.monotonic() > deadline:
             return
-    raise AssertionError("the CLI ended before the awaited event")
+    raise AssertionError("the CLI ended before the awaited event: " +
+                         "".join(seen[-5:]) + stderr.read_text()[-3000:])
 
 
 def multipart_uploads(rgw):
@@ -133,16 +136,19 @@ def test_s3_pending_lists_a_killed_stream_and_forget_aborts_it(rgw,
     common = [str(CLI), "--endpoint", rgw.endpoint, "--protocol", "s3",
               "--bucket", BUCKET, "--state-dir", str(tmp_path / "st"),
               "--part-size", "5M", "--compress", "off"]
-    feeder = subprocess.Popen(["sh", "-c", "head -c 30000000 /dev/urandom"],
-                              stdout=subprocess.PIPE)
+    # (No sanitizer runtime preloaded into the feeder: it is not ferry.)
+    feeder = subprocess.Popen(["head", "-c", "30000000", "/dev/urandom"],
+                              stdout=subprocess.PIPE, env=env)
+    err = open(tmp_path / "cli.err", "w")
     up = subprocess.Popen(common + ["--max-send-rate", "4M", "--json", "--key",
                                     "killed-stream.bin", "-"],
                           stdin=feeder.stdout, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                          stdout=subprocess.PIPE, stderr=err)
     # Killed once the multipart upload exists and a part was acknowledged
     # (however slow the build: sanitizers run this too).
     wait_for_event(up, lambda e: e.get("event") == "progress" and
-                   e.get("acked", 0) > 0, timeout=120)
+                   e.get("acked", 0) > 0, timeout=120,
+                   stderr=tmp_path / "cli.err")
     up.send_signal(signal.SIGKILL)
     up.wait()
     feeder.kill()
