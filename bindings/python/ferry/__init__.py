@@ -357,18 +357,12 @@ class Client:
         """Checks DNS, TCP, TLS, clock, server capabilities, credentials and
         a 1-byte upload. Returns a dict: {"ok": bool, "checks": [{"check",
         "status", "detail", "error"?}], "text": str}. Never raises for what
-        it finds. Ctrl-C raises KeyboardInterrupt at once (the checks run
-        on a thread of their own, on a copy of the client's settings, and
-        end by themselves)."""
+        it finds. It runs on the calling thread and ends within its own
+        timeouts (Ctrl-C is seen when it returns)."""
         report = ctypes.c_void_p()
         err = ctypes.c_void_p()
-        checks = threading.Thread(
-            target=lib.ferry_client_doctor,
-            args=(self._handle, ctypes.byref(report), ctypes.byref(err)),
-            daemon=True)
-        checks.start()
-        while checks.is_alive():
-            checks.join(0.1)
+        lib.ferry_client_doctor(self._handle, ctypes.byref(report),
+                                ctypes.byref(err))
         if err.value:
             lib.ferry_error_free(err.value)
         try:
