@@ -70,15 +70,17 @@ struct ferry_source {
 
 namespace {
 
+Error AlreadyRead() {
+  return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                   "this stream source was already uploaded; a stream can "
+                   "be read once");
+}
+
 Result<std::unique_ptr<Source>> StreamOnce(
     const std::shared_ptr<std::atomic<bool>>& consumed,
     ferry::internal::StreamReadFn read, std::optional<uint64_t> length,
     const std::string& name) {
-  if (consumed->exchange(true)) {
-    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
-                     "this stream source was already uploaded; a stream can "
-                     "be read once");
-  }
+  if (consumed->exchange(true)) return AlreadyRead();
   return std::unique_ptr<Source>(
       new ferry::internal::StreamSource(std::move(read), length, name));
 }
@@ -394,10 +396,7 @@ ferry_upload* ferry_upload_start(ferry_client* client,
     if ((source->kind == ferry_source::Kind::kCallback ||
          source->kind == ferry_source::Kind::kFd) &&
         source->consumed->load()) {
-      Fail(FERRY_ERR_INVALID_ARGUMENT,
-           "this stream source was already uploaded; a stream can be read "
-           "once",
-           error_out);
+      Fail(AlreadyRead(), error_out);
       return nullptr;
     }
     ferry::internal::ClientCore* core = ferry::capi::StartedCore(client);

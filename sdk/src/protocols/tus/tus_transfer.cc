@@ -53,14 +53,11 @@ Status TusTransfer::Preflight() {
   }
   // A stream of unknown length is checked as it is read (Grow).
   uint64_t size = source_->expected_size().value_or(source_->size());
-  if (caps_.max_size >= 0 && size > static_cast<uint64_t>(caps_.max_size)) {
-    Error e = MakeError(FERRY_ERR_FILE_TOO_LARGE,
-                        "the file is " + std::to_string(size) +
-                            " bytes; the server accepts at most " +
-                            std::to_string(caps_.max_size) +
-                            " (refused before sending)");
-    e.limit = caps_.max_size;
-    e.origin = FERRY_ORIGIN_SERVER;
+  if (OverMaxSize(size)) {
+    Error e =
+        TooLarge("the file is " + std::to_string(size) +
+                 " bytes; the server accepts at most " +
+                 std::to_string(caps_.max_size) + " (refused before sending)");
     e.url = RedactUrl(ctx_->config->endpoint);
     return e;
   }
@@ -427,27 +424,35 @@ uint64_t TusTransfer::RawAt(uint64_t wire) const {
   return raw;
 }
 
+bool TusTransfer::OverMaxSize(uint64_t size) const {
+  return caps_.max_size >= 0 && size > static_cast<uint64_t>(caps_.max_size);
+}
+
+Error TusTransfer::TooLarge(std::string message) const {
+  Error e = MakeError(FERRY_ERR_FILE_TOO_LARGE, std::move(message));
+  e.limit = caps_.max_size;
+  e.origin = FERRY_ORIGIN_SERVER;
+  return e;
+}
+
+uint64_t TusTransfer::HeldFrom() const {
+  uint64_t chunk = plan_->chunk_size();
+  return RawAt(offset_) / chunk * chunk;
+}
+
 uint64_t TusTransfer::WindowEnd() const {
   if (source_->seekable()) return UINT64_MAX;
-  // Four chunks past the start of the chunk the server's offset is in:
-  // that chunk may be read again (a frame remade, a chunk re-sent).
-  uint64_t chunk = plan_->chunk_size();
-  return RawAt(offset_) / chunk * chunk + stream_window_chunks_ * chunk;
+  return HeldFrom() + stream_window_chunks_ * plan_->chunk_size();
 }
 
 Status TusTransfer::Grow(uint64_t raw_end) {
   if (source_->seekable() || plan_->complete()) return OkStatus();
   Status filled = source_->Fill(std::min(raw_end, WindowEnd()) + 1);
   if (!filled.ok()) return filled;
-  if (caps_.max_size >= 0 &&
-      source_->size() > static_cast<uint64_t>(caps_.max_size)) {
-    Error e =
-        MakeError(FERRY_ERR_FILE_TOO_LARGE, "the stream is longer than the " +
-                                                std::to_string(caps_.max_size) +
-                                                " bytes the server accepts");
-    e.limit = caps_.max_size;
-    e.origin = FERRY_ORIGIN_SERVER;
-    return e;
+  if (OverMaxSize(source_->size())) {
+    return TooLarge("the stream is longer than the " +
+                    std::to_string(caps_.max_size) +
+                    " bytes the server accepts");
   }
   return OkStatus();
 }
@@ -674,10 +679,7 @@ Result<SendStep> TusTransfer::Acknowledged(const Result<SendResult>& sent,
   }
   offset_ = sent.value().offset;
   if (declared_length) length_declared_ = true;
-  if (!source_->seekable()) {
-    uint64_t chunk = plan_->chunk_size();
-    source_->Release(RawAt(offset_) / chunk * chunk);
-  }
+  if (!source_->seekable()) source_->Release(HeldFrom());
   SendStep step;
   step.progressed = !declared_only;
   return step;

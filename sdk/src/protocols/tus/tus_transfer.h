@@ -115,10 +115,15 @@ class TusTransfer : public Transfer {
   // what a stream no longer needs).
   Result<SendStep> Acknowledged(const Result<SendResult>& sent,
                                 bool declared_length);
-  // Streams: the raw offset up to which bytes may be held in memory (the
-  // window after the chunk the server's offset is in); unbounded for
-  // seekable sources.
+  // Streams: the start of the chunk the server's offset is in (that chunk
+  // may be read again: a frame remade, a chunk re-sent), and the raw
+  // offset up to which bytes may be held in memory (the window after it);
+  // unbounded for seekable sources.
+  uint64_t HeldFrom() const;
   uint64_t WindowEnd() const;
+  // Past the maximum size the server announced, and the error saying so.
+  bool OverMaxSize(uint64_t size) const;
+  Error TooLarge(std::string message) const;
   // Streams: reads on so the plan covers raw bytes up to `raw_end` (within
   // the window) and knows whether more follow. Errors: as Source::Fill,
   // file_too_large past the server's announced maximum.
