@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ferry-upload-c: the smallest complete use of ferry from C (C99, ferry.h
  * only). Uploads one file and prints either "ok <sha256> <bytes>" or the
  * typed error as JSON.

@@ -1,87 +1,114 @@
 // SPDX-License-Identifier: Apache-2.0
 // ferry-doctor: what stands between this device and a working upload?
 //
-//   ferry-doctor URL [--protocol tus|s3] [--bucket B] [--region R]
-//                [--ca-file FILE] [--header 'K: V']... [--json]
-//                [--max-clock-skew SECS] [--insecure-skip-tls-verify]
+//   ferry-doctor [OPTION]... URL
 //
 // Checks DNS, TCP, TLS (version, chain, expiry, name), then what the
 // protocol needs: for tus the clock against the server's Date, the server's
-// capabilities, the credentials and a 1-byte upload; for S3 (credentials
-// from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN) a
-// signed request to the bucket (clock, credentials, bucket) and a multipart
-// upload created and aborted. Prints what is wrong and what to do. Exit 0 when
-// nothing failed, 1 when something did, 2 on a usage error.
+// capabilities, the credentials and a 1-byte upload; for S3 a signed
+// request to the bucket (clock, credentials, bucket) and a multipart upload
+// created and aborted. Prints what is wrong and what to do.
 #include <getopt.h>
 
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
+#include "cli_values.h"
 #include "ferry/ferry.hpp"
 
+namespace {
+
+constexpr char kUsage[] =
+    R"(Usage: ferry-doctor [OPTION]... URL
+
+Checks what stands between this device and a working upload to URL: DNS,
+TCP, TLS (version, chain, expiry, name), then what the protocol needs: for
+tus the clock against the server's Date, the server's capabilities, the
+credentials and a 1-byte upload; for S3 a signed request to the bucket and a
+multipart upload created and aborted. Prints what is wrong and what to do.
+
+Options:
+      --protocol tus|s3   the server's protocol (default tus)
+      --bucket NAME       S3 bucket (with --protocol s3)
+      --region REGION     S3 region (default $AWS_REGION or us-east-1)
+  -H, --header 'K: V'     extra request header (repeatable); @FILE reads
+                          'K: V' lines from FILE
+      --ca-file FILE      trust the CA certificates in FILE (PEM)
+      --max-clock-skew DURATION
+                          clock difference that fails the check (default
+                          2m; 500ms, 30s, 2m; a bare number is seconds)
+      --insecure-skip-tls-verify
+                          turn TLS verification OFF (tests only; warns)
+  -o, --output text|json  text (default), or one JSON report on stdout
+      --json              the same as -o json
+  -h, --help              show this help and exit
+  -V, --version           show the version and exit
+
+Environment:
+  FERRY_TOKEN             sent as 'Authorization: Bearer $FERRY_TOKEN'
+  FERRY_HEADER_<NAME>     sent as header NAME ('_' becomes '-')
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION
+                          S3 credentials and region
+
+Exit status:
+  0    every check passed
+  1    a check failed (the report says which, and what to do)
+  2    usage error
+)";
+
+int UsageError(const std::string& why) {
+  std::cerr << "ferry-doctor: " << why << "\n"
+            << "Try 'ferry-doctor --help'.\n";
+  return 2;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  enum {
-    kCaFile = 1000,
-    kHeader,
-    kJson,
-    kSkew,
-    kInsecure,
-    kHelp,
-    kProtocol,
-    kBucket,
-    kRegion
-  };
+  enum { kCaFile = 1000, kJson, kSkew, kInsecure, kProtocol, kBucket, kRegion };
   static const option kOptions[] = {
       {"protocol", required_argument, nullptr, kProtocol},
       {"bucket", required_argument, nullptr, kBucket},
       {"region", required_argument, nullptr, kRegion},
       {"ca-file", required_argument, nullptr, kCaFile},
-      {"header", required_argument, nullptr, kHeader},
+      {"header", required_argument, nullptr, 'H'},
       {"json", no_argument, nullptr, kJson},
+      {"output", required_argument, nullptr, 'o'},
       {"max-clock-skew", required_argument, nullptr, kSkew},
       {"insecure-skip-tls-verify", no_argument, nullptr, kInsecure},
-      {"help", no_argument, nullptr, kHelp},
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},
       {nullptr, 0, nullptr, 0}};
-  auto usage = [](const std::string& why) {
-    if (!why.empty()) std::cerr << "ferry-doctor: " << why << "\n";
-    std::cerr << "usage: ferry-doctor URL [--protocol tus|s3] [--bucket B] "
-                 "[--region R] [--ca-file FILE] [--header 'K: V'] "
-                 "[--json] [--max-clock-skew SECS] "
-                 "[--insecure-skip-tls-verify]\n";
-    return 2;
-  };
   ferry::ClientOptions o;
+  o.headers = ferry_cli::HeadersFromEnvironment();
   bool json = false;
   opterr = 0;
   int opt;
-  while ((opt = getopt_long(argc, argv, "", kOptions, nullptr)) != -1) {
+  while ((opt = getopt_long(argc, argv, "H:o:hV", kOptions, nullptr)) != -1) {
     std::string arg = optarg ? optarg : "";
     switch (opt) {
       case kCaFile:
         o.ca_file = arg;
         break;
-      case kHeader: {
-        size_t colon = arg.find(':');
-        if (colon == std::string::npos || colon == 0) {
-          return usage("--header takes 'Name: value'");
+      case 'H':
+        if (auto error = ferry_cli::AddHeaderArg(arg, &o.headers)) {
+          return UsageError(*error);
         }
-        std::string value = arg.substr(colon + 1);
-        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-        o.headers.emplace_back(arg.substr(0, colon), value);
         break;
-      }
       case kJson:
         json = true;
         break;
-      case kProtocol:
-        if (arg == "tus") {
-          o.protocol = FERRY_PROTOCOL_TUS;
-        } else if (arg == "s3") {
-          o.protocol = FERRY_PROTOCOL_S3;
-        } else {
-          return usage("--protocol takes tus or s3");
+      case 'o':
+        if (arg != "json" && arg != "text") {
+          return UsageError("--output takes text or json");
         }
+        json = arg == "json";
+        break;
+      case kProtocol:
+        if (arg != "tus" && arg != "s3") {
+          return UsageError("--protocol takes tus or s3");
+        }
+        o.protocol = arg == "s3" ? FERRY_PROTOCOL_S3 : FERRY_PROTOCOL_TUS;
         break;
       case kBucket:
         o.s3_bucket = arg;
@@ -90,25 +117,30 @@ int main(int argc, char** argv) {
         o.s3_region = arg;
         break;
       case kSkew: {
-        char* end = nullptr;
-        long secs = std::strtol(arg.c_str(), &end, 10);  // NOLINT
-        if (end == arg.c_str() || *end != '\0' || secs <= 0 || secs > 86400) {
-          return usage("bad --max-clock-skew");
+        std::optional<uint64_t> ms = ferry_cli::ParseDuration(arg);
+        if (!ms || *ms == 0 || *ms > 86400000) {
+          return UsageError("--max-clock-skew takes a duration up to 24h");
         }
-        o.max_clock_skew_ms = static_cast<uint32_t>(secs * 1000);
+        o.max_clock_skew_ms = static_cast<uint32_t>(*ms);
         break;
       }
       case kInsecure:
         o.insecure_skip_tls_verify = true;
+        std::cerr << "ferry-doctor: WARNING: TLS verification is OFF\n";
         break;
-      case kHelp:
-        usage("");
+      case 'h':
+        std::cout << kUsage;
+        return 0;
+      case 'V':
+        std::cout << "ferry-doctor " << ferry_version() << "\n";
         return 0;
       default:
-        return usage("unknown or incomplete option");
+        return UsageError(
+            std::string("unknown or incomplete option: ") +
+            (optind > 0 && optind <= argc ? argv[optind - 1] : "?"));
     }
   }
-  if (optind + 1 != argc) return usage("give exactly one URL");
+  if (optind + 1 != argc) return UsageError("give exactly one URL");
   o.endpoint = argv[optind];
   auto client = ferry::Client::Create(o);
   if (!client.ok()) {

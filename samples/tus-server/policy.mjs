@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A policy profile that makes the sample tus server refuse uploads the way
 // real file and chat services do, so every refusal ferry must explain can be
 // produced on 127.0.0.1. Loaded from a JSON file (server.mjs --policy FILE):

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // A local tus 1.0 server for trying and testing ferry: @tus/server with
 // @tus/file-store, listening on 127.0.0.1 only.
 //

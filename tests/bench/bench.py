@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end benchmarks: ferry against the real local @tus/server, each
 configuration run several times in the same run, medians reported as ratios.
 

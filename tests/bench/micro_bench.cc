@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Google Benchmark micro-benchmarks: what one chunk costs in ferry's hands
 // (hashing, fingerprinting, compressing) next to the library's raw speed on
 // the same buffer, so any overhead of ferry's wrapping shows.

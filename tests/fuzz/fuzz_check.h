@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A fuzz invariant: a violated one stops the run like a crash would.
 #ifndef FERRY_TESTS_FUZZ_FUZZ_CHECK_H_
 #define FERRY_TESTS_FUZZ_FUZZ_CHECK_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Resume-state files: raw bytes (torn, flipped, foreign) and, to reach the
 // JSON behind the checksum, payloads given a valid header.
 #include <cstdint>

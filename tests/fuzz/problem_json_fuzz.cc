@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Error responses: status, headers and a body (problem+json, JSON, text),
 // classified into a typed error.
 #include <fuzzer/FuzzedDataProvider.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rules documents (the app's mapping of server errors), then applied to a
 // response made from the rest of the input.
 #include <fuzzer/FuzzedDataProvider.h>

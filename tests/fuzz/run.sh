@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # run.sh FUZZER CORPUS_DIR SECONDS: fuzzes for SECONDS starting from the
 # repository's corpus (read-only: new inputs go to a scratch directory).
 # Fails, keeping the crashing input, when the target crashes or leaks.

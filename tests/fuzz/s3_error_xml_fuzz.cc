@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // S3 <Error> documents (and anything posing as one).
 #include <cstdint>
 #include <string>

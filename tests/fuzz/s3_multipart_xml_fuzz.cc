@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // S3 multipart responses: InitiateMultipartUploadResult, ListPartsResult
 // and CompleteMultipartUploadResult (and anything posing as them).
 #include <cstdint>

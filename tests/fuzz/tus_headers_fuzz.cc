@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tus header values as a server sends them: sizes, lists, Upload-Metadata.
 #include <cstdint>
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // URLs from servers (Location) and apps: resolution, origins, redaction and
 // the secrets ferry scrubs from what it prints.
 #include <cstdint>

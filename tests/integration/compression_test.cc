@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // zstd compression against the real local tus server: every stored object
 // decodes (zstd library, window capped) to the source's SHA-256, ends in a
 // seek table, and survives interruption mid-frame.

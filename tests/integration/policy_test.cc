@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C rule API and the C++ credential refresh hook against the policy
 // profile of the real local tus server.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Uploads through the public C++ API (over the C ABI) to the real local tus
 // server (@tus/server); every upload's stored bytes are checked against the
 // source's SHA-256.

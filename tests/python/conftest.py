@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Fixtures: the real local tus server (samples/tus-server) and build paths."""
 
 import hashlib

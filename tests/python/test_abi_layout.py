@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import SOURCE_DIR
+from conftest import BUILD_DIR, SOURCE_DIR
 from ferry import _native
 
 STRUCTS = {
@@ -50,8 +50,10 @@ def c_layout(tmp_path_factory):
     src.write_text("\n".join(lines) + "\n")
     exe = tmp / "layout"
     subprocess.run(["cc", "-std=c99", "-Wall", "-Werror", "-I",
-                    str(SOURCE_DIR / "sdk" / "include"), "-o", str(exe),
-                    str(src)], check=True, capture_output=True)
+                    str(SOURCE_DIR / "sdk" / "include"), "-I",
+                    str(BUILD_DIR / "sdk" / "include"),  # ferry_version.h
+                    "-o", str(exe), str(src)], check=True,
+                   capture_output=True)
     return json.loads(subprocess.run([str(exe)], check=True,
                                      capture_output=True).stdout)
 

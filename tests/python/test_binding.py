@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Python binding (ctypes over the C ABI) against the real tus server."""
 
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ferry-doctor (executable, library call, Python call) and TLS failures,
 against the real local server, a closed port, an unresolvable name, a
 self-signed HTTPS server and a server whose clock is off."""

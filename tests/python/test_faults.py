@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every retry path through the fault proxy, in front of the real @tus/server.
 
 Each test scripts one kind of network or server failure, checks that the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Hostile and broken servers: the real @tus/server's answers rewritten by the
 fault proxy into absurd offsets, missing headers, huge headers and bodies,
 other-origin Locations, redirect loops, error bodies behind a 200, and

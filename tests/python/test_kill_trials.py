@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Kill-and-resume trials and journal crash safety.
 
 Uploads are SIGKILLed at random (seeded) moments, then resumed; every
@@ -85,6 +86,17 @@ def test_seeded_kill_and_resume_trials(cli, tus_server, fault_proxy,
         rc, first = kill_at(cli, endpoint, state, f, delay, *opts,
                             "--max-send-rate", str(rate))
         killed = rc == -signal.SIGKILL
+        kept = os.listdir(state) if os.path.isdir(state) else []
+        made = [e for e in first if e["event"] == "created"]
+        if killed and not kept and made:
+            # An upload was created, yet no resume state is kept: it had
+            # ended (state removed) and the kill came while the process was
+            # exiting (slow under the sanitizers), when its upload is whole;
+            # otherwise the usual bound below applies.
+            first_url = tus_server.endpoint.rstrip("/") + "/" + \
+                made[0]["message"].rstrip("/").rsplit("/", 1)[-1]
+            if tus_server.stored_sha256(first_url) == sha256_file(f):
+                killed = False
         second = run(cli, endpoint, state, f, *opts)
         assert second.returncode == 0, (i, second.stderr)
         done = [e for e in events(second.stdout) if e["event"] == "done"]
@@ -98,9 +110,12 @@ def test_seeded_kill_and_resume_trials(cli, tus_server, fault_proxy,
         twice = wire - stored_size(tus_server, url)
         if not killed:
             # It finished before the kill: the second run was a new upload
-            # of the same file (and the first one is complete too).
+            # of the same file (and the first one is complete too, checked
+            # above when the kill came during its exit).
             first_done = [e for e in first if e["event"] == "done"]
-            assert first_done and first_done[0]["sha256"] == sha256_file(f)
+            if rc != -signal.SIGKILL:
+                assert first_done and \
+                    first_done[0]["sha256"] == sha256_file(f)
             twice = None
         else:
             # Only what was in flight when the process died goes twice: at

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every refusal explained: the sample server's policy profile refuses the
 way real file services do; ferry must name each cause exactly."""
 

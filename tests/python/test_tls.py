@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """TLS failures against the real tus server serving certificates this test
 makes (python3-cryptography): untrusted, expired, not yet valid, another
 name; each is its typed error before any file byte leaves. Verification is

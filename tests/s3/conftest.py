@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Fixtures: a real Ceph RGW (tests/support/rgw_server.sh) for the whole
 session, the ferry CLI and Python binding pointed at it, and signed reads of
 what it stored (curl's own SigV4, independent of ferry's signer)."""

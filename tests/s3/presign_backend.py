@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """An app backend's presigner for ferry-upload --presign-command: signs the
 request named by the arguments (OP METHOD BUCKET KEY UPLOAD_ID PART
 ['Name: value'...]) with boto3 and prints the URL. Its credentials come

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ferry's S3 multipart path against a real Ceph RGW: every upload ends with
 the stored object read back (signed by curl, not by ferry) and compared with
 the source's SHA-256."""

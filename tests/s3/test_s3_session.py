@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What S3 gets from the one upload session, against a real Ceph RGW: the
 credential-refresh hook (keys rotated mid-upload, the upload going on where
 it was), retry events that carry the offset (through the fault proxy), and ferry-doctor for S3 (CLI,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A scripted HTTP/1.1 fault proxy for ferry's reliability tests.
 
 It sits between ferry and a real server on 127.0.0.1 and, per connection or

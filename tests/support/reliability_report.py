@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Writes the measured part of docs/reliability.md from the report the
 Python tests leave in the build directory (build/reliability-report.json),
 between the <!-- results --> markers.

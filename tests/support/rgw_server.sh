@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A throwaway Ceph cluster serving S3 on 127.0.0.1, for the S3 integration
 # tests and benchmarks: one monitor, one OSD on memstore (RAM only), RGW with
 # the beast frontend, and a test user made with radosgw-admin. Cephx is on,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Starts the project's local tus server (samples/tus-server, the official
 // @tus/server) on 127.0.0.1 for a test, and stops it afterwards.
 #ifndef FERRY_TESTS_SUPPORT_TUS_SERVER_H_

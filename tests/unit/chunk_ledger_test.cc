@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ledger every read of an uploading file goes through: fingerprints on
 // the first read, checks on later ones, the whole file's SHA-256 in order.
 #include "pipeline/chunk_ledger.h"

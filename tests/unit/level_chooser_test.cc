@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "codec/level_chooser.h"
 
 #include <gtest/gtest.h>

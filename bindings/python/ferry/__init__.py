@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ferry: resumable, verified uploads with typed errors (Python binding).
 
     import ferry

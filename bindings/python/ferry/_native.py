@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ctypes declarations of the ferry C ABI (ferry.h) and the library loader."""
 
 import ctypes
@@ -140,7 +141,8 @@ class BatchOptions(ctypes.Structure):
                 ("progress_user_data", c_void_p), ("on_event", EVENT_FN),
                 ("event_user_data", c_void_p), ("discard_on_cancel", c_int32),
                 ("on_change", c_int32), ("on_file_done", BATCH_FILE_FN),
-                ("file_user_data", c_void_p)]
+                ("file_user_data", c_void_p),
+                ("names", ctypes.POINTER(c_char_p))]
 
 
 def _candidates() -> Iterator[str]:

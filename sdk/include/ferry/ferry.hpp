@@ -1,8 +1,9 @@
-// ferry C++ API: a header-only layer over the stable C ABI (ferry.h), so a
-// C++ program links libferry.so exactly as a C program does.
-//
-// Thread-safety: a Client may run uploads from several threads at once (each
-// Upload() runs on the calling thread). Error and Result are values.
+// SPDX-License-Identifier: Apache-2.0
+/// ferry C++ API: a header-only layer over the stable C ABI (ferry.h), so a
+/// C++ program links libferry.so exactly as a C program does.
+///
+/// Thread-safety: a Client may run uploads from several threads at once (each
+/// Upload() runs on the calling thread). Error and Result are values.
 #ifndef FERRY_FERRY_HPP_
 #define FERRY_FERRY_HPP_
 
@@ -20,37 +21,39 @@
 
 namespace ferry {
 
-// The error codes of the table, as a scoped enum.
 #define FERRY_X_CXX_CODE_(value, upper, lower, cat, origin, retry, action, \
                           meaning, does)                                   \
   k_##lower = value,
+/// The error codes of the table, as a scoped enum.
 enum class Code : int32_t { kOk = 0, FERRY_ERROR_TABLE(FERRY_X_CXX_CODE_) };
 #undef FERRY_X_CXX_CODE_
 
+/// The stable name of a code ("file_too_large"), or "unknown".
 inline const char* CodeName(Code c) {
   const char* n = ferry_code_name(static_cast<int32_t>(c));
   return n ? n : "unknown";
 }
 
-// A typed error: who refused, why, whether retrying helps, what to do.
+/// A typed error: who refused, why, whether retrying helps, what to do.
 struct Error {
-  Code code = Code::kOk;
-  std::string code_name;
-  std::string category;
-  std::string origin;
-  bool retryable = false;
-  int64_t retry_after_ms = -1;  // -1: not known
-  std::string action;
-  std::string message;
-  int http_status = 0;
-  std::string server_code;
-  std::string server_message;
-  std::string request_id;
-  int64_t limit = -1;                    // -1: none
-  std::string url;                       // redacted
-  std::optional<int64_t> clock_skew_ms;  // server clock minus ours
-  std::string json;                      // the whole error as one JSON object
+  Code code = Code::kOk;   ///< the code
+  std::string code_name;   ///< its stable name, "file_too_large"
+  std::string category;    ///< the kind of failure, "policy"
+  std::string origin;      ///< who refused: client, network, server, recipient
+  bool retryable = false;  ///< true when retrying later can succeed
+  int64_t retry_after_ms = -1;  ///< -1: not known
+  std::string action;           ///< what to do, "split_file"
+  std::string message;         ///< for people; never a credential or signed URL
+  int http_status = 0;         ///< the response's status, or 0
+  std::string server_code;     ///< the server's own code, or ""
+  std::string server_message;  ///< the server's own message, or ""
+  std::string request_id;      ///< the server's request id, or ""
+  int64_t limit = -1;          ///< -1: none
+  std::string url;             ///< redacted
+  std::optional<int64_t> clock_skew_ms;  ///< server clock minus ours
+  std::string json;                      ///< the whole error as one JSON object
 
+  /// Copies a C error; with e NULL, the defaults of `fallback`'s code.
   static Error FromC(const ferry_error* e, ferry_code fallback) {
     Error out;
     if (e == nullptr) {
@@ -90,160 +93,182 @@ struct Error {
   }
 };
 
-// Either a value or an Error (no exceptions cross this API).
+/// Either a value or an Error (no exceptions cross this API).
 template <typename T>
 class Outcome {
  public:
-  Outcome(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  /// A success holding `value`.
+  Outcome(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  /// A failure holding `error`.
   Outcome(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
+  /// True when it holds a value.
   bool ok() const { return v_.index() == 0; }
+  /// The value; only when ok().
   const T& value() const { return std::get<0>(v_); }
+  /// The value; only when ok().
   T& value() { return std::get<0>(v_); }
+  /// The error; only when !ok().
   const Error& error() const { return std::get<1>(v_); }
 
  private:
   std::variant<T, Error> v_;
 };
 
-// What a presigned S3 URL is asked for (see ferry_s3_presign_request).
+/// What a presigned S3 URL is asked for (see ferry_s3_presign_request).
 struct S3PresignRequest {
-  ferry_s3_op op;
-  std::string method;
-  std::string bucket;
-  std::string key;
-  std::string upload_id;     // "" for create
-  uint32_t part_number = 0;  // upload: the part; list: the marker
-  std::vector<std::pair<std::string, std::string>> headers;  // sent with it
+  ferry_s3_op op;            ///< the S3 operation
+  std::string method;        ///< the HTTP method ferry will use
+  std::string bucket;        ///< the bucket
+  std::string key;           ///< the object's key
+  std::string upload_id;     ///< "" for create
+  uint32_t part_number = 0;  ///< upload: the part; list: the marker
+  std::vector<std::pair<std::string, std::string>> headers;  ///< sent with it
 };
 
+/// How a client connects, retries, compresses and keeps resume state (see
+/// ferry_client_options for each field's details); zero means the default.
 struct ClientOptions {
-  // tus: the creation endpoint; S3: the service endpoint.
+  /// tus: the creation endpoint; S3: the service endpoint.
   std::string endpoint;
-  ferry_protocol protocol = FERRY_PROTOCOL_TUS;
-  // S3 (docs/s3.md): bucket, credentials ("" → the AWS_* environment
-  // variables), UNSIGNED-PAYLOAD instead of signed SHA-256, part size
-  // (0 → 8 MiB), parts at once (0 → 4), a known clock error (server − local).
+  ferry_protocol protocol = FERRY_PROTOCOL_TUS;  ///< tus or S3
+  /// S3 (docs/s3.md): bucket, credentials ("" → the AWS_* environment
+  /// variables), UNSIGNED-PAYLOAD instead of signed SHA-256, part size
+  /// (0 → 8 MiB), parts at once (0 → 4), a known clock error (server − local).
   std::string s3_bucket;
-  std::string s3_access_key_id;
-  std::string s3_secret_access_key;
-  std::string s3_session_token;
-  std::string s3_region;
-  bool s3_unsigned_payload = false;
-  uint64_t s3_part_size = 0;
-  uint32_t s3_parallel_parts = 0;
-  int64_t clock_offset_ms = 0;
-  std::string state_dir;  // "" → $XDG_STATE_HOME/ferry or ~/.local/state/ferry
-  std::string ca_file;
-  bool insecure_skip_tls_verify = false;  // never outside tests
-  uint64_t chunk_size = 0;                // 0 → 4 MiB
-  uint64_t request_size = 0;              // 0 → the rest of the file
-  uint64_t memory_budget = 0;             // 0 → 64 MiB, for all uploads
-  // Send the file's SHA-256 in Upload-Metadata (hashes it before sending).
+  std::string s3_access_key_id;      ///< "" → AWS_ACCESS_KEY_ID
+  std::string s3_secret_access_key;  ///< "" → AWS_SECRET_ACCESS_KEY
+  std::string s3_session_token;      ///< "" → AWS_SESSION_TOKEN
+  std::string s3_region;             ///< "" → AWS_REGION or us-east-1
+  bool s3_unsigned_payload = false;  ///< parts as UNSIGNED-PAYLOAD
+  uint64_t s3_part_size = 0;         ///< 0 → 8 MiB
+  uint32_t s3_parallel_parts = 0;    ///< 0 → 4
+  int64_t clock_offset_ms = 0;       ///< known clock error, server − local
+  std::string
+      state_dir;  ///< "" → $XDG_STATE_HOME/ferry or ~/.local/state/ferry
+  std::string ca_file;  ///< PEM CA bundle to trust instead of the system's
+  bool insecure_skip_tls_verify = false;  ///< never outside tests
+  uint64_t chunk_size = 0;                ///< 0 → 4 MiB
+  uint64_t request_size = 0;              ///< 0 → the rest of the file
+  uint64_t memory_budget = 0;             ///< 0 → 64 MiB, for all uploads
+  /// Send the file's SHA-256 in Upload-Metadata (hashes it before sending).
   bool announce_sha256 = false;
-  std::optional<uint32_t> max_retries;  // default 8
-  uint32_t retry_base_delay_ms = 0;     // 0 → 250
-  uint32_t retry_max_delay_ms = 0;      // 0 → 30000
-  uint32_t retry_deadline_ms = 0;       // 0 → 300000
-  uint32_t stall_window_ms = 0;         // 0 → 30000
-  uint32_t stall_min_bps = 0;           // 0 → 1024
-  uint32_t connect_timeout_ms = 0;      // 0 → 15000
-  uint64_t max_send_bytes_per_sec = 0;  // 0 → unlimited
-  // FERRY_COMPRESS_AUTO (default), FERRY_COMPRESS_OFF, or a level 1..22.
+  std::optional<uint32_t> max_retries;  ///< default 8
+  uint32_t retry_base_delay_ms = 0;     ///< 0 → 250
+  uint32_t retry_max_delay_ms = 0;      ///< 0 → 30000
+  uint32_t retry_deadline_ms = 0;       ///< 0 → 300000
+  uint32_t stall_window_ms = 0;         ///< 0 → 30000
+  uint32_t stall_min_bps = 0;           ///< 0 → 1024
+  uint32_t connect_timeout_ms = 0;      ///< 0 → 15000
+  uint64_t max_send_bytes_per_sec = 0;  ///< 0 → unlimited
+  /// FERRY_COMPRESS_AUTO (default), FERRY_COMPRESS_OFF, or a level 1..22.
   int compress_level = FERRY_COMPRESS_AUTO;
+  /// Headers sent with every request ("Authorization", "Bearer x").
   std::vector<std::pair<std::string, std::string>> headers;
-  // The service's policy, checked before sending.
-  std::vector<std::string> blocked_extensions;  // ".exe", ".bat", ...
-  uint32_t max_files_per_batch = 0;             // 0: no limit
-  uint32_t max_clock_skew_ms = 0;               // 0 → 120000
-  // Origins besides the endpoint's that upload URLs and redirects may lead
-  // to, with this client's headers ("https://files.example").
+  /// The service's policy, checked before sending.
+  std::vector<std::string> blocked_extensions;  ///< ".exe", ".bat", ...
+  uint32_t max_files_per_batch = 0;             ///< 0: no limit
+  uint32_t max_clock_skew_ms = 0;               ///< 0 → 120000
+  /// Origins besides the endpoint's that upload URLs and redirects may lead
+  /// to, with this client's headers ("https://files.example").
   std::vector<std::string> allowed_origins;
-  // Server-specific error mappings: a JSON rules document and/or a file.
+  /// Server-specific error mappings: a JSON rules document and/or a file.
   std::string rules_json;
-  std::string rules_file;
-  // Called on unauthenticated / credentials_expired: put fresh headers in
-  // *headers and return true to retry where the upload was.
+  std::string rules_file;  ///< a rules file (docs/rules.md), or ""
+  /// Called on unauthenticated / credentials_expired: put fresh headers in
+  /// *headers and return true to retry where the upload was.
   std::function<bool(const Error& why,
                      std::vector<std::pair<std::string, std::string>>* headers)>
       refresh_credentials;
-  // S3 presigned mode (docs/s3.md): returns the URL for one request, or
-  // nullopt to stop the upload (cancelled). Called from several threads.
+  /// S3 presigned mode (docs/s3.md): returns the URL for one request, or
+  /// nullopt to stop the upload (cancelled). Called from several threads.
   std::function<std::optional<std::string>(const S3PresignRequest&)> s3_presign;
-  // Log lines (see ferry_log_fn): level FERRY_LOG_*, a redacted message.
-  // Called from uploading threads; must be thread-safe.
+  /// Log lines (see ferry_log_fn): level FERRY_LOG_*, a redacted message.
+  /// Called from uploading threads; must be thread-safe.
   std::function<void(int level, const std::string& message)> on_log;
-  int log_level = FERRY_LOG_INFO;
+  int log_level = FERRY_LOG_INFO;  ///< the least level passed to on_log
 };
 
+/// Where an upload stands (see ferry_progress).
 using Progress = ferry_progress;
 
+/// Something an upload did besides sending bytes (see ferry_event).
 struct Event {
-  ferry_event_type type;
-  Code code;
-  uint32_t attempt;
-  uint64_t delay_ms;
-  uint64_t offset;
-  std::string message;
-  uint32_t file_index = 0;  // in a batch, the file it is about
+  ferry_event_type type;    ///< what happened
+  Code code;                ///< RETRY, RESTARTED: why
+  uint32_t attempt;         ///< RETRY: 1 for the first retry in a row
+  uint64_t delay_ms;        ///< RETRY: the wait before it
+  uint64_t offset;          ///< RESUMED, CREATED, PAUSED, UNPAUSED: the offset
+  std::string message;      ///< redacted, for people
+  uint32_t file_index = 0;  ///< in a batch, the file it is about
 };
 
+/// Options of one upload (see ferry_upload_options).
 struct UploadOptions {
+  /// Extra Upload-Metadata pairs ("filename" is always sent).
   std::vector<std::pair<std::string, std::string>> metadata;
-  std::string object_key;  // S3: "" → the file's name
-  // Return false to cancel.
+  std::string object_key;  ///< S3: "" → the file's name
+  /// Return false to cancel.
   std::function<bool(const Progress&)> on_progress;
+  /// Retries, resumes, restarts; return false to cancel.
   std::function<bool(const Event&)> on_event;
-  bool discard_on_cancel = false;
-  bool restart_on_change = false;
+  bool discard_on_cancel = false;  ///< on cancel, delete the server's copy
+  bool restart_on_change = false;  ///< a changed file starts anew (not fail)
 };
 
+/// Where a batch stands (see ferry_batch_progress).
 using BatchProgress = ferry_batch_progress;
 
+/// Options of a batch (see ferry_batch_options).
 struct BatchOptions {
-  uint32_t concurrency = 0;  // 0 → 4; fewer while the memory budget is used
-  std::vector<std::pair<std::string, std::string>> metadata;  // every file
-  // Aggregate progress; calls never overlap. Return false to cancel all.
+  uint32_t concurrency = 0;  ///< 0 → 4; fewer while the memory budget is used
+  std::vector<std::pair<std::string, std::string>> metadata;  ///< every file
+  /// Aggregate progress; calls never overlap. Return false to cancel all.
   std::function<bool(const BatchProgress&)> on_progress;
-  // Per-file events (file_index says which). Return false to cancel all.
+  /// Per-file events (file_index says which). Return false to cancel all.
   std::function<bool(const Event&)> on_event;
-  // Each file's outcome as it ends (index in paths); calls never overlap.
+  /// Each file's outcome as it ends (index in paths); calls never overlap.
   std::function<void(uint32_t index, const Outcome<struct UploadResult>&)>
       on_file_done;
-  bool discard_on_cancel = false;
-  bool restart_on_change = false;
+  bool discard_on_cancel = false;  ///< on cancel, delete the server's copies
+  bool restart_on_change = false;  ///< a changed file starts anew (not fail)
+  /// Empty, or one name per path (the tus filename, the S3 key); "" → the
+  /// file's own name.
+  std::vector<std::string> names;
 };
 
+/// A finished upload (see ferry_result).
 struct UploadResult {
-  std::string url;           // may hold a secret (a signed URL): do not log
-  std::string url_redacted;  // without user info, query and fragment
-  uint64_t bytes = 0;
-  uint64_t wire_bytes = 0;
-  std::string sha256;
-  uint64_t resumed_from = 0;
-  std::string encoding;  // "identity" or "zstd"
+  std::string url;            ///< may hold a secret (a signed URL): do not log
+  std::string url_redacted;   ///< without user info, query and fragment
+  uint64_t bytes = 0;         ///< the source's size
+  uint64_t wire_bytes = 0;    ///< body bytes put on the wire, retries included
+  std::string sha256;         ///< lower-case hex SHA-256 of the whole source
+  uint64_t resumed_from = 0;  ///< where this call resumed (0: a fresh upload)
+  std::string encoding;       ///< "identity" or "zstd"
 };
 
-// What an upload reads (see "Sources" in ferry.h for the resume rules).
-// Move-only; an upload started from a Source keeps what it needs, so the
-// Source may go away once the call returned.
+/// What an upload reads (see "Sources" in ferry.h for the resume rules).
+/// Move-only; an upload started from a Source keeps what it needs, so the
+/// Source may go away once the call returned.
 class Source {
  public:
-  // Reads up to `max` bytes into `out`: how many, 0 at the end, -1 on a
-  // failure. Called on the uploading thread.
+  /// Reads up to `max` bytes into `out`: how many, 0 at the end, -1 on a
+  /// failure. Called on the uploading thread.
   using ReadFn = std::function<int64_t(char* out, uint64_t max)>;
 
+  /// The file at `path` (opened when the upload starts).
   static Source Path(const std::string& path) {
     return Source(ferry_source_from_path(path.c_str()), nullptr);
   }
-  // ferry takes its own duplicate of fd. Errors: invalid_argument.
+  /// ferry takes its own duplicate of fd. Errors: invalid_argument.
   static Outcome<Source> Fd(int fd) {
     ferry_error* err = nullptr;
     ferry_source* s = ferry_source_from_fd(fd, &err);
     if (s == nullptr) return Taken(err);
     return Source(s, nullptr);
   }
-  // copy false: the caller keeps the bytes alive and unchanged until the
-  // upload ends.
+  /// copy false: the caller keeps the bytes alive and unchanged until the
+  /// upload ends.
   static Outcome<Source> Memory(const void* data, uint64_t size,
                                 bool copy = true) {
     ferry_error* err = nullptr;
@@ -251,7 +276,7 @@ class Source {
     if (s == nullptr) return Taken(err);
     return Source(s, nullptr);
   }
-  // A stream of `length` bytes, or FERRY_LENGTH_UNKNOWN. Uploaded once.
+  /// A stream of `length` bytes, or FERRY_LENGTH_UNKNOWN. Uploaded once.
   static Outcome<Source> Reader(ReadFn read,
                                 int64_t length = FERRY_LENGTH_UNKNOWN) {
     auto fn = std::make_shared<ReadFn>(std::move(read));
@@ -261,13 +286,14 @@ class Source {
     if (s == nullptr) return Taken(err);
     return Source(s, fn);
   }
-  // The name the upload goes by (tus filename, default S3 key).
+  /// The name the upload goes by (tus filename, default S3 key).
   Source& Name(const std::string& name) {
     ferry_source_set_name(handle_.get(), name.c_str());
     return *this;
   }
+  /// The C source, owned by this object.
   const ferry_source* get() const { return handle_.get(); }
-  // What an upload of this source must keep alive until it ends.
+  /// What an upload of this source must keep alive until it ends.
   std::shared_ptr<void> keep() const { return read_; }
 
  private:
@@ -292,6 +318,7 @@ class Source {
   std::shared_ptr<ReadFn> read_;
 };
 
+/// Where a started upload is (see ferry_upload_phase).
 enum class Phase : int32_t {
   kOpening = FERRY_PHASE_OPENING,
   kResuming = FERRY_PHASE_RESUMING,
@@ -303,26 +330,35 @@ enum class Phase : int32_t {
   kFailed = FERRY_PHASE_FAILED,
 };
 
+/// A started upload's phase and progress.
 struct UploadStatus {
-  Phase phase = Phase::kOpening;
-  ferry_progress progress{};
-  std::optional<Error> last_error;
+  Phase phase = Phase::kOpening;    ///< where it is
+  ferry_progress progress{};        ///< its progress
+  std::optional<Error> last_error;  ///< the last error met, if any
 };
 
-// An unfinished upload in the state directory (see ferry_pending_entry).
+/// An unfinished upload in the state directory (see ferry_pending_entry).
 struct PendingUpload {
-  std::string id, path, name, endpoint, protocol, expires;
-  uint64_t size = 0, bytes_on_server = 0;
-  int64_t created_unix = 0;
-  bool resumable = true;
-  std::optional<Error> last_error;
+  std::string id;                ///< for Client::Forget
+  std::string path;              ///< the file's absolute path; "" for a stream
+  std::string name;              ///< what the upload went by
+  std::string endpoint;          ///< redacted
+  std::string protocol;          ///< "tus" or "s3"
+  std::string expires;           ///< the server's expiry as it said it, or ""
+  uint64_t size = 0;             ///< the source's size (a stream: bytes read)
+  uint64_t bytes_on_server = 0;  ///< what the server had when last saved
+  int64_t created_unix = 0;      ///< when the upload was created
+  bool resumable = true;         ///< false for a stream
+  std::optional<Error> last_error;  ///< how it last ended, if known
 };
 
 class UploadHandle;
 
+/// A client of one endpoint (see ferry_client). Move-free; uploads on it
+/// may run from several threads at once.
 class Client {
  public:
-  // Errors: invalid_argument (bad endpoint or options).
+  /// Errors: invalid_argument (bad endpoint or options).
   static Outcome<std::unique_ptr<Client>> Create(const ClientOptions& o) {
     ferry_client_options c = FERRY_CLIENT_OPTIONS_INIT;
     c.endpoint = o.endpoint.c_str();
@@ -370,7 +406,7 @@ class Client {
       origins += (origins.empty() ? "" : ",") + origin;
     }
     c.allowed_origins = origins.c_str();
-    // Owned by the Client so the C callback can reach it for its lifetime.
+    /// Owned by the Client so the C callback can reach it for its lifetime.
     auto refresh = std::make_unique<RefreshFn>(o.refresh_credentials);
     if (o.refresh_credentials) {
       c.on_refresh_credentials = &RefreshThunk;
@@ -419,7 +455,7 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Uploads (or resumes) one file; blocks until done. Errors: any code.
+  /// Uploads (or resumes) one file; blocks until done. Errors: any code.
   Outcome<UploadResult> Upload(const std::string& path,
                                const UploadOptions& o = {}) {
     std::vector<ferry_kv> kv;
@@ -433,7 +469,7 @@ class Client {
     return out;
   }
 
-  // Uploads (or resumes) any source; blocks until done. Errors: any code.
+  /// Uploads (or resumes) any source; blocks until done. Errors: any code.
   Outcome<UploadResult> Upload(const Source& source,
                                const UploadOptions& o = {}) {
     std::vector<ferry_kv> kv;
@@ -447,13 +483,13 @@ class Client {
     return out;
   }
 
-  // Starts uploading `source` on a thread of its own; the handle pauses,
-  // resumes, cancels and waits. The client must outlive the handle.
-  // Errors: invalid_argument.
+  /// Starts uploading `source` on a thread of its own; the handle pauses,
+  /// resumes, cancels and waits. The client must outlive the handle.
+  /// Errors: invalid_argument.
   Outcome<std::unique_ptr<UploadHandle>> Start(const Source& source,
                                                UploadOptions o = {});
 
-  // Unfinished uploads of this client, oldest first (expired ones pruned).
+  /// Unfinished uploads of this client, oldest first (expired ones pruned).
   std::vector<PendingUpload> Pending() {
     std::vector<PendingUpload> out;
     ferry_pending* list = nullptr;
@@ -483,8 +519,8 @@ class Client {
     ferry_pending_free(list);
     return out;
   }
-  // Forgets a pending upload; with discard_on_server, removes the server's
-  // copy first. Errors: invalid_argument, state_unwritable, the server's.
+  /// Forgets a pending upload; with discard_on_server, removes the server's
+  /// copy first. Errors: invalid_argument, state_unwritable, the server's.
   std::optional<Error> Forget(const std::string& id,
                               bool discard_on_server = false) {
     ferry_error* err = nullptr;
@@ -494,10 +530,10 @@ class Client {
     return Fail(err, rc);
   }
 
-  // Uploads many files, o.concurrency at a time over this client's shared
-  // connections; blocks until all have ended. One outcome per path, in
-  // order. Errors per file: any code; too_many_files for every file when
-  // the batch exceeds max_files_per_batch. Thread-safe.
+  /// Uploads many files, o.concurrency at a time over this client's shared
+  /// connections; blocks until all have ended. One outcome per path, in
+  /// order. Errors per file: any code; too_many_files for every file when
+  /// the batch exceeds max_files_per_batch. Thread-safe.
   std::vector<Outcome<UploadResult>> UploadBatch(
       const std::vector<std::string>& paths, const BatchOptions& o = {}) {
     std::vector<const char*> cpaths;
@@ -518,6 +554,9 @@ class Client {
       c.on_file_done = &BatchFileThunk;
       c.file_user_data = const_cast<BatchOptions*>(&o);
     }
+    std::vector<const char*> cnames;
+    for (const auto& name : o.names) cnames.push_back(name.c_str());
+    if (!o.names.empty()) c.names = cnames.data();
     ferry_batch* batch = nullptr;
     ferry_code rc =
         ferry_upload_batch(handle_, cpaths.data(),
@@ -537,14 +576,15 @@ class Client {
     return out;
   }
 
+  /// What Doctor() found.
   struct DoctorReport {
-    bool ok = false;
-    std::string json;  // {"ok":..., "checks":[...]}
-    std::string text;  // one line per check, with what to do
-    std::optional<Error> first_failure;
+    bool ok = false;   ///< true when no check failed
+    std::string json;  ///< {"ok":..., "checks":[...]}
+    std::string text;  ///< one line per check, with what to do
+    std::optional<Error> first_failure;  ///< the first failed check's error
   };
-  // Checks DNS, TCP, TLS, clock, server capabilities, credentials and a
-  // 1-byte upload against this client's endpoint.
+  /// Checks DNS, TCP, TLS, clock, server capabilities, credentials and a
+  /// 1-byte upload against this client's endpoint.
   DoctorReport Doctor() {
     ferry_doctor_report* report = nullptr;
     ferry_error* err = nullptr;
@@ -558,7 +598,7 @@ class Client {
     return out;
   }
 
-  // Preflight for a batch: too_many_files when count exceeds the limit.
+  /// Preflight for a batch: too_many_files when count exceeds the limit.
   std::optional<Error> CheckBatch(uint32_t count) {
     ferry_error* err = nullptr;
     ferry_code rc = ferry_client_check_batch(handle_, count, &err);
@@ -618,7 +658,7 @@ class Client {
     std::memcpy(url_out, url->c_str(), url->size() + 1);
     return 0;
   }
-  // The fields UploadOptions and BatchOptions share; *kv must outlive *c.
+  /// The fields UploadOptions and BatchOptions share; *kv must outlive *c.
   template <typename Options, typename COptions>
   static void FillShared(const Options& o, std::vector<ferry_kv>* kv,
                          COptions* c) {
@@ -630,7 +670,7 @@ class Client {
         o.restart_on_change ? FERRY_ON_CHANGE_RESTART : FERRY_ON_CHANGE_FAIL;
   }
 
-  // C options for `o`; *kv must outlive them, and so must `o`.
+  /// C options for `o`; *kv must outlive them, and so must `o`.
   static ferry_upload_options ToC(const UploadOptions& o,
                                   std::vector<ferry_kv>* kv) {
     ferry_upload_options c = FERRY_UPLOAD_OPTIONS_INIT;
@@ -688,7 +728,7 @@ class Client {
   static int BatchEventThunk(const ferry_event* e, void* user) {
     return static_cast<BatchOptions*>(user)->on_event(ToEvent(e)) ? 0 : 1;
   }
-  // No exception crosses into C: one thrown by a callback cancels.
+  /// No exception crosses into C: one thrown by a callback cancels.
   static int ProgressThunk(const ferry_progress* p, void* user) {
     try {
       return static_cast<UploadOptions*>(user)->on_progress(*p) ? 0 : 1;
@@ -709,28 +749,32 @@ class Client {
   std::unique_ptr<LogFn> log_;
 };
 
-// A running upload (ferry_upload_start). Destroying it cancels an upload
-// still running (its resume state kept) and waits for it to end.
+/// A running upload (ferry_upload_start). Destroying it cancels an upload
+/// still running (its resume state kept) and waits for it to end.
 class UploadHandle {
  public:
   ~UploadHandle() { ferry_upload_free(handle_); }
   UploadHandle(const UploadHandle&) = delete;
   UploadHandle& operator=(const UploadHandle&) = delete;
 
-  // Errors: invalid_argument once the upload has ended.
+  /// Errors: invalid_argument once the upload has ended.
   std::optional<Error> Pause() {
     return Check(ferry_upload_pause(handle_, &err_), err_);
   }
+  /// Continues a paused upload. Errors: invalid_argument once it ended.
   std::optional<Error> Resume() {
     return Check(ferry_upload_resume(handle_, &err_), err_);
   }
+  /// Ends the upload (cancelled); discard also removes the server's copy
+  /// and the resume state. Errors: invalid_argument once it ended.
   std::optional<Error> Cancel(bool discard = false) {
     return Check(ferry_upload_cancel(handle_, discard ? 1 : 0, &err_), err_);
   }
-  // True once ended; false on timeout. Without a timeout, waits to the end.
+  /// True once ended; false on timeout. Without a timeout, waits to the end.
   bool Wait(std::optional<int64_t> timeout_ms = std::nullopt) {
     return ferry_upload_wait(handle_, timeout_ms ? *timeout_ms : -1) == 1;
   }
+  /// The upload's phase, progress and last error.
   UploadStatus Status() const {
     ferry_upload_status s = FERRY_UPLOAD_STATUS_INIT;
     ferry_upload_get_status(handle_, &s);
@@ -747,7 +791,7 @@ class UploadHandle {
     }
     return out;
   }
-  // Waits for the end, then the outcome.
+  /// Waits for the end, then the outcome.
   Outcome<UploadResult> Result() {
     Wait();
     ferry_result* res = nullptr;
@@ -772,9 +816,10 @@ class UploadHandle {
   }
   ferry_upload* handle_;
   ferry_error* err_ = nullptr;
-  // Outlive the upload: ~UploadHandle frees (and so ends) it before members go.
-  std::unique_ptr<UploadOptions> options_;  // the callbacks' user data
-  std::shared_ptr<void> keep_;              // the source's reader
+  /// Outlive the upload: ~UploadHandle frees (and so ends) it before members
+  /// go.
+  std::unique_ptr<UploadOptions> options_;  ///< the callbacks' user data
+  std::shared_ptr<void> keep_;              ///< the source's reader
 };
 
 inline Outcome<std::unique_ptr<UploadHandle>> Client::Start(

@@ -218,7 +218,7 @@ using namespace ferry::capi;  // NOLINT: the C entry points below
 
 extern "C" {
 
-const char* ferry_version(void) { return "0.1.0"; }
+const char* ferry_version(void) { return FERRY_VERSION_STRING; }
 
 const char* ferry_code_name(int32_t code) {
   return ferry::internal::CodeName(code);
@@ -685,6 +685,17 @@ ferry_code ferry_upload_batch(ferry_client* client, const char* const* paths,
     ferry_batch_options o = ReadVersioned(options);
     ferry::internal::BatchParams params;
     params.concurrency = o.concurrency;
+    if (o.names != nullptr) {
+      for (uint32_t i = 0; i < count; ++i) {
+        const char* name = o.names[i] == nullptr ? "" : o.names[i];
+        if (ferry::capi::HasControl(name)) {
+          return fail_all(ferry::internal::MakeError(
+              FERRY_ERR_INVALID_ARGUMENT,
+              "name " + std::to_string(i) + " has a control character"));
+        }
+        params.names.emplace_back(name);
+      }
+    }
     if (!ReadMetadata(o.metadata, o.metadata_count, &params.metadata)) {
       return fail_all(ferry::internal::MakeError(FERRY_ERR_INVALID_ARGUMENT,
                                                  "metadata key is NULL"));

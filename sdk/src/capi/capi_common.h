@@ -76,6 +76,14 @@ ferry_result* NewResult(ferry::internal::UploadSummary summary);
 // waits for them to end; the handles stay valid (ended, cancelled).
 void EndUploadsOf(ferry_client* client);
 
+// True when `s` holds a control character (names go into headers).
+inline bool HasControl(const char* s) {
+  for (const char* p = s; *p != '\0'; ++p) {
+    if (static_cast<unsigned char>(*p) < 0x20 || *p == 0x7f) return true;
+  }
+  return false;
+}
+
 }  // namespace ferry::capi
 
 #endif  // FERRY_SDK_SRC_CAPI_CAPI_COMMON_H_

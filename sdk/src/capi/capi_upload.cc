@@ -42,13 +42,6 @@ struct OwnedFd {
   int fd;
 };
 
-bool HasControl(const char* s) {
-  for (const char* p = s; *p != '\0'; ++p) {
-    if (static_cast<unsigned char>(*p) < 0x20 || *p == 0x7f) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 struct ferry_source {
@@ -318,7 +311,7 @@ ferry_source* ferry_source_from_callback(ferry_read_fn read, void* user_data,
 }
 
 ferry_code ferry_source_set_name(ferry_source* source, const char* name) {
-  if (source == nullptr || name == nullptr || HasControl(name)) {
+  if (source == nullptr || name == nullptr || ferry::capi::HasControl(name)) {
     return FERRY_ERR_INVALID_ARGUMENT;
   }
   try {

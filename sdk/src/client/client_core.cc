@@ -181,7 +181,8 @@ std::vector<Result<UploadSummary>> ClientCore::UploadBatch(
           return !shared.cancelled;
         };
       }
-      Result<UploadSummary> r = Upload(paths[i], one);
+      Result<UploadSummary> r =
+          Upload(paths[i], one, params.names.empty() ? "" : params.names[i]);
       MutexLock lock(&shared.mu);
       shared.memory_used -= need;
       shared.freed.SignalAll();
@@ -270,10 +271,11 @@ Status ClientCore::Forget(const std::string& id, bool discard_on_server) {
 }
 
 Result<UploadSummary> ClientCore::Upload(const std::string& path,
-                                         const UploadParams& params) {
+                                         const UploadParams& params,
+                                         const std::string& name) {
   return UploadFrom(
-      [&path]() -> Result<std::unique_ptr<Source>> {
-        Result<std::unique_ptr<FileSource>> file = FileSource::Open(path);
+      [&path, &name]() -> Result<std::unique_ptr<Source>> {
+        Result<std::unique_ptr<FileSource>> file = FileSource::Open(path, name);
         if (!file.ok()) return file.error();
         return std::unique_ptr<Source>(std::move(file.value()));
       },

@@ -30,7 +30,8 @@ class ClientCore {
 
   // Thread-safe; runs on the calling thread.
   Result<UploadSummary> Upload(const std::string& path,
-                               const UploadParams& params);
+                               const UploadParams& params,
+                               const std::string& name = "");
   // Uploads the source `open` makes, steered through `control` when given
   // (pause, resume, cancel; status). Thread-safe; runs on the calling
   // thread.

@@ -141,6 +141,8 @@ struct PendingUpload {
 
 struct BatchParams {
   uint32_t concurrency = 4;  // files at once (0: 4), within the budget
+  // Empty, or a name per path (tus filename, S3 key); "": the file's own.
+  std::vector<std::string> names;
   std::vector<std::pair<std::string, std::string>> metadata;  // every file
   // Aggregate progress, serialised; return false to cancel the batch.
   std::function<bool(const BatchProgress&)> on_progress;

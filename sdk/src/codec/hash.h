@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Streaming digests over OpenSSL EVP, and the encodings tus needs.
 #ifndef FERRY_SDK_SRC_CODEC_HASH_H_
 #define FERRY_SDK_SRC_CODEC_HASH_H_

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Strict integer reads from JSON values. nlohmann's get<T>() converts a
 // float with a plain cast (undefined behaviour when it is out of range) and
 // wraps negatives into unsigned types; outside input must not reach either.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Picks the zstd level for the next chunk so that the link, not the CPU, is
 // the bottleneck (the idea of `zstd --adapt`). Frames are made while the
 // previous one is sent, so with the compressor's speed c(L), its ratio r(L)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // zstd framing for uploads: one independent frame per chunk (content size
 // in the header, content checksum on), stored-block frames for data that
 // does not shrink, and the zstd seekable-format seek table that ends the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Turns what came back from the network into one typed ferry error: libcurl
 // and OpenSSL failures, HTTP status with its headers, RFC 9457
 // application/problem+json bodies and plain-text bodies.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The typed error every layer returns, and Result<T> to carry it.
 #ifndef FERRY_SDK_SRC_ERRORS_ERROR_H_
 #define FERRY_SDK_SRC_ERRORS_ERROR_H_

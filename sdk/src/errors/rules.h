@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // App-registered rules that map a server's own error conventions (numeric
 // codes, custom headers, body text) onto ferry codes. First match wins.
 #ifndef FERRY_SDK_SRC_ERRORS_RULES_H_

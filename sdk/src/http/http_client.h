@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // HTTP(S) transport over libcurl: pooled connections, TLS options, a stall
 // timeout instead of a total one, capped response sizes, abortable transfers.
 #ifndef FERRY_SDK_SRC_HTTP_HTTP_CLIENT_H_

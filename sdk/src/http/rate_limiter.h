@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A token bucket shared by every request of a client, so a bandwidth cap
 // holds across requests (libcurl's own limit is per transfer, and a small
 // PATCH body fits in the socket buffer before it can act).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // URL helpers over libcurl's URL API (no hand-written URL parsing).
 #ifndef FERRY_SDK_SRC_HTTP_URL_H_
 #define FERRY_SDK_SRC_HTTP_URL_H_

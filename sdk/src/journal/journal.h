@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Crash-safe resume state: one small file per (endpoint, file path), named by
 // a hash, mode 0600, replaced atomically (temp + fsync + rename + dir fsync)
 // and self-checking (a SHA-256 over the payload), so a torn or corrupted

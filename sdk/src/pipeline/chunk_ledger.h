@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Every read of the file during an upload goes through the ledger. The first
 // read of a chunk fingerprints it (and, read in order, feeds the whole
 // file's SHA-256); every later read is checked against that fingerprint.

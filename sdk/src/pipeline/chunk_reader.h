@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Chunks of the file for sending, read through the ledger (so each is
 // fingerprinted or checked) by a worker thread that keeps up to `slots - 1`
 // chunks ready ahead of the one being sent: the network does not wait for

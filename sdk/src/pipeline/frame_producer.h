@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Makes the next zstd frame of an upload — read the chunk, check it against
 // its recorded hash, judge its compressibility from a sample, choose the
 // level, encode — on a worker thread while the current frame is on the wire,

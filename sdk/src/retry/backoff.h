@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // When to retry: exponential backoff with full jitter, Retry-After honoured,
 // bounded by attempts in a row and by time spent without progress.
 #ifndef FERRY_SDK_SRC_RETRY_BACKOFF_H_

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The engine's locks: Abseil's Mutex and CondVar, made visible to
 // ThreadSanitizer. Debian's Abseil is not built with TSan, so its lock
 // operations are invisible to it and every guarded access would look like a

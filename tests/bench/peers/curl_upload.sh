@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # curl (the peer): per file, a tus creation POST, then the whole file in one
 # streaming PATCH (`curl -T`): curl_upload.sh ENDPOINT FILE...
 set -euo pipefail

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tuspy (the peer, Debian's python3-tuspy) uploading files one after
 another: tuspy_upload.py ENDPOINT CHUNK_BYTES FILE..."""
 import os

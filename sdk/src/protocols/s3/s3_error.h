@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // S3's XML error documents (<Error><Code>…</Code><Message>…</Message>…) and
 // what their codes mean as ferry codes. Parsed with expat; DOCTYPEs (and so
 // entity tricks) are refused, sizes and depth are bounded.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // S3 multipart upload over path-style URLs (endpoint/bucket/key), signed with
 // SigV4: CreateMultipartUpload, UploadPart (Content-MD5 and, in signed-payload
 // mode, the body's SHA-256 that the server verifies), ListParts (all pages),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The S3 multipart responses ferry reads (InitiateMultipartUploadResult,
 // ListPartsResult, CompleteMultipartUploadResult), parsed with expat.
 // DOCTYPEs are refused, sizes and depth bounded: a hostile body yields

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // AWS Signature Version 4 header signing (HMAC-SHA256 over OpenSSL), as S3
 // and S3-compatible stores (Ceph RGW, MinIO) check it.
 #ifndef FERRY_SDK_SRC_PROTOCOL_S3_SIGV4_H_

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Parsing and encoding of tus 1.0 header values. Strict: anything that is
 // not exactly what the protocol allows is rejected, never guessed at.
 #ifndef FERRY_SDK_SRC_PROTOCOL_TUS_TUS_HEADERS_H_

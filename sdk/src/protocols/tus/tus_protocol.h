@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // tus 1.0: discovery (OPTIONS), creation (+with-upload), offset (HEAD),
 // PATCH with Upload-Checksum where offered, termination (DELETE).
 #ifndef FERRY_SDK_SRC_PROTOCOLS_TUS_TUS_PROTOCOL_H_
