@@ -12,6 +12,7 @@ _ferry_upload() {
     --max-send-rate --max-retries --retry-base --stall-timeout
     --max-clock-skew --on-change --discard-on-cancel --refresh-command
     --rules --blocked-extensions --max-files --ca-file --allow-origin
+    --tls-min-version
     --insecure-skip-tls-verify --pending --resume-all --forget
     --discard-remote --output --json --verbose --quiet --help --version"
   case $prev in
@@ -19,6 +20,7 @@ _ferry_upload() {
     --compress) COMPREPLY=($(compgen -W "auto off 1 3 6 9 12 19" -- "$cur")); return ;;
     --on-change) COMPREPLY=($(compgen -W "fail restart" -- "$cur")); return ;;
     -o|--output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+    --tls-min-version) COMPREPLY=($(compgen -W "1.2 1.3" -- "$cur")); return ;;
     --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --ca-file|--rules) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --endpoint|--metadata|--name|--bucket|--key|--region|--part-size|\

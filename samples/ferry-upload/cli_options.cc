@@ -94,7 +94,12 @@ seconds):
       --refresh-command CMD
                           on an expired or refused token, run CMD; its first
                           output line 'Name: value' becomes a header and the
-                          upload continues where it was
+                          upload continues where it was. Commands run
+                          without a shell (CMD is split into words as a
+                          shell would, no $(...)), with standard input from
+                          /dev/null, no other descriptor, and only PATH,
+                          HOME, USER, LANG, LC_ALL, TMPDIR, TZ, FERRY_* and
+                          AWS_* from the environment
       --rules FILE        map a server's own error codes to ferry codes
                           (JSON; see docs/rules.md)
       --blocked-extensions LIST
@@ -106,8 +111,11 @@ Security:
       --allow-origin ORIGIN
                           let upload URLs and redirects lead to ORIGIN
                           (https://host:port) with your headers (repeatable)
+      --tls-min-version 1.2|1.3
+                          the lowest TLS version accepted (default 1.2)
       --insecure-skip-tls-verify
-                          turn TLS verification OFF (tests only; warns)
+                          turn TLS verification OFF (tests only; warns at
+                          every upload)
 
 Unfinished uploads:
       --pending           list the unfinished uploads of this endpoint (id,
@@ -238,6 +246,9 @@ struct OptionSpec {
 using A = const std::string&;  // an option's value
 using O = CliOptions*;         // what it sets
 const OptionError kDone;       // an option that took its value
+constexpr char kBadCommand[] =
+    "a command is a program and its arguments, quoted as in a shell, "
+    "without $(...) or backquotes (it runs without a shell)";
 
 // Every option, as --help lists them (help and version are handled apart).
 const OptionSpec kOptions[] = {
@@ -290,8 +301,10 @@ const OptionSpec kOptions[] = {
      }},
     {"presign-command", 0, true,
      [](A a, O o) {
-       o->client.s3_presign = [cmd = a](const ferry::S3PresignRequest& r) {
-         return RunPresignCommand(cmd, r);
+       std::optional<std::vector<std::string>> argv = SplitCommand(a);
+       if (!argv) return OptionError(kBadCommand);
+       o->client.s3_presign = [argv = *argv](const ferry::S3PresignRequest& r) {
+         return RunPresignCommand(argv, r);
        };
        return kDone;
      }},
@@ -365,9 +378,11 @@ const OptionSpec kOptions[] = {
      [](A, O o) { return (o->upload.discard_on_cancel = true, kDone); }},
     {"refresh-command", 0, true,
      [](A a, O o) {
-       o->client.refresh_credentials = [cmd = a](const ferry::Error&,
-                                                 HeaderPairs* headers) {
-         return RunRefreshCommand(cmd, headers);
+       std::optional<std::vector<std::string>> argv = SplitCommand(a);
+       if (!argv) return OptionError(kBadCommand);
+       o->client.refresh_credentials = [argv = *argv](const ferry::Error&,
+                                                      HeaderPairs* headers) {
+         return RunRefreshCommand(argv, headers);
        };
        return kDone;
      }},
@@ -390,6 +405,15 @@ const OptionSpec kOptions[] = {
      [](A a, O o) { return (o->client.ca_file = a, kDone); }},
     {"allow-origin", 0, true,
      [](A a, O o) { return (o->client.allowed_origins.push_back(a), kDone); }},
+    {"tls-min-version", 0, true,
+     [](A a, O o) {
+       std::string v;
+       if (SetChoice(a, "--tls-min-version", {"1.2", "1.3"}, &v)) {
+         return OptionError("--tls-min-version takes 1.2 or 1.3");
+       }
+       o->client.tls_min_version = v == "1.3" ? 13 : 12;
+       return kDone;
+     }},
     {"insecure-skip-tls-verify", 0, false,
      [](A, O o) {
        o->client.insecure_skip_tls_verify = true;

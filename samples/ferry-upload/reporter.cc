@@ -44,6 +44,9 @@ nlohmann::json EventJson(const std::string& file, const ferry::Event& e) {
       j["event"] = "unpaused";
       j["offset"] = e.offset;
       break;
+    case FERRY_EVENT_TLS_UNVERIFIED:
+      j["event"] = "tls_unverified";
+      break;
   }
   return j;
 }

@@ -6,7 +6,8 @@
 //   node server.mjs [--port N] [--dir DIR] [--max-size BYTES]
 //                   [--no-checksum] [--no-defer-length] [--relative-location]
 //                   [--expiration-ms N]
-//                   [--policy FILE] [--tls-cert PEM --tls-key PEM]
+//                   [--policy FILE] [--tls-cert PEM --tls-key PEM
+//                   [--tls-max TLSv1.2]]
 //
 // Prints one line "FERRY_TUS_SERVER_URL=<endpoint>" once it listens (port 0
 // picks a free port), then serves until SIGINT/SIGTERM.
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     policy: { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'tls-max': { type: 'string' },  // e.g. TLSv1.2: the newest version offered
   },
 });
 
@@ -56,6 +58,21 @@ const CHECKSUM_ALGORITHMS = ['sha1', 'sha256', 'md5'];
 const checksumEnabled = !args['no-checksum'];
 const maxBody = Number(args['max-body']);
 const maxSize = Number(args['max-size']);
+
+// @tus/server reads a request through Node's Readable.toWeb (srvx); when a
+// client disconnects mid-PATCH, Node can throw ERR_INVALID_STATE
+// ("ReadableStream is already closed") from an event handler, outside any
+// request, which would end the process (tus-node-server#747). It concerns
+// only the dead request: log it and keep serving. Anything else still ends
+// the process, as it would have.
+process.on('uncaughtException', (err) => {
+  if (err && err.code === 'ERR_INVALID_STATE') {
+    console.error('ignored after a client disconnect:', err.message);
+    return;
+  }
+  console.error(err);
+  process.exit(1);
+});
 
 fs.mkdirSync(args.dir, { recursive: true });
 const store = new FileStore({
@@ -203,7 +220,8 @@ function handler(req, res) {
 }
 const httpServer = tls
   ? https.createServer({ cert: fs.readFileSync(args['tls-cert']),
-    key: fs.readFileSync(args['tls-key']) }, handler)
+    key: fs.readFileSync(args['tls-key']),
+    ...(args['tls-max'] ? { maxVersion: args['tls-max'] } : {}) }, handler)
   : http.createServer(handler);
 
 httpServer.listen(Number(args.port), args.host, () => {

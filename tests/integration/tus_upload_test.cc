@@ -6,8 +6,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
+#include <thread>
 
 #include "ferry/ferry.hpp"
 #include "tus_server.h"
@@ -213,6 +217,38 @@ TEST_F(TusUploadTest, CancelKeepsStateAndTheNextRunResumesWhereTheServerIs) {
   EXPECT_EQ(events_.front().type, FERRY_EVENT_RESUMED);
   EXPECT_EQ(events_.front().offset, second.value().resumed_from);
   EXPECT_EQ(CountUploads(server_), 1);
+}
+
+// No exception crosses libferry's C frames: a throwing callback cancels the
+// upload (state kept) and the call rethrows the same exception.
+TEST_F(TusUploadTest, ACallbacksExceptionCancelsAndIsRethrownUnchanged) {
+  const uint64_t size = 40 * kChunk + 5;
+  std::string file = WriteRandomFile(tmp_.path(), "x", size, 9);
+  ferry::UploadOptions o;
+  o.on_progress = [](const ferry::Progress& p) -> bool {
+    if (p.bytes_acked > 0) throw std::runtime_error("from the app");
+    return true;
+  };
+  try {
+    (void)client_->Upload(file, o);
+    ADD_FAILURE() << "the callback's exception was not rethrown";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "from the app");
+  }
+  EXPECT_EQ(CountFiles(tmp_.path() + "/state"), 1);  // resume state kept
+  auto second = client_->Upload(file);
+  ASSERT_TRUE(second.ok()) << second.error().json;
+  EXPECT_GT(second.value().resumed_from, 0u);
+  EXPECT_EQ(server_.StoredSha256(second.value().url), FileSha256(file));
+
+  // A batch's callbacks the same way: the first exception, after the batch.
+  std::vector<std::string> files = {WriteRandomFile(tmp_.path(), "b1", 9, 1),
+                                    WriteRandomFile(tmp_.path(), "b2", 9, 2)};
+  ferry::BatchOptions b;
+  b.on_file_done = [](uint32_t, const ferry::Outcome<ferry::UploadResult>&) {
+    throw std::logic_error("batch callback");
+  };
+  EXPECT_THROW((void)client_->UploadBatch(files, b), std::logic_error);
 }
 
 TEST_F(TusUploadTest, DiscardOnCancelDeletesTheUpload) {
@@ -425,3 +461,103 @@ TEST_F(TusUploadTest, StateDirectoryThatCannotBeWrittenFailsBeforeSending) {
 }
 
 }  // namespace
+
+namespace {
+
+struct FreeRace {
+  ferry_client* client = nullptr;
+  std::atomic<uint64_t> acked{0};
+  std::atomic<bool> free_from_callback{false};
+};
+
+int RecordAcked(const ferry_progress* p, void* data) {
+  auto* race = static_cast<FreeRace*>(data);
+  race->acked = p->bytes_acked;
+  // Freeing the client from its own call's callback must refuse, not hang.
+  if (race->free_from_callback.exchange(false)) {
+    ferry_client_free(race->client);
+  }
+  return 0;
+}
+
+ferry_client* NewSlowClient(const TusServer& server, const std::string& state) {
+  ferry_client_options o = FERRY_CLIENT_OPTIONS_INIT;
+  o.endpoint = server.endpoint().c_str();
+  o.state_dir = state.c_str();
+  o.chunk_size = kChunk;
+  o.compress_level = FERRY_COMPRESS_OFF;
+  o.max_send_bytes_per_sec = 512 * 1024;
+  return ferry_client_new(&o, nullptr);
+}
+
+}  // namespace
+
+// ferry_client_free while a blocking upload runs on another thread: the
+// upload ends as cancelled (state kept), free waits for it, nothing is used
+// after it is freed (ASan would say so).
+TEST(ClientFree, StopsAndWaitsForCallsOnOtherThreads) {
+  TusServer server;
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string file = WriteRandomFile(tmp.path(), "f", 64 * kChunk, 3);
+  FreeRace race;
+  race.client = NewSlowClient(server, tmp.path() + "/state");
+  ASSERT_NE(race.client, nullptr);
+  race.free_from_callback = true;
+  ferry_code rc = FERRY_OK;
+  std::thread uploader([&] {
+    ferry_upload_options u = FERRY_UPLOAD_OPTIONS_INIT;
+    u.on_progress = &RecordAcked;
+    u.progress_user_data = &race;
+    rc = ferry_upload_file(race.client, file.c_str(), &u, nullptr, nullptr);
+  });
+  for (int i = 0; i < 3000 && race.acked.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GT(race.acked.load(), 0u);
+  EXPECT_FALSE(race.free_from_callback.load());  // tried, and refused
+  ferry_client_free(race.client);  // waits for the uploader's call
+  uploader.join();
+  EXPECT_EQ(rc, FERRY_ERR_CANCELLED);
+  EXPECT_EQ(CountFiles(tmp.path() + "/state"), 1);  // resume state kept
+}
+
+TEST(ClientOptionsTest, ChunksFitAFrameAndTlsVersionsAreKnown) {
+  ferry::ClientOptions o;
+  o.endpoint = "http://127.0.0.1:9/files/";
+  o.memory_budget = 16ull << 30;
+  o.chunk_size = (2ull << 30) + 1;  // a zstd frame's sizes are 32 bits
+  auto c = ferry::Client::Create(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, ferry::Code::k_invalid_argument);
+  o.chunk_size = 0;
+  o.tls_min_version = 11;  // below the floor
+  c = ferry::Client::Create(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, ferry::Code::k_invalid_argument);
+  o.tls_min_version = 13;
+  EXPECT_TRUE(ferry::Client::Create(o).ok());
+}
+
+// TLS verification turned off is said by every upload, whichever API
+// started it (here C++; the CLI and Python print the same event).
+TEST_F(TusUploadTest, UnverifiedTlsIsSaidAtEveryUpload) {
+  ferry::ClientOptions o;
+  o.endpoint = server_.endpoint();
+  o.state_dir = tmp_.path() + "/insecure";
+  o.insecure_skip_tls_verify = true;
+  auto c = ferry::Client::Create(o);
+  ASSERT_TRUE(c.ok());
+  for (int i = 0; i < 2; ++i) {
+    std::string file =
+        WriteRandomFile(tmp_.path(), "i" + std::to_string(i), 1000, 20 + i);
+    events_.clear();
+    auto r = c.value()->Upload(file, Recording());
+    ASSERT_TRUE(r.ok()) << r.error().json;
+    EXPECT_EQ(server_.StoredSha256(r.value().url), FileSha256(file));
+    ASSERT_FALSE(events_.empty());
+    EXPECT_EQ(events_.front().type, FERRY_EVENT_TLS_UNVERIFIED);
+    EXPECT_NE(events_.front().message.find("TLS verification is OFF"),
+              std::string::npos);
+  }
+}

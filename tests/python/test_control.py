@@ -100,7 +100,11 @@ def test_cancel_with_discard_removes_the_server_copy(tus_server, tmp_path):
     path = write_random(tmp_path / "f.bin", 8 << 20, 3)
     with client(tus_server, tmp_path) as c:
         up = c.start(path)
-        assert wait_for(lambda: len(tus_server.uploads()) == 1)
+        # Once the server has told the upload's URL (acknowledged bytes): a
+        # cancel while the creating request is still in flight cannot name
+        # the upload to remove (the server lets it expire).
+        assert wait_for(lambda: up.status.bytes_acked > 0)
+        assert len(tus_server.uploads()) == 1
         up.cancel(discard=True)
         with pytest.raises(ferry.Cancelled):
             up.wait(timeout=10)

@@ -6,13 +6,15 @@ ferry-doctor and the Python binding print or raise, on success and on
 failure."""
 
 import json
+import os
+import pathlib
 import subprocess
 import urllib.parse
 
 import pytest
 
 import ferry
-from conftest import BUILD_DIR, record_scenario, write_random
+from conftest import sha256_file, BUILD_DIR, record_scenario, write_random
 from fault_proxy import Fault
 
 TOKEN = "tok-4c1d-SECRET-9e2b"
@@ -26,6 +28,20 @@ def assert_clean(*texts):
     for text in texts:
         for secret in SECRETS:
             assert secret not in text, f"{secret} leaked in: {text[:2000]}"
+
+
+def assert_state_clean(state_dir):
+    """No client secret at rest: the endpoint is stored redacted, headers
+    never. (The upload URL the server gave stays: it is the resume
+    capability, in a 0600 file.)"""
+    files = list(pathlib.Path(state_dir).glob("*")) if os.path.isdir(
+        state_dir) else []
+    for f in files:
+        text = f.read_bytes().decode("utf-8", "replace")
+        for secret in (TOKEN, SIGNATURE, PASSWORD):
+            assert secret not in text, f"{secret} at rest in {f.name}"
+        assert SIGNATURE not in f.name and TOKEN not in f.name
+    return files
 
 
 def signed(url):
@@ -93,6 +109,7 @@ def test_cli_output_never_carries_a_secret(scenario, cli, tus_server,
     assert human.returncode == expect, human.stderr
     assert machine.returncode == expect, machine.stderr
     assert_clean(human.stdout, human.stderr, machine.stdout, machine.stderr)
+    assert_state_clean(str(tmp_path / "st"))
     lines = [json.loads(x) for x in machine.stdout.splitlines() if x.strip()]
     assert lines  # there was output to check
     if scenario != "refused":
@@ -101,6 +118,38 @@ def test_cli_output_never_carries_a_secret(scenario, cli, tus_server,
                 for r in proxy.requests()]
         assert any(h.get("authorization") == f"Bearer {TOKEN}" for h in seen)
     record_scenario("test_secrets", "CLI: " + scenario)
+
+
+def test_no_secret_at_rest_after_a_killed_run_and_a_rotated_signature(
+        cli, tus_server, tmp_path):
+    """The state directory after a SIGKILL mid-upload holds no client
+    secret, and a new signature (and password) on the same endpoint resumes
+    the same entry instead of orphaning it."""
+    f = write_random(tmp_path / "k.bin", 4 << 20, 13)
+    state = str(tmp_path / "st")
+    endpoint = with_userinfo(signed(tus_server.endpoint))
+    proc = subprocess.Popen(
+        [cli, "--endpoint", endpoint, "--state-dir", state, "--json",
+         "--chunk-size", "64K", "--max-send-rate", "1M", "-H",
+         f"Authorization: Bearer {TOKEN}", f],
+        stdout=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        e = json.loads(line)
+        if e["event"] == "progress" and e["acked"] > 0:
+            proc.kill()
+            break
+    proc.wait(timeout=30)
+    entries = [p for p in assert_state_clean(state) if p.suffix == ".fj"]
+    assert len(entries) == 1
+    rotated = tus_server.endpoint.replace("://", "://user:other-pw@") + \
+        "?X-Amz-Signature=rotated&token=rotated"
+    p = subprocess.run([cli, "--endpoint", rotated, "--state-dir", state,
+                        "--json", "--chunk-size", "64K", f],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    done = json.loads(p.stdout.splitlines()[-1])
+    assert done["resumed_from"] > 0  # the same entry, found again
+    assert tus_server.stored_sha256(done["url"]) == sha256_file(f)
 
 
 def test_userinfo_in_the_endpoint_is_redacted(cli, tus_server, tmp_path):

@@ -158,6 +158,9 @@ def test_verification_off_only_by_the_named_option_and_it_warns(
                              "--insecure-skip-tls-verify")
     assert p.returncode == 0, p.stderr
     assert "WARNING: TLS verification is OFF" in p.stderr
+    # ... and the upload itself says so (every upload, every API).
+    assert [x["event"] for x in lines if x["event"] != "progress"][0] == \
+        "tls_unverified"
     done = [x for x in lines if x["event"] == "done"][0]
     assert server.stored_sha256(done["url"]) == sha256_file(f)
     # The Python binding warns too.
@@ -166,3 +169,21 @@ def test_verification_off_only_by_the_named_option_and_it_warns(
                      state_dir=str(tmp_path / "st2")).close()
     record_scenario("test_tls", "verification off, with a warning", 1,
                     300_000)
+
+
+def test_tls_floor_is_1_2_and_can_be_raised(cli, pki, tus_server_factory,
+                                           tmp_path):
+    cert, key = pki.leaf("tls12only")
+    server = tus_server_factory("--tls-cert", cert, "--tls-key", key,
+                                "--tls-max", "TLSv1.2")
+    f, p, lines = upload_cli(cli, server, tmp_path, "--ca-file", pki.ca_file)
+    assert p.returncode == 0, p.stderr  # TLS 1.2 is accepted by default
+    done = [x for x in lines if x["event"] == "done"][0]
+    assert server.stored_sha256(done["url"]) == sha256_file(f)
+    _, p, lines = upload_cli(cli, server, tmp_path, "--ca-file", pki.ca_file,
+                             "--tls-min-version", "1.3")
+    assert p.returncode == 1, p.stderr
+    e = error_of(lines)
+    assert e["category"] == "tls", e
+    assert len(server.uploads()) == 1  # the refused run created nothing
+

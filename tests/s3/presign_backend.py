@@ -3,8 +3,8 @@
 """An app backend's presigner for ferry-upload --presign-command: signs the
 request named by the arguments (OP METHOD BUCKET KEY UPLOAD_ID PART
 ['Name: value'...]) with boto3 and prints the URL. Its credentials come
-from BACKEND_* variables, so the uploading process holds no S3 secret.
-Each call is appended to $BACKEND_LOG (one line: OP PART)."""
+from FERRY_BACKEND_* variables, so the uploading process holds no S3 secret.
+Each call is appended to $FERRY_BACKEND_LOG (one line: OP PART)."""
 
 import os
 import sys
@@ -22,9 +22,9 @@ def main():
     op, _method, bucket, key, upload_id, part = sys.argv[1:7]
     headers = dict(h.split(": ", 1) for h in sys.argv[7:])
     s3 = boto3.client(
-        "s3", endpoint_url=os.environ["BACKEND_ENDPOINT"],
-        aws_access_key_id=os.environ["BACKEND_ACCESS_KEY"],
-        aws_secret_access_key=os.environ["BACKEND_SECRET_KEY"],
+        "s3", endpoint_url=os.environ["FERRY_BACKEND_ENDPOINT"],
+        aws_access_key_id=os.environ["FERRY_BACKEND_ACCESS_KEY"],
+        aws_secret_access_key=os.environ["FERRY_BACKEND_SECRET_KEY"],
         region_name="us-east-1", config=Config(signature_version="s3v4"))
     params = {"Bucket": bucket, "Key": key}
     if op == "create":
@@ -37,7 +37,7 @@ def main():
         params["PartNumber"] = int(part)
     if op == "list_parts" and part != "0":
         params["PartNumberMarker"] = int(part)
-    with open(os.environ["BACKEND_LOG"], "a") as log:
+    with open(os.environ["FERRY_BACKEND_LOG"], "a") as log:
         log.write(f"{op} {part}\n")
     print(s3.generate_presigned_url(OPS[op], Params=params))
 

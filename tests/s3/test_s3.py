@@ -5,6 +5,7 @@ the source's SHA-256."""
 
 import hashlib
 import json
+import urllib.parse
 import os
 import pathlib
 import random
@@ -293,16 +294,18 @@ class Backend:
     request ferry asks for with the secret only it holds. `via`: the origin
     the URLs point to (default the RGW itself)."""
 
-    def __init__(self, rgw, expires=3600, delay=0.0, via=None):
+    def __init__(self, rgw, expires=3600, delay=0.0, via=None, secret=None):
         import boto3
         from botocore.config import Config
         self.s3 = boto3.client(
             "s3", endpoint_url=via or rgw.endpoint,
             aws_access_key_id=rgw.access,
-            aws_secret_access_key=rgw.secret, region_name=rgw.region,
+            aws_secret_access_key=secret or rgw.secret,
+            region_name=rgw.region,
             config=Config(signature_version="s3v4"))
         self.expires, self.delay = expires, delay
         self.calls = []
+        self.urls = []
 
     def __call__(self, req):
         self.calls.append(req)
@@ -311,9 +314,11 @@ class Backend:
             params["Metadata"] = {
                 k[len("x-amz-meta-"):]: v for k, v in req.headers.items()
                 if k.lower().startswith("x-amz-meta-")}
-            return self.s3.generate_presigned_url(
+            url = self.s3.generate_presigned_url(
                 "create_multipart_upload", Params=params,
                 ExpiresIn=self.expires)
+            self.urls.append(url)
+            return url
         params["UploadId"] = req.upload_id
         if req.op == "upload_part":
             params["PartNumber"] = req.part_number
@@ -322,6 +327,7 @@ class Backend:
         url = self.s3.generate_presigned_url(
             BOTO3_OPS[req.op], Params=params, ExpiresIn=self.expires)
         time.sleep(self.delay)
+        self.urls.append(url)
         return url
 
     def ops(self):
@@ -407,6 +413,30 @@ def test_presigned_refusals_are_typed(rgw, tmp_path, no_aws_env):
     assert info.value.http_status == 403
     assert "presigned mode" in str(info.value)
     assert "X-Amz-Signature" not in str(info.value) + info.value.url
+    # A server that echoes the signed request in its refusal, as AWS's
+    # SignatureDoesNotMatch does (CanonicalRequest): the URL's secrets are
+    # scrubbed from everything the error says.
+    from fault_proxy import Fault, FaultProxy
+    echoed = {"sig": "5ec7e75ec7e75ec7e75ec7e7", "cred": "AKIAECHOEDCRED",
+              "token": "echoed-session-token-7f7f"}
+    body = ("<Error><Code>SignatureDoesNotMatch</Code><Message>signature "
+            f"for X-Amz-Signature={echoed['sig']}&amp;X-Amz-Credential="
+            f"{echoed['cred']}%2F20261201%2Fus-east-1 does not match"
+            "</Message><CanonicalRequest>POST /b/k uploads=&amp;"
+            f"X-Amz-Security-Token={echoed['token']}</CanonicalRequest>"
+            "</Error>").encode()
+    proxy = FaultProxy(rgw.endpoint, [Fault(
+        "status", method="POST", times=0, status=403, body=body,
+        headers={"Content-Type": "application/xml"})])
+    try:
+        with pytest.raises(ferry.Error) as info:
+            presigned_client(rgw, tmp_path / "y", Backend(
+                rgw, via=proxy.origin)).upload(src, key="echo.bin")
+    finally:
+        proxy.stop()
+    said = json.dumps(vars(info.value), default=str) + str(info.value)
+    assert info.value.http_status == 403
+    assert not [v for v in echoed.values() if v in said], said
     # Without a presigner or keys, S3 refuses before sending.
     with pytest.raises(ferry.InvalidArgument):
         ferry.Client(rgw.endpoint, protocol="s3", bucket=BUCKET)
@@ -419,8 +449,10 @@ def test_presigned_cli_with_a_backend_command(rgw, tmp_path):
     # (the CLI links its own).
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("AWS_") and k != "LD_PRELOAD"}
-    env.update(BACKEND_ENDPOINT=rgw.endpoint, BACKEND_ACCESS_KEY=rgw.access,
-               BACKEND_SECRET_KEY=rgw.secret, BACKEND_LOG=str(log))
+    env.update(FERRY_BACKEND_ENDPOINT=rgw.endpoint,
+               FERRY_BACKEND_ACCESS_KEY=rgw.access,
+               FERRY_BACKEND_SECRET_KEY=rgw.secret,
+               FERRY_BACKEND_LOG=str(log))  # FERRY_*: passed to commands
     backend = pathlib.Path(__file__).with_name("presign_backend.py")
     p = subprocess.run(
         [str(CLI), "--protocol", "s3", "--endpoint", rgw.endpoint, "--bucket",

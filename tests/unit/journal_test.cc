@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -158,8 +159,8 @@ TEST_F(JournalTest, NumbersAreReadStrictly) {
   const std::string& payload = sealed.payload;
   auto reseal = [&](const std::string& p) { return sealed.Seal(p); };
   ASSERT_TRUE(JournalRecord::Decode(reseal(payload)).ok());
-  for (std::string field : {"\"chunk_size\":", "\"created_unix\":",
-                            "\"inode\":"}) {
+  for (std::string field :
+       {"\"chunk_size\":", "\"created_unix\":", "\"inode\":"}) {
     for (const char* bad : {"1e300", "-1", "2.5", "18446744073709551616"}) {
       if (field == "\"created_unix\":" && std::string(bad) == "-1") continue;
       std::string p = payload;
@@ -193,11 +194,11 @@ TEST_F(JournalTest, VersionOneRecordsWithSha256ChunksStillResume) {
   EXPECT_EQ(decoded.value().chunk_hash, ChunkHash::kSha256);
   EXPECT_EQ(decoded.value().chunk_digests, r.chunk_digests);
   // A version 2 record must say which hash, and its digests fit it.
-  std::string unnamed = swap(payload, "\"chunk_hash\":\"sha256\"",
-                             "\"chunk_hash\":\"md4\"");
+  std::string unnamed =
+      swap(payload, "\"chunk_hash\":\"sha256\"", "\"chunk_hash\":\"md4\"");
   EXPECT_FALSE(JournalRecord::Decode(reseal(unnamed)).ok());
-  std::string short_digests = swap(payload, "\"chunk_hash\":\"sha256\"",
-                                   "\"chunk_hash\":\"xxh3-128\"");
+  std::string short_digests =
+      swap(payload, "\"chunk_hash\":\"sha256\"", "\"chunk_hash\":\"xxh3-128\"");
   EXPECT_FALSE(JournalRecord::Decode(reseal(short_digests)).ok());
 }
 
@@ -211,6 +212,110 @@ TEST_F(JournalTest, UnwritableDirectoryIsTyped) {
   Status s = j.Save(Sample());
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, FERRY_ERR_STATE_UNWRITABLE);
+}
+
+// The state directory is trusted only when it is ours and closed to others
+// (someone who can write there could plant an entry that sends our file and
+// credentials to their upload).
+TEST_F(JournalTest, ADirectoryOthersCanWriteIsRefusedBeforeUse) {
+  Journal j(dir_);
+  ASSERT_TRUE(j.Save(Sample()).ok());
+  ASSERT_EQ(::chmod(dir_.c_str(), 0770), 0);
+  for (auto check : {+[](const Journal& jr) { return jr.Prepare(); },
+                     +[](const Journal& jr) { return jr.Save(Sample()); }}) {
+    Status s = check(j);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, FERRY_ERR_STATE_UNTRUSTED) << s.error().message;
+  }
+  Journal::Loaded loaded = j.Load(Sample().endpoint, Sample().path);
+  EXPECT_EQ(loaded.state, Journal::LoadState::kUntrusted);
+  EXPECT_TRUE(j.List().empty());  // nothing read from it
+  ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+  EXPECT_TRUE(j.Prepare().ok());
+  EXPECT_EQ(j.List().size(), 1u);
+}
+
+TEST_F(JournalTest, ASymbolicLinkAsTheDirectoryIsRefused) {
+  Journal real(dir_);
+  ASSERT_TRUE(real.Prepare().ok());
+  std::string link = root_ + "/link";
+  ASSERT_EQ(::symlink(dir_.c_str(), link.c_str()), 0);
+  Status s = Journal(link).Save(Sample());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, FERRY_ERR_STATE_UNTRUSTED);
+  EXPECT_TRUE(real.List().empty());  // nothing written through the link
+}
+
+TEST_F(JournalTest, ADirectoryOfAnotherUserIsRefused) {
+  // As root: a directory given to "nobody"; otherwise "/" (root's).
+  std::string theirs = "/";
+  if (::geteuid() == 0) {
+    theirs = root_ + "/theirs";
+    ASSERT_EQ(::mkdir(theirs.c_str(), 0700), 0);
+    ASSERT_EQ(::chown(theirs.c_str(), 65534, 65534), 0);
+  }
+  Status s = Journal(theirs).Prepare();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, FERRY_ERR_STATE_UNTRUSTED) << s.error().message;
+}
+
+TEST_F(JournalTest, NoHomeMeansNoDirectoryNotASharedOne) {
+  std::string home = std::getenv("HOME") ? std::getenv("HOME") : "";
+  const char* xdg = std::getenv("XDG_STATE_HOME");
+  std::string saved_xdg = xdg ? xdg : "";
+  ::unsetenv("HOME");
+  ::unsetenv("XDG_STATE_HOME");
+  std::string dir = Journal::DefaultDir();
+  if (!home.empty()) ::setenv("HOME", home.c_str(), 1);
+  if (xdg != nullptr) ::setenv("XDG_STATE_HOME", saved_xdg.c_str(), 1);
+  EXPECT_EQ(dir, "");
+  Status s = Journal(dir).Prepare();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, FERRY_ERR_STATE_UNWRITABLE);
+}
+
+TEST_F(JournalTest, OneWriterPerEntry) {
+  Journal j(dir_);
+  JournalRecord r = Sample();
+  Result<UniqueFd> first = j.Lock(r.endpoint, r.path);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  // flock is per open file: a second lock in this process conflicts as one
+  // in another process would.
+  Result<UniqueFd> second = j.Lock(r.endpoint, r.path);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, FERRY_ERR_UPLOAD_IN_PROGRESS);
+  EXPECT_TRUE(j.Lock(r.endpoint, "/data/other.mp4").ok());  // another entry
+  j.Unlock(r.endpoint, r.path, std::move(first.value()));
+  EXPECT_FALSE(
+      std::filesystem::exists(j.EntryPath(r.endpoint, r.path) + ".lock"));
+  EXPECT_TRUE(j.Lock(r.endpoint, r.path).ok());
+}
+
+TEST_F(JournalTest, ValuesBeyondWhatAClientWritesAreRefused) {
+  auto refused = [](JournalRecord r) {
+    return !JournalRecord::Decode(r.Encode()).ok();
+  };
+  JournalRecord r = Sample();
+  EXPECT_FALSE(refused(r));
+  r.chunk_size = (5ull << 30) + 1;
+  EXPECT_TRUE(refused(r));
+  r = Sample();
+  r.protocol = "../../x";
+  EXPECT_TRUE(refused(r));
+  r = Sample();
+  r.encoding = "gzip";
+  EXPECT_TRUE(refused(r));
+  r = Sample();
+  r.acked = r.identity.size + 1;
+  EXPECT_TRUE(refused(r));
+  r = Sample();
+  r.last_error_code = 9999;
+  EXPECT_TRUE(refused(r));
+  r = Sample();
+  r.protocol = "s3";
+  r.s3_parts.resize(1);
+  r.s3_parts[0].number = 10001;
+  EXPECT_TRUE(refused(r));
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ class PresignRequest:
 
 EVENT_TYPES = {1: "retry", 2: "resumed", 3: "restarted", 4: "created",
                5: "state_discarded", 6: "compression_off", 7: "paused",
-               8: "unpaused"}
+               8: "unpaused", 9: "tls_unverified"}
 
 
 class SecurityWarning(UserWarning):

@@ -436,6 +436,24 @@ class SourceNotResumable(LocalError):
     code = "source_not_resumable"
 
 
+class StateUntrusted(LocalError):
+    """The resume state directory could be steered by someone else: a symbolic link, another user's, or writable by group or others.
+
+    What ferry already does: Stops before sending a byte; make the directory yours, mode 0700.
+    """
+
+    code = "state_untrusted"
+
+
+class UploadInProgress(LocalError):
+    """Another process is uploading the same source to the same endpoint.
+
+    What ferry already does: Stops before sending a byte, so the two never mix their bytes; try again once the other upload ended.
+    """
+
+    code = "upload_in_progress"
+
+
 CATEGORY_CLASSES: Dict[str, Type[Error]] = {
     "local": LocalError,
     "network": NetworkError,
@@ -492,6 +510,8 @@ ERROR_CLASSES: Dict[str, Type[Error]] = {
     "upload_locked": UploadLocked,
     "internal_error": InternalError,
     "source_not_resumable": SourceNotResumable,
+    "state_untrusted": StateUntrusted,
+    "upload_in_progress": UploadInProgress,
 }
 
 
@@ -549,4 +569,6 @@ __all__ = [
     "UploadLocked",
     "InternalError",
     "SourceNotResumable",
+    "StateUntrusted",
+    "UploadInProgress",
 ]

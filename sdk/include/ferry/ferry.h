@@ -258,7 +258,15 @@ typedef struct ferry_client_options {
   const char* endpoint;
   int32_t protocol; /**< ferry_protocol; default tus */
   /** Resume state directory; default $XDG_STATE_HOME/ferry or
-   * ~/.local/state/ferry. Created 0700 when missing. */
+   * ~/.local/state/ferry (with neither variable set, uploads fail with
+   * state_unwritable: there is no shared fallback). Created 0700 when
+   * missing; an existing one must be a directory (not a symbolic link)
+   * owned by this user and not writable by group or others, else uploads
+   * fail with state_untrusted before a byte is sent. It holds no client
+   * secret: endpoints are stored without user info or query string (the
+   * upload URL the server gave is kept: it is the resume capability, in a
+   * 0600 file). Entries are removed once their upload ends, past the
+   * server's expiry, or after 30 days without one. */
   const char* state_dir;
   /** PEM bundle of CA certificates to trust instead of the system's. */
   const char* ca_file;
@@ -267,7 +275,8 @@ typedef struct ferry_client_options {
   /** Bytes per chunk: the unit ferry reads, checks, compresses (one zstd
    * frame each) and resumes by. With a server's tus checksum extension each
    * PATCH carries one chunk and its Upload-Checksum; otherwise PATCHes
-   * stream many chunks (see request_size). Default 4 MiB. */
+   * stream many chunks (see request_size). Default 4 MiB; at most 2 GiB
+   * (invalid_argument beyond). */
   uint64_t chunk_size;
   /** Retries in a row without progress before giving up. Default 8; set
    * no_retries to 1 for none. */
@@ -360,6 +369,10 @@ typedef struct ferry_client_options {
   void* log_user_data; /**< passed to on_log */
   /** The least level passed to on_log; 0: FERRY_LOG_INFO. */
   int32_t log_level;
+  /** Since 0.1 (struct_size): the lowest TLS version accepted: 12 for TLS
+   * 1.2 (0, the default: the floor), 13 for TLS 1.3. invalid_argument
+   * otherwise. */
+  int32_t tls_min_version;
 } ferry_client_options;
 
 /** compress_level: adapt the zstd level to the link (the default). */
@@ -371,7 +384,8 @@ typedef struct ferry_client_options {
 #define FERRY_CLIENT_OPTIONS_INIT                                              \
   {                                                                            \
     sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 \
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   \
+        0, 0                                                                   \
   }
 
 /** A client: one endpoint, its options, headers, rules and connections.
@@ -383,10 +397,16 @@ typedef struct ferry_client ferry_client;
  * or options, state_unwritable when the state directory cannot be made). */
 FERRY_API ferry_client* ferry_client_new(const ferry_client_options* options,
                                          ferry_error** error_out);
-/** Frees a client; NULL is accepted. No blocking upload call may be running
- * on it. Uploads started on it with ferry_upload_start() are cancelled
- * (their resume state kept) and waited for; their handles stay valid to
- * query and must still be freed. */
+/** Frees a client; NULL is accepted. Calls running on it on other threads
+ * (ferry_upload_file/source, ferry_upload_batch, the doctor, the pending
+ * list) are asked to stop at their next progress check, end as cancelled
+ * (resume state kept), and are waited for; calls made while it is being
+ * freed fail with invalid_argument. Uploads started with
+ * ferry_upload_start() are cancelled the same way; their handles stay
+ * valid to query and must still be freed. Called from a callback of one of
+ * this client's own calls it cannot wait for that call: it prints a
+ * warning to stderr and frees nothing. No call may be made on the client
+ * once this returns. */
 FERRY_API void ferry_client_free(ferry_client* client);
 /** Adds a header sent with every request ("Authorization", "Bearer x").
  * Returns FERRY_OK or FERRY_ERR_INVALID_ARGUMENT (empty name, CR/LF, or a
@@ -490,8 +510,11 @@ typedef enum ferry_event_type {
   FERRY_EVENT_STATE_DISCARDED = 5, /**< unreadable or corrupt resume state */
   FERRY_EVENT_COMPRESSION_OFF = 6, /**< compression asked for, not possible */
   FERRY_EVENT_PAUSED = 7,          /**< ferry_upload_pause took effect */
-  FERRY_EVENT_UNPAUSED =
-      8 /**< ferry_upload_resume: offset is where it goes on */
+  /** ferry_upload_resume: offset is where it goes on */
+  FERRY_EVENT_UNPAUSED = 8,
+  /** TLS verification is off for this upload (insecure_skip_tls_verify):
+   * said at the start of every upload, whichever API started it. */
+  FERRY_EVENT_TLS_UNVERIFIED = 9
 } ferry_event_type;
 
 /** Something an upload did besides sending bytes: a retry, a resume, ... */
@@ -727,7 +750,10 @@ FERRY_API ferry_code ferry_upload_resume(ferry_upload* upload,
                                          ferry_error** error_out);
 /** Cancels (a paused upload too): the upload ends with cancelled. discard 0
  * keeps the resume state (and the server's copy); 1 removes both (tus
- * termination, S3 abort). Errors: invalid_argument as above. */
+ * termination, S3 abort; retried a few times while the server still holds
+ * the cancelled request's lock). A cancel while the creating request is in
+ * flight cannot name the server's copy (its URL was not answered yet): that
+ * copy expires on the server. Errors: invalid_argument as above. */
 FERRY_API ferry_code ferry_upload_cancel(ferry_upload* upload, int32_t discard,
                                          ferry_error** error_out);
 /** Waits up to timeout_ms (-1: without limit) for the upload to end. Returns

@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -186,6 +188,7 @@ struct ClientOptions {
   /// Called from uploading threads; must be thread-safe.
   std::function<void(int level, const std::string& message)> on_log;
   int log_level = FERRY_LOG_INFO;  ///< the least level passed to on_log
+  int tls_min_version = 0;         ///< 0 or 12: TLS 1.2; 13: TLS 1.3
 };
 
 /// Where an upload stands (see ferry_progress).
@@ -354,6 +357,45 @@ struct PendingUpload {
 
 class UploadHandle;
 
+/// One call's callbacks and the first exception one of them threw. No
+/// exception crosses into libferry: a throwing callback cancels the call,
+/// and the call rethrows the exception, unchanged, once libferry returned.
+struct CallbackScope {
+  const UploadOptions* upload = nullptr;  ///< for an upload's callbacks
+  const BatchOptions* batch = nullptr;    ///< for a batch's callbacks
+
+  /// Runs `f` (returning true to go on); false when it threw or a callback
+  /// of this call threw before (the call is being cancelled).
+  template <typename F>
+  bool Run(F&& f) {
+    if (Thrown()) return false;
+    try {
+      return f();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!thrown_) thrown_ = std::current_exception();
+      return false;
+    }
+  }
+  /// Rethrows what a callback threw, if one did.
+  void RethrowIfThrown() {
+    std::exception_ptr e;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      e = thrown_;
+    }
+    if (e) std::rethrow_exception(e);
+  }
+
+ private:
+  bool Thrown() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return thrown_ != nullptr;
+  }
+  std::mutex mu_;
+  std::exception_ptr thrown_;
+};
+
 /// A client of one endpoint (see ferry_client). Move-free; uploads on it
 /// may run from several threads at once.
 class Client {
@@ -423,6 +465,7 @@ class Client {
       c.log_user_data = log.get();
       c.log_level = o.log_level;
     }
+    c.tls_min_version = o.tls_min_version;
     ferry_error* err = nullptr;
     ferry_client* h = ferry_client_new(&c, &err);
     if (h == nullptr) return Fail(err, FERRY_ERR_INVALID_ARGUMENT);
@@ -456,14 +499,21 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   /// Uploads (or resumes) one file; blocks until done. Errors: any code.
+  /// An exception thrown by a callback cancels the upload (its resume state
+  /// kept) and is rethrown from here.
   Outcome<UploadResult> Upload(const std::string& path,
                                const UploadOptions& o = {}) {
     std::vector<ferry_kv> kv;
-    ferry_upload_options c = ToC(o, &kv);
+    CallbackScope scope;
+    ferry_upload_options c = ToC(o, &kv, &scope);
     ferry_result* res = nullptr;
     ferry_error* err = nullptr;
     ferry_code rc = ferry_upload_file(handle_, path.c_str(), &c, &res, &err);
-    if (rc != FERRY_OK) return Fail(err, rc);
+    if (rc != FERRY_OK) {
+      Error e = Fail(err, rc);
+      scope.RethrowIfThrown();
+      return e;
+    }
     UploadResult out = ToResult(res);
     ferry_result_free(res);
     return out;
@@ -473,11 +523,16 @@ class Client {
   Outcome<UploadResult> Upload(const Source& source,
                                const UploadOptions& o = {}) {
     std::vector<ferry_kv> kv;
-    ferry_upload_options c = ToC(o, &kv);
+    CallbackScope scope;
+    ferry_upload_options c = ToC(o, &kv, &scope);
     ferry_result* res = nullptr;
     ferry_error* err = nullptr;
     ferry_code rc = ferry_upload_source(handle_, source.get(), &c, &res, &err);
-    if (rc != FERRY_OK) return Fail(err, rc);
+    if (rc != FERRY_OK) {
+      Error e = Fail(err, rc);
+      scope.RethrowIfThrown();
+      return e;
+    }
     UploadResult out = ToResult(res);
     ferry_result_free(res);
     return out;
@@ -542,17 +597,19 @@ class Client {
     ferry_batch_options c = FERRY_BATCH_OPTIONS_INIT;
     FillShared(o, &kv, &c);
     c.concurrency = o.concurrency;
+    CallbackScope scope;
+    scope.batch = &o;
     if (o.on_progress) {
       c.on_progress = &BatchProgressThunk;
-      c.progress_user_data = const_cast<BatchOptions*>(&o);
+      c.progress_user_data = &scope;
     }
     if (o.on_event) {
       c.on_event = &BatchEventThunk;
-      c.event_user_data = const_cast<BatchOptions*>(&o);
+      c.event_user_data = &scope;
     }
     if (o.on_file_done) {
       c.on_file_done = &BatchFileThunk;
-      c.file_user_data = const_cast<BatchOptions*>(&o);
+      c.file_user_data = &scope;
     }
     std::vector<const char*> cnames;
     for (const auto& name : o.names) cnames.push_back(name.c_str());
@@ -573,6 +630,7 @@ class Client {
       }
     }
     ferry_batch_free(batch);
+    scope.RethrowIfThrown();
     return out;
   }
 
@@ -614,8 +672,12 @@ class Client {
   static int RefreshThunk(const ferry_error* why, ferry_credentials* out,
                           void* user) {
     std::vector<std::pair<std::string, std::string>> headers;
-    if (!(*static_cast<RefreshFn*>(user))(Error::FromC(why, FERRY_OK),
-                                          &headers)) {
+    try {  // a throwing refresh gives up: the upload ends with `why`
+      if (!(*static_cast<RefreshFn*>(user))(Error::FromC(why, FERRY_OK),
+                                            &headers)) {
+        return 1;
+      }
+    } catch (...) {
       return 1;
     }
     for (const auto& [name, value] : headers) {
@@ -670,19 +732,22 @@ class Client {
         o.restart_on_change ? FERRY_ON_CHANGE_RESTART : FERRY_ON_CHANGE_FAIL;
   }
 
-  /// C options for `o`; *kv must outlive them, and so must `o`.
+  /// C options for `o`, its callbacks run through *scope; *kv, *scope
+  /// and `o` must outlive them.
   static ferry_upload_options ToC(const UploadOptions& o,
-                                  std::vector<ferry_kv>* kv) {
+                                  std::vector<ferry_kv>* kv,
+                                  CallbackScope* scope) {
     ferry_upload_options c = FERRY_UPLOAD_OPTIONS_INIT;
     FillShared(o, kv, &c);
     c.object_key = o.object_key.empty() ? nullptr : o.object_key.c_str();
+    scope->upload = &o;
     if (o.on_progress) {
       c.on_progress = &ProgressThunk;
-      c.progress_user_data = const_cast<UploadOptions*>(&o);
+      c.progress_user_data = scope;
     }
     if (o.on_event) {
       c.on_event = &EventThunk;
-      c.event_user_data = const_cast<UploadOptions*>(&o);
+      c.event_user_data = scope;
     }
     return c;
   }
@@ -713,35 +778,35 @@ class Client {
     return ev;
   }
   static int BatchProgressThunk(const ferry_batch_progress* p, void* user) {
-    return static_cast<BatchOptions*>(user)->on_progress(*p) ? 0 : 1;
+    auto* scope = static_cast<CallbackScope*>(user);
+    return scope->Run([&] { return scope->batch->on_progress(*p); }) ? 0 : 1;
   }
   static void BatchFileThunk(uint32_t i, const ferry_result* r,
                              const ferry_error* e, void* user) {
-    auto* o = static_cast<BatchOptions*>(user);
-    if (r != nullptr) {
-      o->on_file_done(i, Outcome<UploadResult>(ToResult(r)));
-    } else {
-      o->on_file_done(
-          i, Outcome<UploadResult>(Error::FromC(e, FERRY_ERR_INTERNAL_ERROR)));
-    }
+    auto* scope = static_cast<CallbackScope*>(user);
+    scope->Run([&] {
+      if (r != nullptr) {
+        scope->batch->on_file_done(i, Outcome<UploadResult>(ToResult(r)));
+      } else {
+        scope->batch->on_file_done(i, Outcome<UploadResult>(Error::FromC(
+                                          e, FERRY_ERR_INTERNAL_ERROR)));
+      }
+      return true;
+    });
   }
   static int BatchEventThunk(const ferry_event* e, void* user) {
-    return static_cast<BatchOptions*>(user)->on_event(ToEvent(e)) ? 0 : 1;
+    auto* scope = static_cast<CallbackScope*>(user);
+    return scope->Run([&] { return scope->batch->on_event(ToEvent(e)); }) ? 0
+                                                                          : 1;
   }
-  /// No exception crosses into C: one thrown by a callback cancels.
   static int ProgressThunk(const ferry_progress* p, void* user) {
-    try {
-      return static_cast<UploadOptions*>(user)->on_progress(*p) ? 0 : 1;
-    } catch (...) {
-      return 1;
-    }
+    auto* scope = static_cast<CallbackScope*>(user);
+    return scope->Run([&] { return scope->upload->on_progress(*p); }) ? 0 : 1;
   }
   static int EventThunk(const ferry_event* e, void* user) {
-    try {
-      return static_cast<UploadOptions*>(user)->on_event(ToEvent(e)) ? 0 : 1;
-    } catch (...) {
-      return 1;
-    }
+    auto* scope = static_cast<CallbackScope*>(user);
+    return scope->Run([&] { return scope->upload->on_event(ToEvent(e)); }) ? 0
+                                                                           : 1;
   }
   ferry_client* handle_;
   std::unique_ptr<RefreshFn> refresh_;
@@ -791,13 +856,18 @@ class UploadHandle {
     }
     return out;
   }
-  /// Waits for the end, then the outcome.
+  /// Waits for the end, then the outcome. An exception a callback threw
+  /// (which cancelled the upload) is rethrown from here.
   Outcome<UploadResult> Result() {
     Wait();
     ferry_result* res = nullptr;
     ferry_error* err = nullptr;
     ferry_code rc = ferry_upload_outcome(handle_, &res, &err);
-    if (rc != FERRY_OK) return Client::Fail(err, rc);
+    if (rc != FERRY_OK) {
+      Error e = Client::Fail(err, rc);
+      scope_->RethrowIfThrown();
+      return e;
+    }
     UploadResult out = Client::ToResult(res);
     ferry_result_free(res);
     return out;
@@ -806,8 +876,11 @@ class UploadHandle {
  private:
   friend class Client;
   UploadHandle(ferry_upload* h, std::unique_ptr<UploadOptions> options,
-               std::shared_ptr<void> keep)
-      : handle_(h), options_(std::move(options)), keep_(std::move(keep)) {}
+               std::unique_ptr<CallbackScope> scope, std::shared_ptr<void> keep)
+      : handle_(h),
+        options_(std::move(options)),
+        scope_(std::move(scope)),
+        keep_(std::move(keep)) {}
   static std::optional<Error> Check(ferry_code rc, ferry_error*& err) {
     if (rc == FERRY_OK) return std::nullopt;
     Error e = Client::Fail(err, rc);
@@ -818,20 +891,22 @@ class UploadHandle {
   ferry_error* err_ = nullptr;
   /// Outlive the upload: ~UploadHandle frees (and so ends) it before members
   /// go.
-  std::unique_ptr<UploadOptions> options_;  ///< the callbacks' user data
+  std::unique_ptr<UploadOptions> options_;  ///< the callbacks
+  std::unique_ptr<CallbackScope> scope_;    ///< the callbacks' user data
   std::shared_ptr<void> keep_;              ///< the source's reader
 };
 
 inline Outcome<std::unique_ptr<UploadHandle>> Client::Start(
     const Source& source, UploadOptions o) {
   auto options = std::make_unique<UploadOptions>(std::move(o));
+  auto scope = std::make_unique<CallbackScope>();
   std::vector<ferry_kv> kv;
-  ferry_upload_options c = ToC(*options, &kv);
+  ferry_upload_options c = ToC(*options, &kv, scope.get());
   ferry_error* err = nullptr;
   ferry_upload* h = ferry_upload_start(handle_, source.get(), &c, &err);
   if (h == nullptr) return Fail(err, FERRY_ERR_INVALID_ARGUMENT);
   return std::unique_ptr<UploadHandle>(
-      new UploadHandle(h, std::move(options), source.keep()));
+      new UploadHandle(h, std::move(options), std::move(scope), source.keep()));
 }
 
 }  // namespace ferry

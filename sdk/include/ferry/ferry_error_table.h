@@ -226,6 +226,15 @@
     "The source is a stream that cannot be read again from where the "         \
     "server's copy ends (after a restart, or bytes already released).",        \
     "Stops rather than upload a wrong object; upload the data again as a new " \
-    "upload.")
+    "upload.")                                                                 \
+  X(41, STATE_UNTRUSTED, state_untrusted, LOCAL, CLIENT, 0, FIX_REQUEST,       \
+    "The resume state directory could be steered by someone else: a "          \
+    "symbolic link, another user's, or writable by group or others.",          \
+    "Stops before sending a byte; make the directory yours, mode 0700.")       \
+  X(42, UPLOAD_IN_PROGRESS, upload_in_progress, LOCAL, CLIENT, 1,              \
+    WAIT_AND_RETRY,                                                            \
+    "Another process is uploading the same source to the same endpoint.",      \
+    "Stops before sending a byte, so the two never mix their bytes; try "      \
+    "again once the other upload ended.")
 
 #endif /* FERRY_FERRY_ERROR_TABLE_H_ */

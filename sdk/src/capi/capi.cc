@@ -41,6 +41,24 @@ ferry_code Fail(ferry::internal::Error e, ferry_error** out) {
   return code;
 }
 
+ferry_code CaughtException(ferry_error** out) noexcept {
+  try {
+    try {
+      throw;  // the exception being handled, to see what it is
+    } catch (const std::bad_alloc&) {
+      return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", out);
+    } catch (const std::exception& e) {
+      std::string what = std::string("ferry failed inside: ") + e.what();
+      return Fail(FERRY_ERR_INTERNAL_ERROR, what.c_str(), out);
+    } catch (...) {
+      return Fail(FERRY_ERR_INTERNAL_ERROR,
+                  "ferry failed inside: an unknown exception", out);
+    }
+  } catch (...) {  // no memory left even for the error
+    return FERRY_ERR_INTERNAL_ERROR;
+  }
+}
+
 ferry_code Fail(ferry_code code, const char* message, ferry_error** out) {
   return Fail(ferry::internal::MakeError(code, message), out);
 }
@@ -108,6 +126,40 @@ ferry::internal::Status ParamsFromOptions(const ferry_upload_options* options,
   params.restart_on_change = o.on_change == FERRY_ON_CHANGE_RESTART;
   params.object_key = Str(o.object_key);
   return ferry::internal::OkStatus();
+}
+
+namespace {
+// The clients whose calls this thread is inside (a callback may call in).
+thread_local std::vector<const ferry_client*> t_calls;
+}  // namespace
+
+ClientCall::ClientCall(ferry_client* client) : client_(client) {
+  if (client == nullptr) return;
+  MutexLock lock(&client->mu);
+  if (client->closing.load()) return;
+  ++client->active_calls;
+  counted_ = true;
+  t_calls.push_back(client);
+}
+
+ClientCall::~ClientCall() {
+  if (!counted_) return;
+  t_calls.pop_back();
+  MutexLock lock(&client_->mu);
+  if (--client_->active_calls == 0) client_->calls_ended.SignalAll();
+}
+
+ferry::internal::Error ClientCall::Closing() {
+  return ferry::internal::MakeError(
+      FERRY_ERR_INVALID_ARGUMENT,
+      "the client is being freed (ferry_client_free): no new calls");
+}
+
+bool InCallOf(const ferry_client* client) {
+  for (const ferry_client* c : t_calls) {
+    if (c == client) return true;
+  }
+  return false;
 }
 
 ferry::internal::ClientCore* StartedCore(ferry_client* client) {
@@ -376,6 +428,13 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     if (o.s3_presign != nullptr) {
       cfg.s3_presigner = PresignerFor(o.s3_presign, o.s3_presign_user_data);
     }
+    if (o.tls_min_version != 0 && o.tls_min_version != 12 &&
+        o.tls_min_version != 13) {
+      Fail(FERRY_ERR_INVALID_ARGUMENT,
+           "tls_min_version is 12 (TLS 1.2) or 13 (TLS 1.3)", error_out);
+      return nullptr;
+    }
+    cfg.http.tls_min_version = o.tls_min_version == 13 ? 13 : 12;
     if (o.on_log != nullptr) {
       cfg.log = [fn = o.on_log, user_data = o.log_user_data](
                     int level, const std::string& message) {
@@ -407,15 +466,32 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     client->core = std::move(core.value());
     return client;
   } catch (...) {
-    Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    ferry::capi::CaughtException(error_out);
     return nullptr;
   }
 }
 
 void ferry_client_free(ferry_client* client) {
   if (client == nullptr) return;
+  if (ferry::capi::InCallOf(client)) {
+    // Freed from a callback of one of its own calls: waiting for that call
+    // would never end, and freeing would pull the client from under it.
+    std::fputs(
+        "ferry: ferry_client_free called from a callback of the same "
+        "client; the client is not freed (free it after the call "
+        "returns)\n",
+        stderr);
+    return;
+  }
+  client->closing = true;
   // Handles started on it must not outlive it: they end as cancelled.
   EndUploadsOf(client);
+  {
+    // Blocking calls on other threads see `closing` at their next progress
+    // check, end as cancelled, and are waited for.
+    MutexLock lock(&client->mu);
+    while (client->active_calls > 0) client->calls_ended.Wait(&client->mu);
+  }
   delete client;
 }
 
@@ -433,7 +509,7 @@ ferry_code ferry_client_add_header(ferry_client* client, const char* name,
         },
         nullptr);
   } catch (...) {
-    return FERRY_ERR_INTERNAL_ERROR;
+    return ferry::capi::CaughtException(nullptr);
   }
 }
 
@@ -446,7 +522,7 @@ ferry_code ferry_credentials_set_header(ferry_credentials* out,
     out->fresh->headers.emplace_back(name, value);
     return FERRY_OK;
   } catch (...) {
-    return FERRY_ERR_INTERNAL_ERROR;
+    return ferry::capi::CaughtException(nullptr);
   }
 }
 
@@ -469,7 +545,7 @@ ferry_code ferry_credentials_set_s3(ferry_credentials* out,
     out->fresh->s3 = std::move(keys);
     return FERRY_OK;
   } catch (...) {
-    return FERRY_ERR_INTERNAL_ERROR;
+    return ferry::capi::CaughtException(nullptr);
   }
 }
 
@@ -515,7 +591,7 @@ ferry_code ferry_client_add_rule(ferry_client* client, const ferry_rule* rule,
         [&](ferry::internal::ClientConfig& c) { c.rules.push_back(out); },
         error_out);
   } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    return ferry::capi::CaughtException(error_out);
   }
 }
 
@@ -537,7 +613,7 @@ ferry_code ferry_client_add_rules_json(ferry_client* client,
         },
         error_out);
   } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    return ferry::capi::CaughtException(error_out);
   }
 }
 
@@ -563,7 +639,7 @@ ferry_code ferry_client_load_rules_file(ferry_client* client, const char* path,
     }
     return ferry_client_add_rules_json(client, text.c_str(), error_out);
   } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    return ferry::capi::CaughtException(error_out);
   }
 }
 
@@ -583,7 +659,7 @@ ferry_code ferry_client_check_batch(ferry_client* client, uint32_t file_count,
     if (!s.ok()) return Fail(std::move(s.error()), error_out);
     return FERRY_OK;
   } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    return ferry::capi::CaughtException(error_out);
   }
 }
 
@@ -596,6 +672,8 @@ ferry_code ferry_client_doctor(ferry_client* client,
     if (client == nullptr) {
       return Fail(FERRY_ERR_INVALID_ARGUMENT, "client is required", error_out);
     }
+    ClientCall call(client);
+    if (!call.ok()) return Fail(ClientCall::Closing(), error_out);
     ferry::internal::ClientConfig config;
     {
       MutexLock lock(&client->mu);
@@ -610,7 +688,7 @@ ferry_code ferry_client_doctor(ferry_client* client,
     }
     return FERRY_OK;
   } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    return ferry::capi::CaughtException(error_out);
   }
 }
 
@@ -673,6 +751,8 @@ ferry_code ferry_upload_batch(ferry_client* client, const char* const* paths,
       return fail_all(ferry::internal::MakeError(
           FERRY_ERR_INVALID_ARGUMENT, "client and paths are required"));
     }
+    ClientCall call(client);
+    if (!call.ok()) return fail_all(ClientCall::Closing());
     std::vector<std::string> files;
     for (uint32_t i = 0; i < count; ++i) {
       if (paths[i] == nullptr) {
@@ -739,6 +819,7 @@ ferry_code ferry_upload_batch(ferry_client* client, const char* const* paths,
             }
           };
     }
+    params.on_progress = StopWhenClosing(client, std::move(params.on_progress));
     ferry::internal::ClientCore* core;
     {
       MutexLock lock(&client->mu);
@@ -763,7 +844,7 @@ ferry_code ferry_upload_batch(ferry_client* client, const char* const* paths,
     if (batch_out != nullptr) *batch_out = batch.release();
     return first;
   } catch (...) {
-    return FERRY_ERR_INTERNAL_ERROR;
+    return ferry::capi::CaughtException(nullptr);
   }
 }
 

@@ -4,6 +4,7 @@
 #ifndef FERRY_SDK_SRC_CAPI_CAPI_COMMON_H_
 #define FERRY_SDK_SRC_CAPI_CAPI_COMMON_H_
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -40,6 +41,12 @@ struct ferry_client {
   ferry::internal::Mutex mu;
   std::unique_ptr<ferry::internal::ClientCore> core ABSL_GUARDED_BY(mu);
   bool started ABSL_GUARDED_BY(mu) = false;
+  // ferry_client_free has begun: running calls are asked to stop (their
+  // progress checks say cancel), new ones are refused, and the client is
+  // deleted once `active_calls` is 0.
+  std::atomic<bool> closing{false};
+  int active_calls ABSL_GUARDED_BY(mu) = 0;
+  ferry::internal::CondVar calls_ended;
 };
 
 namespace ferry::capi {
@@ -59,6 +66,10 @@ T ReadVersioned(const T* in) {
 // Stores `e` in *out (when not NULL) and returns its code.
 ferry_code Fail(ferry::internal::Error e, ferry_error** out);
 ferry_code Fail(ferry_code code, const char* message, ferry_error** out);
+// The one way every C entry point ends an exception it caught (call it
+// inside the catch block): out of memory is reported as such, any other
+// exception as internal_error saying what it was; nothing crosses into C.
+ferry_code CaughtException(ferry_error** out) noexcept;
 const char* Str(const char* s);
 ferry_event ToC(const ferry::internal::Event& e, uint32_t file_index);
 ferry_progress ToC(const ferry::internal::Progress& p);
@@ -75,6 +86,38 @@ ferry_result* NewResult(ferry::internal::UploadSummary summary);
 // Cancels every running upload handle of `client` (resume state kept) and
 // waits for them to end; the handles stay valid (ended, cancelled).
 void EndUploadsOf(ferry_client* client);
+
+// One blocking call on a client (an upload, a batch, the doctor, the
+// pending list): counted, so ferry_client_free waits for it to end instead
+// of freeing what it uses. ok() is false when the client is being freed.
+class ClientCall {
+ public:
+  explicit ClientCall(ferry_client* client);
+  ~ClientCall();
+  ClientCall(const ClientCall&) = delete;
+  ClientCall& operator=(const ClientCall&) = delete;
+  bool ok() const { return counted_; }
+  // The error a call gets while the client is being freed.
+  static ferry::internal::Error Closing();
+
+ private:
+  ferry_client* const client_;
+  bool counted_ = false;
+};
+
+// True when this thread is inside a call on `client` (in one of its
+// callbacks).
+bool InCallOf(const ferry_client* client);
+
+// `fn` made to report "cancel" once the client is being freed, so a running
+// upload ends (its resume state kept) and ferry_client_free can go on.
+template <typename Fn>
+Fn StopWhenClosing(ferry_client* client, Fn fn) {
+  return [client, fn = std::move(fn)](const auto& arg) {
+    if (client->closing.load()) return false;
+    return fn ? fn(arg) : true;
+  };
+}
 
 // True when `s` holds a control character (names go into headers).
 inline bool HasControl(const char* s) {

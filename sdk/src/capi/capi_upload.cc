@@ -148,7 +148,7 @@ ferry_source* NewSource(ferry_error** error_out, F&& fill) {
     }
     return s.release();
   } catch (...) {
-    Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    ferry::capi::CaughtException(error_out);
     return nullptr;
   }
 }
@@ -214,7 +214,7 @@ ferry_code Steer(ferry_upload* upload, ferry_error** error_out,
     act(*h);
     return FERRY_OK;
   } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    return ferry::capi::CaughtException(error_out);
   }
 }
 
@@ -318,7 +318,7 @@ ferry_code ferry_source_set_name(ferry_source* source, const char* name) {
     source->name = name;
     return FERRY_OK;
   } catch (...) {
-    return FERRY_ERR_INTERNAL_ERROR;
+    return ferry::capi::CaughtException(nullptr);
   }
 }
 
@@ -335,9 +335,13 @@ ferry_code ferry_upload_source(ferry_client* client, const ferry_source* source,
       return Fail(FERRY_ERR_INVALID_ARGUMENT, "client and source are required",
                   error_out);
     }
+    ferry::capi::ClientCall call(client);
+    if (!call.ok()) return Fail(ferry::capi::ClientCall::Closing(), error_out);
     ferry::internal::UploadParams params;
     auto read = ferry::capi::ParamsFromOptions(options, &params);
     if (!read.ok()) return Fail(std::move(read.error()), error_out);
+    params.on_progress =
+        ferry::capi::StopWhenClosing(client, std::move(params.on_progress));
     auto r = ferry::capi::StartedCore(client)->UploadFrom(OpenerFor(*source),
                                                           params);
     if (!r.ok()) return Fail(std::move(r.error()), error_out);
@@ -346,7 +350,7 @@ ferry_code ferry_upload_source(ferry_client* client, const ferry_source* source,
     }
     return FERRY_OK;
   } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    return ferry::capi::CaughtException(error_out);
   }
 }
 
@@ -364,7 +368,7 @@ ferry_code ferry_upload_file(ferry_client* client, const char* path,
     file.path = path;
     return ferry_upload_source(client, &file, options, result_out, error_out);
   } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    return ferry::capi::CaughtException(error_out);
   }
 }
 
@@ -412,7 +416,7 @@ ferry_upload* ferry_upload_start(ferry_client* client,
     });
     return reinterpret_cast<ferry_upload*>(static_cast<uintptr_t>(id));
   } catch (...) {
-    Fail(FERRY_ERR_INTERNAL_ERROR, "could not start the upload", error_out);
+    ferry::capi::CaughtException(error_out);
     return nullptr;
   }
 }
@@ -511,7 +515,7 @@ ferry_code ferry_upload_outcome(ferry_upload* upload, ferry_result** result_out,
     }
     return FERRY_OK;
   } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    return ferry::capi::CaughtException(error_out);
   }
 }
 
@@ -538,6 +542,8 @@ ferry_code ferry_client_pending(ferry_client* client,
       return Fail(FERRY_ERR_INVALID_ARGUMENT,
                   "client and pending_out are required", error_out);
     }
+    ferry::capi::ClientCall call(client);
+    if (!call.ok()) return Fail(ferry::capi::ClientCall::Closing(), error_out);
     ferry::internal::ClientCore* core;
     {
       MutexLock lock(&client->mu);
@@ -568,7 +574,7 @@ ferry_code ferry_client_pending(ferry_client* client,
     *pending_out = list.release();
     return FERRY_OK;
   } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    return ferry::capi::CaughtException(error_out);
   }
 }
 
@@ -619,6 +625,8 @@ ferry_code ferry_client_forget(ferry_client* client, const char* id,
       return Fail(FERRY_ERR_INVALID_ARGUMENT, "client and id are required",
                   error_out);
     }
+    ferry::capi::ClientCall call(client);
+    if (!call.ok()) return Fail(ferry::capi::ClientCall::Closing(), error_out);
     ferry::internal::ClientCore* core;
     {
       MutexLock lock(&client->mu);
@@ -628,7 +636,7 @@ ferry_code ferry_client_forget(ferry_client* client, const char* id,
     if (!s.ok()) return Fail(std::move(s.error()), error_out);
     return FERRY_OK;
   } catch (...) {
-    return Fail(FERRY_ERR_INTERNAL_ERROR, "out of memory", error_out);
+    return ferry::capi::CaughtException(error_out);
   }
 }
 

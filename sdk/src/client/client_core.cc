@@ -26,9 +26,11 @@ Result<std::unique_ptr<ClientCore>> ClientCore::Create(ClientConfig config) {
                      "the endpoint is not an http:// or https:// URL: " +
                          RedactUrl(config.endpoint));
   }
-  if (config.chunk_size == 0 || config.chunk_size > (1ull << 32)) {
+  // A chunk is one zstd frame, whose sizes (in the seek table too) are 32
+  // bits: 2 GiB leaves room for a stored frame's block headers.
+  if (config.chunk_size == 0 || config.chunk_size > (1ull << 31)) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,
-                     "chunk size must be between 1 byte and 4 GiB");
+                     "chunk size must be between 1 byte and 2 GiB");
   }
   if (config.memory_budget < 4 * config.chunk_size) {
     return MakeError(
@@ -217,10 +219,18 @@ std::string EntryId(const Journal& journal, const JournalRecord& r) {
   return path.substr(path.rfind('/') + 1, 40);
 }
 
+// Past the server's expiry, or older than kMaxEntryAge (docs: resume state
+// is kept 30 days at most; a server keeping uploads longer says so with
+// Upload-Expires, which wins).
+constexpr int64_t kMaxEntryAgeSeconds = 30 * 24 * 3600;
+
 bool Expired(const JournalRecord& r) {
-  if (r.expires.empty()) return false;
+  time_t now = time(nullptr);
+  if (r.expires.empty()) {
+    return r.created_unix > 0 && now - r.created_unix > kMaxEntryAgeSeconds;
+  }
   time_t when = curl_getdate(r.expires.c_str(), nullptr);
-  return when > 0 && when < time(nullptr);
+  return when > 0 && when < now;
 }
 
 }  // namespace
@@ -256,6 +266,9 @@ std::vector<PendingUpload> ClientCore::Pending() const {
 Status ClientCore::Forget(const std::string& id, bool discard_on_server) {
   for (const JournalRecord& r : journal_.List()) {
     if (!protocol_->OwnsEntry(r) || EntryId(journal_, r) != id) continue;
+    // Not while a process uploads it (upload_in_progress).
+    Result<UniqueFd> lock = journal_.Lock(r.endpoint, r.path);
+    if (!lock.ok()) return lock.error();
     if (discard_on_server && !r.upload_url.empty()) {
       Status gone = protocol_->DiscardSaved(r);
       // Already gone on the server is what was asked for.
@@ -263,7 +276,9 @@ Status ClientCore::Forget(const std::string& id, bool discard_on_server) {
         return gone;
       }
     }
-    return journal_.Remove(r.endpoint, r.path);
+    Status removed = journal_.Remove(r.endpoint, r.path);
+    journal_.Unlock(r.endpoint, r.path, std::move(lock.value()));
+    return removed;
   }
   return MakeError(FERRY_ERR_INVALID_ARGUMENT,
                    "no unfinished upload with id " + id +

@@ -2,6 +2,7 @@
 #include "http/http_client.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 
 #include <algorithm>
 #include <cctype>
@@ -46,7 +47,8 @@ struct Transfer {
   const SendProgressFn* on_send;
   RateLimiter* limiter;
   HttpResponse response;
-  size_t header_bytes = 0;
+  size_t header_bytes = 0;  // over all responses of the request
+  int responses = 0;        // status lines seen (1xx and the final one)
   uint64_t read_pos = 0;
   // All body bytes handed to libcurl, across rewinds: libcurl re-sends a
   // request by itself when a reused connection died before any response
@@ -65,12 +67,17 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   size_t len = size * n;
   std::string_view line(data, len);
   if (line.substr(0, 5) == "HTTP/") {
-    // A new response begins (after 1xx): forget the previous one's headers.
+    // A new response begins (after 1xx): forget the previous one's headers,
+    // but not how many came: interim responses cannot go on for ever.
     t->response.headers.clear();
-    t->header_bytes = 0;
     t->headers_complete = false;
+    if (++t->responses > t->options->max_interim_responses + 1) {
+      t->too_large = true;
+      return 0;
+    }
   }
   if (line == "\r\n" || line == "\n") t->headers_complete = true;
+  // Counted over every response of the request, interim ones included.
   t->header_bytes += len;
   if (t->header_bytes > t->options->max_response_headers) {
     t->too_large = true;
@@ -83,6 +90,14 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
         std::string(Trim(line.substr(colon + 1))));
   }
   return len;
+}
+
+// libcurl's sockets are not inherited by processes the app starts (its
+// refresh or presign commands): they would hold connections open there.
+int MarkCloseOnExec(void*, curl_socket_t fd, curlsocktype) {
+  int flags = ::fcntl(fd, F_GETFD);
+  if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  return CURL_SOCKOPT_OK;
 }
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
@@ -265,10 +280,19 @@ HttpOutcome HttpClient::PerformOnce(const HttpRequest& request,
   if (!options_.ca_file.empty()) {
     curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
   }
+  curl_easy_setopt(h, CURLOPT_SSLVERSION,
+                   options_.tls_min_version >= 13 ? CURL_SSLVERSION_TLSv1_3
+                                                  : CURL_SSLVERSION_TLSv1_2);
+  if (!request.has_body) {
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(  // NOLINT(runtime/int)
+                         options_.bodyless_deadline_ms));
+  }
   if (options_.insecure_skip_tls_verify) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
+  curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, MarkCloseOnExec);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);

@@ -27,6 +27,12 @@ void ReplaceHeader(HeaderList* headers, const std::string& name,
 struct HttpOptions {
   std::string ca_file;
   bool insecure_skip_tls_verify = false;
+  int tls_min_version = 12;  // 12: TLS 1.2, the floor; 13: TLS 1.3
+  // A request without a body ends within this (a server sending interim
+  // responses or trickling headers cannot hold it; bodies have the stall
+  // timeout instead).
+  uint32_t bodyless_deadline_ms = 120000;
+  int max_interim_responses = 16;  // 1xx responses before the final one
   uint32_t connect_timeout_ms = 15000;
   uint32_t stall_window_ms = 30000;
   uint32_t stall_min_bps = 1024;

@@ -4,11 +4,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -30,6 +32,17 @@ Error Unwritable(const std::string& what) {
       "cannot write resume state: " + what + ": " + std::strerror(errno));
 }
 
+Error Untrusted(const std::string& why) {
+  return MakeError(FERRY_ERR_STATE_UNTRUSTED,
+                   "the resume state directory is not safe to use: " + why);
+}
+
+std::string OctalMode(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%03o", static_cast<unsigned>(mode & 0777));
+  return buf;
+}
+
 bool HexDecode(std::string_view hex, std::string* out) {
   if (hex.size() % 2 != 0) return false;
   out->clear();
@@ -44,15 +57,6 @@ bool HexDecode(std::string_view hex, std::string* out) {
     out->push_back(static_cast<char>(hi * 16 + lo));
   }
   return true;
-}
-
-Status SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Unwritable(dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Unwritable(dir);
-  return OkStatus();
 }
 
 // An entry's bytes (at most a little past kMaxJournalBytes: an absurd
@@ -283,7 +287,30 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
   } catch (const std::invalid_argument& e) {
     return bad(std::string("bad number: ") + e.what());
   }
-  if (r.chunk_size == 0) return bad("zero chunk size");
+  // Within what a client can have written (ClientConfig's limits: chunks
+  // up to 4 GiB, S3 parts up to 5 GiB and 10,000 of them): anything else
+  // was not written by ferry and is not trusted.
+  if (r.chunk_size == 0 || r.chunk_size > (5ull << 30)) {
+    return bad("chunk size out of range");
+  }
+  if (r.protocol.empty() || r.protocol.size() > 16 ||
+      r.protocol.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") !=
+          std::string::npos) {
+    return bad("malformed protocol name");
+  }
+  if (r.encoding != "identity" && r.encoding != "zstd") {
+    return bad("unknown encoding");
+  }
+  if (r.identity.size > (1ull << 60) || r.acked > r.identity.size) {
+    return bad("size out of range");
+  }
+  if (r.s3_parts.size() > 10000) return bad("more than 10,000 parts");
+  for (const S3PartRecord& p : r.s3_parts) {
+    if (p.number < 1 || p.number > 10000 || p.raw_begin > p.raw_end) {
+      return bad("part out of range");
+    }
+  }
+  if (r.last_error_code >= FERRY_CODE_END_) return bad("unknown error code");
   // A stream's entry is only listed, never resumed: its size is not final.
   if (r.stream) return r;
   for (const S3PartRecord& p : r.s3_parts) {
@@ -310,22 +337,36 @@ std::string Journal::DefaultDir() {
   if (home != nullptr && home[0] != '\0') {
     return std::string(home) + "/.local/state/ferry";
   }
-  return "/tmp/ferry-state-" + std::to_string(::getuid());
+  // No shared fallback (a world-writable /tmp is where someone else could
+  // plant state): Prepare() reports state_unwritable instead.
+  return "";
+}
+
+std::string Journal::EntryName(std::string_view endpoint,
+                               std::string_view abs_path) {
+  // Length-prefixed so distinct (endpoint, path) pairs never collide.
+  std::string key = std::to_string(endpoint.size()) + ":" +
+                    std::string(endpoint) + std::string(abs_path);
+  return HexEncode(Sha256(key)).substr(0, 40) + ".fj";
 }
 
 std::string Journal::EntryPath(std::string_view endpoint,
                                std::string_view abs_path) const {
-  // Length-prefixed so distinct (endpoint, path) pairs never collide.
-  std::string key = std::to_string(endpoint.size()) + ":" +
-                    std::string(endpoint) + std::string(abs_path);
-  return dir_ + "/" + HexEncode(Sha256(key)).substr(0, 40) + ".fj";
+  return dir_ + "/" + EntryName(endpoint, abs_path);
 }
 
 Journal::Loaded Journal::Load(std::string_view endpoint,
                               std::string_view abs_path) const {
   Loaded out;
-  std::string path = EntryPath(endpoint, abs_path);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  Result<UniqueFd> dir = OpenDir();
+  if (!dir.ok()) {
+    out.state = LoadState::kUntrusted;
+    out.error = dir.error();
+    return out;
+  }
+  std::string name = EntryName(endpoint, abs_path);
+  int fd = ::openat(dir.value().get(), name.c_str(),
+                    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     if (errno != ENOENT) {
       out.state = LoadState::kCorrupt;
@@ -349,63 +390,121 @@ Journal::Loaded Journal::Load(std::string_view endpoint,
   return out;
 }
 
-Status Journal::Prepare() const {
-  std::string partial;
-  for (size_t i = 0; i <= dir_.size(); ++i) {
-    if (i == dir_.size() || dir_[i] == '/') {
-      partial = dir_.substr(0, i);
-      if (partial.empty()) continue;
-      if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
-        return Unwritable(partial);
-      }
+void UniqueFd::Reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+namespace {
+
+// Creates the missing components of `dir` (0700).
+Status MakeDirs(const std::string& dir) {
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i != dir.size() && dir[i] != '/') continue;
+    std::string partial = dir.substr(0, i);
+    if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Unwritable(partial);
     }
   }
-  if (::access(dir_.c_str(), W_OK | X_OK) != 0) return Unwritable(dir_);
   return OkStatus();
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view bytes,
-                       bool durable) {
+}  // namespace
+
+Result<UniqueFd> Journal::OpenDir() const {
+  if (dir_.empty()) {
+    errno = ENOENT;
+    return MakeError(FERRY_ERR_STATE_UNWRITABLE,
+                     "no resume state directory: neither XDG_STATE_HOME nor "
+                     "HOME is set; set one, or give a state directory");
+  }
+  Status made = MakeDirs(dir_);
+  if (!made.ok()) return made.error();
+  // The directory itself must not be a link, and must be ours and closed to
+  // others: whoever can write in it can plant a record that sends our file
+  // and our credentials to an upload of theirs.
+  UniqueFd fd(
+      ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (fd.get() < 0) {
+    int why = errno;
+    struct stat link;
+    if (why == ELOOP ||
+        (::lstat(dir_.c_str(), &link) == 0 && S_ISLNK(link.st_mode))) {
+      return Untrusted(dir_ + " is a symbolic link");
+    }
+    errno = why;
+    return Unwritable(dir_);
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return Unwritable(dir_);
+  if (st.st_uid != ::geteuid()) {
+    return Untrusted(dir_ + " belongs to uid " + std::to_string(st.st_uid) +
+                     ", not to this user (uid " + std::to_string(::geteuid()) +
+                     ")");
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return Untrusted(dir_ + " can be written by other users (mode " +
+                     OctalMode(st.st_mode) + "); chmod 700 it");
+  }
+  if (::faccessat(fd.get(), ".", W_OK | X_OK, AT_EACCESS) != 0) {
+    return Unwritable(dir_);
+  }
+  return fd;
+}
+
+Status Journal::Prepare() const {
+  Result<UniqueFd> dir = OpenDir();
+  if (!dir.ok()) return dir.error();
+  return OkStatus();
+}
+
+namespace {
+
+// Closes fd, reporting a failure (NFS and some filesystems report write
+// errors only here).
+bool CloseChecked(int fd) { return ::close(fd) == 0 || errno == EINTR; }
+
+// Writes `name` in `dir` as a whole: a temp file, fsync, renameat, fsync of
+// the directory. A reader sees the old bytes or the new ones.
+Status WriteAtomicAt(int dir, const std::string& name, std::string_view bytes,
+                     bool durable) {
   std::random_device rd;
   std::string tmp =
-      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      name + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+  int fd = ::openat(dir, tmp.c_str(),
+                    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return Unwritable(tmp);
+  auto fail = [&](int open_fd) {
+    Error e = Unwritable(tmp);  // errno of the failed call, before cleanup
+    if (open_fd >= 0) ::close(open_fd);
+    ::unlinkat(dir, tmp.c_str(), 0);
+    return e;
+  };
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Error e = Unwritable(tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return e;
-    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(fd);  // ENOSPC, EIO, EDQUOT: typed, nothing sent
     done += static_cast<size_t>(n);
   }
-  if (durable && ::fsync(fd) != 0) {
-    Error e = Unwritable(tmp);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Error e = Unwritable(path);
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  if (!durable) return OkStatus();
-  size_t slash = path.rfind('/');
-  return SyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
+  if (durable && ::fsync(fd) != 0) return fail(fd);
+  if (!CloseChecked(fd)) return fail(-1);
+  if (::renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) return fail(-1);
+  if (durable && ::fsync(dir) != 0) return Unwritable(name);
+  return OkStatus();
 }
 
 // Removes temp files that writers of `entry` left when they were killed
 // mid-write (their process is gone); a live writer's file is left alone.
-void RemoveStaleTemps(const std::string& dir, const std::string& entry) {
-  std::string prefix = entry.substr(entry.rfind('/') + 1) + ".tmp.";
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return;
+void RemoveStaleTemps(int dir, const std::string& entry) {
+  std::string prefix = entry + ".tmp.";
+  int copy = ::dup(dir);
+  if (copy < 0) return;
+  DIR* d = ::fdopendir(copy);
+  if (d == nullptr) {
+    ::close(copy);
+    return;
+  }
   while (struct dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (name.rfind(prefix, 0) != 0) continue;
@@ -415,22 +514,26 @@ void RemoveStaleTemps(const std::string& dir, const std::string& entry) {
         (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) {
       continue;
     }
-    ::unlinkat(::dirfd(d), name.c_str(), 0);
+    ::unlinkat(dir, name.c_str(), 0);
   }
   ::closedir(d);
 }
 
+}  // namespace
+
 Status Journal::Save(const JournalRecord& record, bool durable) const {
-  Status s = Prepare();
-  if (!s.ok()) return s;
-  std::string entry = EntryPath(record.endpoint, record.path);
-  RemoveStaleTemps(dir_, entry);
-  return WriteFileAtomic(entry, record.Encode(), durable);
+  Result<UniqueFd> dir = OpenDir();
+  if (!dir.ok()) return dir.error();
+  std::string name = EntryName(record.endpoint, record.path);
+  RemoveStaleTemps(dir.value().get(), name);
+  return WriteAtomicAt(dir.value().get(), name, record.Encode(), durable);
 }
 
 std::vector<JournalRecord> Journal::List() const {
   std::vector<JournalRecord> out;
-  DIR* d = ::opendir(dir_.c_str());
+  Result<UniqueFd> dir = OpenDir();
+  if (!dir.ok()) return out;
+  DIR* d = ::fdopendir(dir.value().release());
   if (d == nullptr) return out;
   while (struct dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
@@ -440,8 +543,7 @@ std::vector<JournalRecord> Journal::List() const {
     if (fd < 0) continue;
     Result<JournalRecord> r = JournalRecord::Decode(ReadAndClose(fd));
     // Only an entry stored under its own name: a copy elsewhere is foreign.
-    if (r.ok() &&
-        EntryPath(r.value().endpoint, r.value().path) == dir_ + "/" + name) {
+    if (r.ok() && EntryName(r.value().endpoint, r.value().path) == name) {
       out.push_back(std::move(r.value()));
     }
   }
@@ -451,6 +553,46 @@ std::vector<JournalRecord> Journal::List() const {
               return a.created_unix < b.created_unix;
             });
   return out;
+}
+
+Result<UniqueFd> Journal::Lock(std::string_view endpoint,
+                               std::string_view abs_path) const {
+  Result<UniqueFd> dir = OpenDir();
+  if (!dir.ok()) return dir.error();
+  std::string name = EntryName(endpoint, abs_path) + ".lock";
+  // A holder removes the file as it lets go: a lock taken on a file no
+  // longer under that name is worthless, so take it again.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    UniqueFd fd(::openat(dir.value().get(), name.c_str(),
+                         O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (fd.get() < 0) return Unwritable(name);
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK) return Unwritable(name);
+      return MakeError(FERRY_ERR_UPLOAD_IN_PROGRESS,
+                       "another process is uploading this source to this "
+                       "endpoint (" +
+                           dir_ + "/" + name +
+                           " is locked); wait for it to end or stop it");
+    }
+    struct stat held, named;
+    if (::fstat(fd.get(), &held) == 0 &&
+        ::fstatat(dir.value().get(), name.c_str(), &named,
+                  AT_SYMLINK_NOFOLLOW) == 0 &&
+        held.st_ino == named.st_ino && held.st_dev == named.st_dev) {
+      return fd;
+    }
+  }
+  return Unwritable(name);
+}
+
+void Journal::Unlock(std::string_view endpoint, std::string_view abs_path,
+                     UniqueFd lock) const {
+  if (lock.get() < 0) return;
+  Result<UniqueFd> dir = OpenDir();
+  if (dir.ok()) {
+    std::string name = EntryName(endpoint, abs_path) + ".lock";
+    ::unlinkat(dir.value().get(), name.c_str(), 0);  // while still held
+  }
 }
 
 void Journal::NoteFailure(std::string_view endpoint, std::string_view abs_path,
@@ -464,13 +606,16 @@ void Journal::NoteFailure(std::string_view endpoint, std::string_view abs_path,
 
 Status Journal::Remove(std::string_view endpoint,
                        std::string_view abs_path) const {
-  std::string path = EntryPath(endpoint, abs_path);
-  RemoveStaleTemps(dir_, path);
-  if (::unlink(path.c_str()) != 0) {
+  Result<UniqueFd> dir = OpenDir();
+  if (!dir.ok()) return dir.error();
+  std::string name = EntryName(endpoint, abs_path);
+  RemoveStaleTemps(dir.value().get(), name);
+  if (::unlinkat(dir.value().get(), name.c_str(), 0) != 0) {
     // Nothing was there: nothing to make durable.
-    return errno == ENOENT ? OkStatus() : Unwritable(path);
+    return errno == ENOENT ? OkStatus() : Unwritable(name);
   }
-  return SyncDir(dir_);
+  if (::fsync(dir.value().get()) != 0) return Unwritable(dir_);
+  return OkStatus();
 }
 
 }  // namespace ferry::internal

@@ -72,29 +72,78 @@ struct JournalRecord {
   static Result<JournalRecord> Decode(std::string_view bytes);
 };
 
+// A file descriptor, closed with its owner.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd() { Reset(); }
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) {
+      Reset();
+      fd_ = o.release();
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void Reset();
+
+ private:
+  int fd_;
+};
+
 class Journal {
  public:
   // dir: the state directory; created 0700 on first write when missing.
   explicit Journal(std::string dir) : dir_(std::move(dir)) {}
 
-  // Default directory: $XDG_STATE_HOME/ferry, else ~/.local/state/ferry.
+  // Default directory: $XDG_STATE_HOME/ferry, else ~/.local/state/ferry;
+  // "" when neither variable is set (Prepare then fails: there is no
+  // shared fallback).
   static std::string DefaultDir();
+  // The entry's file name in the directory: a digest of the (redacted)
+  // endpoint and the path.
+  static std::string EntryName(std::string_view endpoint,
+                               std::string_view abs_path);
 
   const std::string& dir() const { return dir_; }
   // File that holds the state of `path` uploaded to `endpoint`.
   std::string EntryPath(std::string_view endpoint,
                         std::string_view abs_path) const;
 
-  enum class LoadState { kMissing, kLoaded, kCorrupt };
+  // kUntrusted: the directory itself failed OpenDir's checks (`error`).
+  enum class LoadState { kMissing, kLoaded, kCorrupt, kUntrusted };
   struct Loaded {
     LoadState state = LoadState::kMissing;
     JournalRecord record;
     std::string problem;  // why a corrupt entry was rejected
+    std::optional<Error> error;
   };
-  // Creates the directory (0700) when missing and checks it is writable, so
-  // an upload fails before sending rather than after. Errors:
-  // state_unwritable.
+  // Opens the directory, creating it (0700) when missing, and checks that
+  // it can be trusted: not a symbolic link, owned by the effective user,
+  // not writable by group or others, writable by us. Every other method
+  // works relative to the descriptor (openat, renameat, unlinkat, fsync).
+  // Errors: state_untrusted, state_unwritable.
+  Result<UniqueFd> OpenDir() const;
+  // OpenDir(), so an upload fails before sending rather than after.
   Status Prepare() const;
+  // Takes the advisory lock of one entry (flock on "<entry>.lock"), so
+  // that one process at a time uploads a source to an endpoint; released
+  // when the descriptor closes (also when the process dies). Errors:
+  // upload_in_progress (another process holds it), state_untrusted,
+  // state_unwritable.
+  Result<UniqueFd> Lock(std::string_view endpoint,
+                        std::string_view abs_path) const;
+  // Releases a lock taken by Lock() and removes its file.
+  void Unlock(std::string_view endpoint, std::string_view abs_path,
+              UniqueFd lock) const;
   Loaded Load(std::string_view endpoint, std::string_view abs_path) const;
   // Atomic replace (write, rename): a reader sees the old record or the new
   // one, whenever the writer is killed. `durable` also fsyncs the file and
@@ -118,9 +167,6 @@ class Journal {
 
 // Writes `bytes` to `path` atomically (mode 0600); durably unless asked not
 // to (see Journal::Save).
-Status WriteFileAtomic(const std::string& path, std::string_view bytes,
-                       bool durable = true);
-
 }  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_JOURNAL_JOURNAL_H_

@@ -56,6 +56,7 @@ Result<std::optional<JournalRecord>> LoadResumeState(
   Status writable = journal.Prepare();
   if (!writable.ok()) return writable.error();
   Journal::Loaded loaded = journal.Load(key, abs_path);
+  if (loaded.state == Journal::LoadState::kUntrusted) return *loaded.error;
   if (loaded.state == Journal::LoadState::kCorrupt) {
     Event e;
     e.type = FERRY_EVENT_STATE_DISCARDED;

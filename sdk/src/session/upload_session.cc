@@ -79,6 +79,8 @@ std::pair<int, std::string> LogLineOf(const Event& e) {
                                   ": " + e.message};
     case FERRY_EVENT_COMPRESSION_OFF:
       return {FERRY_LOG_INFO, "compression off: " + e.message};
+    case FERRY_EVENT_TLS_UNVERIFIED:
+      return {FERRY_LOG_WARNING, e.message};
     default:
       return {FERRY_LOG_INFO, e.message};
   }
@@ -192,6 +194,16 @@ Status UploadSession::ReadAhead() {
 
 Status UploadSession::Open() {
   Enter(Phase::kOpening);
+  if (config_.http.insecure_skip_tls_verify) {
+    // Said at every upload, from every API: not only where the option was
+    // set.
+    Event e;
+    e.type = FERRY_EVENT_TLS_UNVERIFIED;
+    e.message =
+        "WARNING: TLS verification is OFF (insecure_skip_tls_verify): "
+        "anyone on the path can read and alter this upload";
+    if (!Emit(e)) return Cancelled();
+  }
   Status read = ReadAhead();
   if (!read.ok()) return read;
   Status allowed = CheckFilePolicy(config_, *source_);
@@ -203,6 +215,13 @@ Status UploadSession::Open() {
   Status chosen = ChooseCompression();
   if (!chosen.ok()) return chosen;
   journal_key_ = transfer_->JournalKey();
+  if (!source_->absolute_path().empty()) {
+    // One process at a time uploads this source to this endpoint: a second
+    // one is refused before it reads the entry or sends a byte.
+    Result<UniqueFd> lock = journal_.Lock(journal_key_, context_.source_key);
+    if (!lock.ok()) return lock.error();
+    entry_lock_ = std::move(lock.value());
+  }
   return OkStatus();
 }
 
@@ -483,11 +502,25 @@ Error UploadSession::Fail(Error error) {
   Enter(Phase::kFailed);
   if (error.code == FERRY_ERR_CANCELLED && DiscardOnCancel() &&
       transfer_->HasUpload()) {
-    // Best effort: the upload is forgotten locally either way.
-    (void)transfer_->Discard();
+    DiscardAfterCancel();
     (void)RemoveEntry();
   }
   return error;
+}
+
+void UploadSession::DiscardAfterCancel() {
+  // The server may still hold the cancelled request's lock on the upload
+  // (423) for a moment: a few tries, then the upload is forgotten locally
+  // either way (it expires on the server).
+  constexpr int kTries = 5;
+  for (int attempt = 0; attempt < kTries; ++attempt) {
+    Status gone = transfer_->Discard();
+    if (gone.ok() || !gone.error().retryable) return;
+    Log(FERRY_LOG_WARNING, "discarding the cancelled upload: " +
+                               std::string(CodeName(gone.error().code)) +
+                               "; trying again");
+    if (attempt + 1 < kTries) env_.sleep_ms(200LL << attempt);
+  }
 }
 
 Result<UploadSummary> UploadSession::Run(std::unique_ptr<Source> source) {

@@ -33,7 +33,10 @@ class UploadSession {
                 SessionEnv env,
                 std::shared_ptr<UploadControl> control = nullptr);
   // Ends the transfer first: its threads read the source and the context.
-  ~UploadSession() { transfer_.reset(); }
+  ~UploadSession() {
+    transfer_.reset();
+    journal_.Unlock(journal_key_, context_.source_key, std::move(entry_lock_));
+  }
   UploadSession(const UploadSession&) = delete;
   UploadSession& operator=(const UploadSession&) = delete;
 
@@ -112,6 +115,8 @@ class UploadSession {
   void OnProgress();
   Error Cancelled() const;
   Status RemoveEntry();
+  // Removes a cancelled upload from the server (discard on cancel).
+  void DiscardAfterCancel();
 
   const ClientConfig& config_;
   const Journal& journal_;
@@ -123,6 +128,9 @@ class UploadSession {
   std::shared_ptr<UploadControl> control_;
   std::unique_ptr<Source> source_;
   std::string journal_key_;
+  // The entry's lock (Journal::Lock), held for the whole upload of a source
+  // with an identity on disk; released and removed by the destructor.
+  UniqueFd entry_lock_;
   std::atomic<Phase> phase_{Phase::kOpening};
   std::atomic<bool> cancelled_{false};
   uint64_t resumed_from_ = 0;

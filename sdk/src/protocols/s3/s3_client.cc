@@ -38,7 +38,7 @@ class S3Client : public ProtocolClient {
   }
 
   bool OwnsEntry(const JournalRecord& record) const override {
-    std::string prefix = "s3 " + s3_->ObjectUrl("");
+    std::string prefix = "s3 " + RedactUrl(s3_->ObjectUrl(""));
     return record.protocol == "s3" &&
            record.endpoint.compare(0, prefix.size(), prefix) == 0;
   }

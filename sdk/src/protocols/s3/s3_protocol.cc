@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "absl/strings/ascii.h"
@@ -14,6 +15,39 @@
 
 namespace ferry::internal {
 namespace {
+
+// Replaces the values of the query parameters that carry a presigned URL's
+// secrets (X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token, and
+// the older Signature, AWSAccessKeyId) wherever they appear in `text`.
+void ScrubSignedQueryValues(std::string* text) {
+  static const char* const kNames[] = {
+      "x-amz-signature=", "x-amz-credential=", "x-amz-security-token=",
+      "signature=", "awsaccesskeyid="};
+  std::string lower = absl::AsciiStrToLower(*text);
+  std::string out;
+  size_t copied = 0;
+  for (size_t at = 0; at < lower.size(); ++at) {
+    for (const char* name : kNames) {
+      size_t n = std::strlen(name);
+      if (lower.compare(at, n, name) != 0) continue;
+      size_t begin = at + n;
+      size_t end = lower.find_first_of("&\" <>\n\r\t", begin);
+      if (end == std::string::npos) end = lower.size();
+      if (end == begin) break;
+      out.append(*text, copied, begin - copied);
+      out += "<redacted>";
+      copied = end;
+      at = end - 1;
+      break;
+    }
+  }
+  if (copied == 0) return;
+  out.append(*text, copied, std::string::npos);
+  *text = std::move(out);
+}
+
+// The most ferry corrects its clock by from a server's Date: a day.
+constexpr int64_t kMaxClockCorrectionMs = 24ll * 3600 * 1000;
 
 int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -122,6 +156,11 @@ Error S3Protocol::Classify(const HttpResponse& r, RequestKind kind,
     if (!s->empty()) secrets.push_back(*s);
   }
   ScrubSecrets(secrets, &e);
+  // A presigned URL's secrets are the app's backend's: a server echoing the
+  // request (SignatureDoesNotMatch's CanonicalRequest) must not carry them.
+  for (std::string* text : {&e.message, &e.server_message, &e.server_code}) {
+    ScrubSignedQueryValues(text);
+  }
   if (config_.presigner && (r.status == 403 || r.status == 401)) {
     // The signature is the app's backend's: an expired URL, or one that does
     // not cover this request, looks like this.
@@ -231,7 +270,11 @@ Result<HttpResponse> S3Protocol::Perform(const Call& call,
           s3 &&
           (s3->code == "SignatureDoesNotMatch" || s3->code == "AccessDenied") &&
           skew && std::llabs(*skew) > 5 * 60 * 1000;
-      if ((skewed || sig_refused) && skew) {
+      // Within a day only: a Date further off is a broken or hostile
+      // server, and signing a day away would only hide that.
+      bool plausible = skew && std::llabs(*skew + offset_ms_.load()) <=
+                                   kMaxClockCorrectionMs;
+      if ((skewed || sig_refused) && plausible) {
         offset_ms_.fetch_add(*skew);
         continue;
       }

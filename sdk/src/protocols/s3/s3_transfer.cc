@@ -113,8 +113,9 @@ Status S3Transfer::SetCompression(int level) {
   return OkStatus();
 }
 
+// Redacted, as tus's: no user info or query string at rest.
 std::string S3Transfer::JournalKey() const {
-  return "s3 " + s3_->ObjectUrl(key_);
+  return "s3 " + RedactUrl(s3_->ObjectUrl(key_));
 }
 
 void S3Transfer::FeedFileHash(uint64_t begin, std::string_view bytes) {

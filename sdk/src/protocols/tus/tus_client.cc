@@ -39,7 +39,8 @@ class TusClient : public ProtocolClient {
   }
 
   bool OwnsEntry(const JournalRecord& record) const override {
-    return record.protocol == "tus" && record.endpoint == config_.endpoint;
+    return record.protocol == "tus" &&
+           record.endpoint == RedactUrl(config_.endpoint);
   }
 
   Status DiscardSaved(const JournalRecord& record) override {

@@ -79,7 +79,11 @@ Status TusTransfer::SetCompression(int level) {
   return OkStatus();
 }
 
-std::string TusTransfer::JournalKey() const { return ctx_->config->endpoint; }
+// Redacted: the state directory never holds the endpoint's user info or
+// query (a token, a signature), and a rotated signature keeps the entry.
+std::string TusTransfer::JournalKey() const {
+  return RedactUrl(ctx_->config->endpoint);
+}
 
 Status TusTransfer::HashFile() {
   // Announcing the SHA-256 at creation needs it before the first byte:
@@ -325,7 +329,7 @@ Status TusTransfer::PrepareFresh() {
     // may have changed since.
     record_ = JournalRecord();
     record_.protocol = "tus";
-    record_.endpoint = cfg.endpoint;
+    record_.endpoint = JournalKey();
     record_.path = ctx_->source_key;
     record_.identity = source_->identity();
     record_.chunk_size = cfg.chunk_size;

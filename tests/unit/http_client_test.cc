@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+// The HTTP layer against a hostile peer on a raw socket: interim responses
+// without end and headers that trickle are bounded (a request cannot be
+// held for ever by bytes that keep coming).
+#include "http/http_client.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+namespace ferry::internal {
+namespace {
+
+// Accepts one connection, reads the request, sends `first`, then `chunk`
+// every `every` until the client goes away.
+class DrippingServer {
+ public:
+  DrippingServer(std::string first, std::string chunk,
+                 std::chrono::milliseconds every)
+      : first_(std::move(first)), chunk_(std::move(chunk)), every_(every) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 4);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~DrippingServer() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/files/x";
+  }
+  int sent() const { return sent_; }
+
+ private:
+  void Serve() {
+    int c = ::accept(fd_, nullptr, nullptr);
+    if (c < 0) return;
+    char buf[4096];
+    (void)::recv(c, buf, sizeof buf, 0);  // the request
+    (void)::send(c, first_.data(), first_.size(), MSG_NOSIGNAL);
+    while (!stop_) {
+      if (::send(c, chunk_.data(), chunk_.size(), MSG_NOSIGNAL) < 0) break;
+      ++sent_;
+      std::this_thread::sleep_for(every_);
+    }
+    ::close(c);
+  }
+  std::string first_;
+  std::string chunk_;
+  std::chrono::milliseconds every_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> sent_{0};
+  std::thread thread_;
+};
+
+// A HEAD to `url` with `o`; *secs: how long it took.
+HttpOutcome TimedHead(const HttpOptions& o, const std::string& url,
+                      double* secs) {
+  HttpClient http(o);
+  HttpRequest r;
+  r.method = "HEAD";
+  r.url = url;
+  auto start = std::chrono::steady_clock::now();
+  HttpOutcome out = http.Perform(r);
+  *secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return out;
+}
+
+TEST(HttpClient, EndlessInterimResponsesAreCut) {
+  DrippingServer server("", "HTTP/1.1 102 Processing\r\n\r\n",
+                        std::chrono::milliseconds(5));
+  HttpOptions o;
+  double secs = 0;
+  HttpOutcome out = TimedHead(o, server.url(), &secs);
+  ASSERT_FALSE(out.ok);
+  EXPECT_TRUE(out.transport.response_too_large);
+  EXPECT_LE(server.sent(), o.max_interim_responses + 8);
+  EXPECT_LT(secs, 10);
+}
+
+TEST(HttpClient, ARequestWithoutBodyHasAnOverallDeadline) {
+  // A header line that grows by a byte every 100 ms: never a stall, never
+  // an end.
+  DrippingServer server("HTTP/1.1 200 OK\r\nX-Drip: ", "a",
+                        std::chrono::milliseconds(100));
+  HttpOptions o;
+  o.bodyless_deadline_ms = 1500;
+  double secs = 0;
+  HttpOutcome out = TimedHead(o, server.url(), &secs);
+  ASSERT_FALSE(out.ok);
+  EXPECT_EQ(out.transport.curl_code, 28);  // CURLE_OPERATION_TIMEDOUT
+  EXPECT_GE(secs, 1.4);
+  EXPECT_LT(secs, 10);
+}
+
+}  // namespace
+}  // namespace ferry::internal
