@@ -50,10 +50,11 @@ def run(cli, endpoint, state, f, *extra):
          f], capture_output=True, text=True, timeout=120)
 
 
-def kill_at(cli, endpoint, state, f, delay, *extra):
+def kill_at(cli, endpoint, state, f, delay, *extra, env=None):
     proc = subprocess.Popen(
         [cli, "--endpoint", endpoint, "--state-dir", state, "--json", *extra,
-         f], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         f], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env)
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     out, _ = proc.communicate(timeout=30)
@@ -167,15 +168,22 @@ def test_seeded_kill_and_resume_trials(cli, tus_server, fault_proxy,
 
 def test_sigkill_during_journal_writes(cli, tus_server, tmp_path):
     """Compressed frames are journaled before they are sent (one journal
-    write, with fsyncs, per 64 KiB frame): kills land in journal writes."""
+    write, with fsyncs, per 64 KiB frame); a test-only pause between each
+    record's write and its rename makes the kills land inside writes, and
+    the count of those that did (a temp file left behind) must not be 0."""
     rng = random.Random(SEED + 1)
     f = write_text(tmp_path / "j.txt", 3 << 20, 5)
     digest = sha256_file(f)
-    outcomes = {"resumed": 0, "discarded": 0, "fresh": 0}
+    outcomes = {"resumed": 0, "discarded": 0, "fresh": 0,
+                "killed_inside_a_write": 0}
+    slow = dict(os.environ, FERRY_TEST_JOURNAL_PAUSE_MS="20")
     for i in range(30):
         state = str(tmp_path / f"js{i}")
         kill_at(cli, tus_server.endpoint, state, f, rng.uniform(0.01, 0.4),
-                "--chunk-size", "64K", "--compress", "1")
+                "--chunk-size", "64K", "--compress", "1", env=slow)
+        if os.path.isdir(state) and any(".fj.tmp." in n
+                                        for n in os.listdir(state)):
+            outcomes["killed_inside_a_write"] += 1
         p = run(cli, tus_server.endpoint, state, f, "--chunk-size", "64K",
                 "--compress", "1")
         assert p.returncode == 0, p.stderr
@@ -195,6 +203,7 @@ def test_sigkill_during_journal_writes(cli, tus_server, tmp_path):
         record_scenario("test_kill_trials", "SIGKILL during journal writes",
                         1, 3 << 20)
     assert outcomes["resumed"] > 0  # the kills did land mid-upload
+    assert outcomes["killed_inside_a_write"] > 0, outcomes
     RELIABILITY["journal_kills"] = outcomes
 
 

@@ -3,6 +3,7 @@
 the stored object read back (signed by curl, not by ferry) and compared with
 the source's SHA-256."""
 
+import datetime
 import hashlib
 import json
 import urllib.parse
@@ -115,12 +116,43 @@ def test_parallel_parts_from_python(rgw, tmp_path):
     assert rgw.stored_sha256(BUCKET, "parallel.bin") == sha256_file(src)
 
 
+def through_proxy(rgw, tmp_path, proxy, *args):
+    """The CLI signing for the proxy's origin (which passes requests on to
+    RGW as they are), so what was sent can be looked at."""
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=rgw.access,
+               AWS_SECRET_ACCESS_KEY=rgw.secret, AWS_REGION=rgw.region)
+    return subprocess.run(
+        [str(CLI), "--protocol", "s3", "--endpoint", proxy.origin, "--bucket",
+         BUCKET, "--state-dir", str(tmp_path / "state"), "--json", *args],
+        capture_output=True, text=True, env=env, timeout=600)
+
+
+def header_of(entry, name):
+    return dict((k.lower(), v) for k, v in entry["headers"]).get(name)
+
+
 def test_unsigned_payload(rgw, tmp_path):
+    from fault_proxy import FaultProxy
     src = write_random(tmp_path / "u.bin", 6 * MiB, 8)
-    p, lines = run_cli(rgw, tmp_path, "--unsigned-payload", "--compress",
-                       "off", "--key", "unsigned.bin", src)
-    assert p.returncode == 0, p.stdout + p.stderr
-    assert rgw.stored_sha256(BUCKET, "unsigned.bin") == sha256_file(src)
+    for unsigned in (True, False):
+        proxy = FaultProxy(rgw.endpoint)
+        try:
+            key = f"unsigned-{unsigned}.bin"
+            p = through_proxy(rgw, tmp_path, proxy, "--compress", "off",
+                              "--part-size", "5M", "--key", key, src,
+                              *(["--unsigned-payload"] if unsigned else []))
+            assert p.returncode == 0, p.stdout + p.stderr
+            parts = proxy.requests("PUT")
+        finally:
+            proxy.stop()
+        assert len(parts) == 2
+        for part in parts:
+            # What the option is about, as sent: the payload hash is not
+            # signed, and Content-MD5 still checks each part.
+            sha = header_of(part, "x-amz-content-sha256")
+            assert (sha == "UNSIGNED-PAYLOAD") == unsigned, sha
+            assert header_of(part, "content-md5")
+        assert rgw.stored_sha256(BUCKET, key) == sha256_file(src)
 
 
 def test_compressed_object_decodes_with_zstd(rgw, tmp_path):
@@ -163,11 +195,41 @@ def test_skewed_clock_is_corrected(rgw, tmp_path):
     # The signer believes the device is an hour behind: RGW answers
     # RequestTimeTooSkewed, ferry takes the offset from its Date and signs
     # again.
+    from fault_proxy import FaultProxy
     src = write_random(tmp_path / "s.bin", 6 * MiB, 11)
-    p, lines = run_cli(rgw, tmp_path, "--clock-offset-ms", "-3600000",
-                       "--compress", "off", "--key", "skew.bin", src)
-    assert p.returncode == 0, p.stdout + p.stderr
+    proxy = FaultProxy(rgw.endpoint)
+    try:
+        p = through_proxy(rgw, tmp_path, proxy, "--clock-offset", "-1h",
+                          "--compress", "off", "--key", "skew.bin", src)
+        assert p.returncode == 0, p.stdout + p.stderr
+        creates = proxy.requests("POST")[:2]
+    finally:
+        proxy.stop()
+    # The first CreateMultipartUpload was signed an hour behind and refused;
+    # the same request went again, signed with the server's clock.
+    dates = [header_of(c, "x-amz-date") for c in creates]
+    first, second = (datetime.datetime.strptime(d, "%Y%m%dT%H%M%SZ")
+                     for d in dates)
+    assert 3500 <= (second - first).total_seconds() <= 3700, dates
     assert rgw.stored_sha256(BUCKET, "skew.bin") == sha256_file(src)
+
+
+def test_a_server_clock_days_away_is_not_followed(rgw, tmp_path):
+    # Past a day, ferry does not move its clock to the server's: typed
+    # clock_skew, no second signature.
+    from fault_proxy import FaultProxy
+    src = write_random(tmp_path / "d.bin", 1 * MiB, 12)
+    proxy = FaultProxy(rgw.endpoint)
+    try:
+        p = through_proxy(rgw, tmp_path, proxy, "--clock-offset", "-48h",
+                          "--compress", "off", "--key", "days.bin", src)
+        creates = proxy.requests("POST")
+    finally:
+        proxy.stop()
+    assert p.returncode == 1, p.stdout + p.stderr
+    err = [json.loads(x) for x in p.stdout.splitlines()][-1]["error"]
+    assert err["code"] == "clock_skew", err
+    assert len(creates) == 1
 
 
 def test_user_quota_is_quota_exceeded(rgw, tmp_path):
@@ -259,6 +321,9 @@ def test_cancel_with_discard_aborts(rgw, tmp_path):
         client.upload(src, key="discarded.bin", discard_on_cancel=True,
                       on_progress=lambda p: p.bytes_acked > 0)
     assert not list((tmp_path / "state").glob("*.fj"))
+    # The multipart upload itself is gone from RGW, not only forgotten here.
+    listing = rgw.curl(f"{rgw.endpoint}/{BUCKET}?uploads").decode()
+    assert "<Key>discarded.bin</Key>" not in listing, listing
     events = []
     fast = ferry.Client(rgw.endpoint, protocol="s3", bucket=BUCKET,
                         access_key_id=rgw.access,

@@ -464,6 +464,18 @@ namespace {
 // errors only here).
 bool CloseChecked(int fd) { return ::close(fd) == 0 || errno == EINTR; }
 
+// Test-only: FERRY_TEST_JOURNAL_PAUSE_MS widens the moment between a
+// record's write and its rename, so that the kill tests can show their
+// SIGKILLs land inside writes (and the record survives them). Unset: no
+// pause.
+void PauseForTests() {
+  static const long ms = [] {  // NOLINT(runtime/int)
+    const char* v = std::getenv("FERRY_TEST_JOURNAL_PAUSE_MS");
+    return v != nullptr ? std::strtol(v, nullptr, 10) : 0L;
+  }();
+  if (ms > 0 && ms <= 1000) ::usleep(static_cast<useconds_t>(ms) * 1000);
+}
+
 // Writes `name` in `dir` as a whole: a temp file, fsync, renameat, fsync of
 // the directory. A reader sees the old bytes or the new ones.
 Status WriteAtomicAt(int dir, const std::string& name, std::string_view bytes,
@@ -488,6 +500,7 @@ Status WriteAtomicAt(int dir, const std::string& name, std::string_view bytes,
     done += static_cast<size_t>(n);
   }
   if (durable && ::fsync(fd) != 0) return fail(fd);
+  PauseForTests();
   if (!CloseChecked(fd)) return fail(-1);
   if (::renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) return fail(-1);
   if (durable && ::fsync(dir) != 0) return Unwritable(name);

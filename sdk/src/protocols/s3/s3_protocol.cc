@@ -272,8 +272,7 @@ Result<HttpResponse> S3Protocol::Perform(const Call& call,
           skew && std::llabs(*skew) > 5 * 60 * 1000;
       // Within a day only: a Date further off is a broken or hostile
       // server, and signing a day away would only hide that.
-      bool plausible = skew && std::llabs(*skew + offset_ms_.load()) <=
-                                   kMaxClockCorrectionMs;
+      bool plausible = skew && std::llabs(*skew) <= kMaxClockCorrectionMs;
       if ((skewed || sig_refused) && plausible) {
         offset_ms_.fetch_add(*skew);
         continue;
