@@ -561,3 +561,69 @@ TEST_F(TusUploadTest, UnverifiedTlsIsSaidAtEveryUpload) {
               std::string::npos);
   }
 }
+
+// The calls documented thread-safe, from several threads at once beside
+// reconfiguration (before the first upload) and uploads (after): no data
+// race (the TSan stage runs this), no use of a replaced client core, and
+// the uploads' stored bytes match.
+TEST(ThreadSafety, DocumentedThreadSafeCallsBesideReconfigurationAndUploads) {
+  TusServer server;
+  ASSERT_TRUE(server.ok());
+  TempDir tmp;
+  std::string state = tmp.path() + "/state";
+  ferry_client_options o = FERRY_CLIENT_OPTIONS_INIT;
+  o.endpoint = server.endpoint().c_str();
+  o.state_dir = state.c_str();
+  o.chunk_size = kChunk;
+  o.compress_level = FERRY_COMPRESS_OFF;
+  ferry_client* c = ferry_client_new(&o, nullptr);
+  ASSERT_NE(c, nullptr);
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0};
+  auto reader = [&] {
+    while (!stop.load()) {
+      EXPECT_EQ(ferry_client_check_batch(c, 10, nullptr), FERRY_OK);
+      ferry_pending* p = nullptr;
+      EXPECT_EQ(ferry_client_pending(c, &p, nullptr), FERRY_OK);
+      ferry_pending_free(p);
+      ferry_code_info info = FERRY_CODE_INFO_INIT;
+      EXPECT_EQ(ferry_code_info_get(FERRY_ERR_TIMEOUT, &info), 1);
+      ++reads;
+    }
+  };
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 3; ++i) readers.emplace_back(reader);
+  // Reconfiguration while they read: each replaces the client's core.
+  for (int i = 0; i < 20; ++i) {
+    std::string value = std::to_string(i);
+    EXPECT_EQ(ferry_client_add_header(c, "X-Extra", value.c_str()), FERRY_OK);
+  }
+  std::vector<std::string> files;
+  for (int i = 0; i < 2; ++i) {
+    files.push_back(WriteRandomFile(tmp.path(), std::to_string(i),
+                                    20 * kChunk + static_cast<uint64_t>(i),
+                                    40 + i));
+  }
+  std::vector<std::thread> uploaders;
+  std::vector<std::string> urls(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    uploaders.emplace_back([&, i] {
+      ferry_result* r = nullptr;
+      EXPECT_EQ(ferry_upload_file(c, files[i].c_str(), nullptr, &r, nullptr),
+                FERRY_OK);
+      if (r != nullptr) urls[i] = ferry_result_url(r);
+      ferry_result_free(r);
+    });
+  }
+  for (auto& t : uploaders) t.join();
+  // Once uploads started, reconfiguration is refused, not raced.
+  EXPECT_EQ(ferry_client_add_header(c, "X-Late", "x"),
+            FERRY_ERR_INVALID_ARGUMENT);
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_GT(reads.load(), 0);
+  for (size_t i = 0; i < files.size(); ++i) {
+    EXPECT_EQ(server.StoredSha256(urls[i]), FileSha256(files[i]));
+  }
+  ferry_client_free(c);
+}

@@ -650,10 +650,10 @@ ferry_code ferry_client_check_batch(ferry_client* client, uint32_t file_count,
     if (client == nullptr) {
       return Fail(FERRY_ERR_INVALID_ARGUMENT, "client is required", error_out);
     }
-    ferry::internal::ClientCore* core;
+    std::shared_ptr<ferry::internal::ClientCore> core;
     {
       MutexLock lock(&client->mu);
-      core = client->core.get();
+      core = client->core;
     }
     auto s = core->CheckBatch(file_count);
     if (!s.ok()) return Fail(std::move(s.error()), error_out);

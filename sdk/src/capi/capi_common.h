@@ -39,7 +39,10 @@ struct ferry_credentials {
 struct ferry_client {
   ferry::internal::ClientConfig config;
   ferry::internal::Mutex mu;
-  std::unique_ptr<ferry::internal::ClientCore> core ABSL_GUARDED_BY(mu);
+  // Shared: a call that does not start uploads (check_batch, pending,
+  // forget) holds its own reference, so a reconfiguration before the first
+  // upload replacing `core` never frees one still in use.
+  std::shared_ptr<ferry::internal::ClientCore> core ABSL_GUARDED_BY(mu);
   bool started ABSL_GUARDED_BY(mu) = false;
   // ferry_client_free has begun: running calls are asked to stop (their
   // progress checks say cancel), new ones are refused, and the client is

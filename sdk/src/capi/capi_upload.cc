@@ -544,10 +544,10 @@ ferry_code ferry_client_pending(ferry_client* client,
     }
     ferry::capi::ClientCall call(client);
     if (!call.ok()) return Fail(ferry::capi::ClientCall::Closing(), error_out);
-    ferry::internal::ClientCore* core;
+    std::shared_ptr<ferry::internal::ClientCore> core;
     {
       MutexLock lock(&client->mu);
-      core = client->core.get();
+      core = client->core;
     }
     auto list = std::make_unique<ferry_pending>();
     list->entries = core->Pending();
@@ -627,10 +627,10 @@ ferry_code ferry_client_forget(ferry_client* client, const char* id,
     }
     ferry::capi::ClientCall call(client);
     if (!call.ok()) return Fail(ferry::capi::ClientCall::Closing(), error_out);
-    ferry::internal::ClientCore* core;
+    std::shared_ptr<ferry::internal::ClientCore> core;
     {
       MutexLock lock(&client->mu);
-      core = client->core.get();
+      core = client->core;
     }
     auto s = core->Forget(id, discard_on_server != 0);
     if (!s.ok()) return Fail(std::move(s.error()), error_out);
