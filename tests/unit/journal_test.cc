@@ -228,7 +228,7 @@ TEST_F(JournalTest, ADirectoryOthersCanWriteIsRefusedBeforeUse) {
     EXPECT_EQ(s.error().code, FERRY_ERR_STATE_UNTRUSTED) << s.error().message;
   }
   Journal::Loaded loaded = j.Load(Sample().endpoint, Sample().path);
-  EXPECT_EQ(loaded.state, Journal::LoadState::kUntrusted);
+  EXPECT_EQ(loaded.state, Journal::LoadState::kDirectoryRefused);
   EXPECT_TRUE(j.List().empty());  // nothing read from it
   ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
   EXPECT_TRUE(j.Prepare().ok());

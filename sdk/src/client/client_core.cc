@@ -214,9 +214,8 @@ std::vector<Result<UploadSummary>> ClientCore::UploadBatch(
 namespace {
 
 // The id a pending entry goes by: its file's name in the state directory.
-std::string EntryId(const Journal& journal, const JournalRecord& r) {
-  std::string path = journal.EntryPath(r.endpoint, r.path);
-  return path.substr(path.rfind('/') + 1, 40);
+std::string EntryId(const JournalRecord& r) {
+  return Journal::EntryName(r.endpoint, r.path).substr(0, 40);
 }
 
 // Past the server's expiry, or older than kMaxEntryAge (docs: resume state
@@ -244,7 +243,7 @@ std::vector<PendingUpload> ClientCore::Pending() const {
       continue;
     }
     PendingUpload p;
-    p.id = EntryId(journal_, r);
+    p.id = EntryId(r);
     p.path = r.stream ? "" : r.path;
     p.name = r.name;
     std::string endpoint = r.endpoint;
@@ -265,7 +264,7 @@ std::vector<PendingUpload> ClientCore::Pending() const {
 
 Status ClientCore::Forget(const std::string& id, bool discard_on_server) {
   for (const JournalRecord& r : journal_.List()) {
-    if (!protocol_->OwnsEntry(r) || EntryId(journal_, r) != id) continue;
+    if (!protocol_->OwnsEntry(r) || EntryId(r) != id) continue;
     // Not while a process uploads it (upload_in_progress).
     Result<UniqueFd> lock = journal_.Lock(r.endpoint, r.path);
     if (!lock.ok()) return lock.error();

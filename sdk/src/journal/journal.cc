@@ -360,7 +360,7 @@ Journal::Loaded Journal::Load(std::string_view endpoint,
   Loaded out;
   Result<UniqueFd> dir = OpenDir();
   if (!dir.ok()) {
-    out.state = LoadState::kUntrusted;
+    out.state = LoadState::kDirectoryRefused;
     out.error = dir.error();
     return out;
   }
@@ -418,13 +418,17 @@ Result<UniqueFd> Journal::OpenDir() const {
                      "no resume state directory: neither XDG_STATE_HOME nor "
                      "HOME is set; set one, or give a state directory");
   }
-  Status made = MakeDirs(dir_);
-  if (!made.ok()) return made.error();
   // The directory itself must not be a link, and must be ours and closed to
   // others: whoever can write in it can plant a record that sends our file
-  // and our credentials to an upload of theirs.
-  UniqueFd fd(
-      ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  // and our credentials to an upload of theirs. Opened on every save: the
+  // missing components are made only when it is not there yet.
+  constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  UniqueFd fd(::open(dir_.c_str(), kFlags));
+  if (fd.get() < 0 && errno == ENOENT) {
+    Status made = MakeDirs(dir_);
+    if (!made.ok()) return made.error();
+    fd = UniqueFd(::open(dir_.c_str(), kFlags));
+  }
   if (fd.get() < 0) {
     int why = errno;
     struct stat link;

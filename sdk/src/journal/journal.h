@@ -118,8 +118,9 @@ class Journal {
   std::string EntryPath(std::string_view endpoint,
                         std::string_view abs_path) const;
 
-  // kUntrusted: the directory itself failed OpenDir's checks (`error`).
-  enum class LoadState { kMissing, kLoaded, kCorrupt, kUntrusted };
+  // kDirectoryRefused: the directory could not be opened or failed
+  // OpenDir's checks (`error`: state_untrusted or state_unwritable).
+  enum class LoadState { kMissing, kLoaded, kCorrupt, kDirectoryRefused };
   struct Loaded {
     LoadState state = LoadState::kMissing;
     JournalRecord record;

@@ -53,10 +53,10 @@ Result<bool> SampleCompresses(const Source& source, FrameEncoder* encoder) {
 Result<std::optional<JournalRecord>> LoadResumeState(
     const Journal& journal, std::string_view key, std::string_view abs_path,
     const std::function<bool(const Event&)>& emit, const Error& cancelled) {
-  Status writable = journal.Prepare();
-  if (!writable.ok()) return writable.error();
+  // Load opens (and checks) the directory first: its error is Prepare's.
   Journal::Loaded loaded = journal.Load(key, abs_path);
-  if (loaded.state == Journal::LoadState::kUntrusted) return *loaded.error;
+  if (loaded.state == Journal::LoadState::kDirectoryRefused)
+    return *loaded.error;
   if (loaded.state == Journal::LoadState::kCorrupt) {
     Event e;
     e.type = FERRY_EVENT_STATE_DISCARDED;
