@@ -26,14 +26,22 @@ def progress(p):
     if p.bytes_done > 512 * 1024:
         os.write(1, b"moving\n")
 kw = {"on_progress": progress}
-if mode == "batch":
-    c.upload_batch([path], **kw)
-elif mode == "quiet":
-    # No callback: the parent watches the server instead.
-    os.write(1, b"moving\n")
-    c.upload(path)
-else:
-    c.upload(path, **kw)
+try:
+    if mode == "batch":
+        c.upload_batch([path], **kw)
+    elif mode == "quiet":
+        # No callback: the parent watches the server instead.
+        os.write(1, b"moving\n")
+        c.upload(path)
+    else:
+        c.upload(path, **kw)
+except KeyboardInterrupt:
+    # The call must return only once the upload has stopped: its lock on
+    # the resume state, released when it ends, must be gone by now.
+    locks = [f for _, _, fs in os.walk(state) for f in fs
+             if f.endswith(".lock")]
+    os.write(1, ("locks %d\n" % len(locks)).encode())
+    raise
 """
 
 
@@ -54,6 +62,8 @@ def test_sigint_raises_keyboard_interrupt_at_once_and_state_is_kept(
     p.wait(timeout=10)
     elapsed = time.monotonic() - sent
     err = p.stderr.read().decode()
+    assert p.stdout.read().split(b"\n")[-2:] == [b"locks 0", b""]
+    assert "FATAL" not in err
     assert elapsed < 1.0, elapsed
     assert "KeyboardInterrupt" in err
     assert "Exception ignored" not in err

@@ -608,17 +608,27 @@ class Client:
         batch = ctypes.c_void_p()
         # The batch runs on a thread of its own while this one waits, so
         # Ctrl-C is seen here at once (and cancels the batch, state kept).
-        worker = threading.Thread(
-            target=lib.ferry_upload_batch,
-            args=(self._handle, cpaths, len(paths), ctypes.byref(o),
-                  ctypes.byref(batch)), daemon=True)
+        # The wait is on an Event the worker sets, not on Thread.join: a
+        # KeyboardInterrupt inside join() marks a still running thread as
+        # stopped (CPython 3.11), and returning while the native call runs
+        # lets interpreter shutdown kill that thread inside libferry.
+        ended = threading.Event()
+
+        def run() -> None:
+            try:
+                lib.ferry_upload_batch(self._handle, cpaths, len(paths),
+                                       ctypes.byref(o), ctypes.byref(batch))
+            finally:
+                ended.set()
+
+        worker = threading.Thread(target=run, daemon=True)
         worker.start()
         try:
-            while worker.is_alive():
-                worker.join(0.1)
+            while not ended.wait(0.1):
+                pass
         except KeyboardInterrupt:
             interrupted.set()
-            worker.join()
+            _wait_uninterrupted(ended)
             lib.ferry_batch_free(batch.value)
             raise
         raised += self._callback_errors
@@ -635,6 +645,17 @@ class Client:
             return out
         finally:
             lib.ferry_batch_free(batch.value)
+
+
+def _wait_uninterrupted(ended: threading.Event) -> None:
+    """Waits for a native call that was told to stop: a second Ctrl-C
+    must not return while it still runs (see upload_batch)."""
+    while True:
+        try:
+            if ended.wait(0.1):
+                return
+        except KeyboardInterrupt:
+            continue
 
 
 def doctor(endpoint: str, **client_options: Any) -> Dict[str, Any]:

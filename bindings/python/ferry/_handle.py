@@ -142,10 +142,18 @@ class Upload:
             # Ctrl-C: the upload stops with its state kept, then the
             # interrupt goes on as Python users expect.
             lib.ferry_upload_cancel(self._handle, 0, None)
-            while lib.ferry_upload_wait(self._handle, 100) != 1:
-                pass
+            self._wait_stopped()
             raise
         return self._outcome()
+
+    def _wait_stopped(self) -> None:
+        # A second Ctrl-C must not return while the upload still runs.
+        while True:
+            try:
+                if lib.ferry_upload_wait(self._handle, 100) == 1:
+                    return
+            except KeyboardInterrupt:
+                continue
 
     def _outcome(self) -> UploadResult:
         for raised in self._raised:
