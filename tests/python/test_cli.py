@@ -206,7 +206,6 @@ def test_a_server_that_never_answers_ends_in_timeout(cli, tmp_path):
     """The stall timeout bounds a silent server: a typed timeout, no hang."""
     import socket
     import threading
-    import time
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -224,12 +223,10 @@ def test_a_server_that_never_answers_ends_in_timeout(cli, tmp_path):
 
     threading.Thread(target=accept, daemon=True).start()
     f = write_random(tmp_path / "s.bin", 1000, 8)
-    start = time.monotonic()
     p = run(cli, "--endpoint",
             f"http://127.0.0.1:{listener.getsockname()[1]}/files/",
             "--state-dir", str(tmp_path / "st"), "--stall-timeout", "2",
             "--max-retries", "1", "--retry-base-ms", "10", "--json", f)
-    elapsed = time.monotonic() - start
     listener.close()
     for c in held:
         c.close()
@@ -238,7 +235,10 @@ def test_a_server_that_never_answers_ends_in_timeout(cli, tmp_path):
     assert [e["code"] for e in ev if e["event"] == "retry"] == ["timeout"]
     assert ev[-1]["error"]["code"] == "timeout"
     assert ev[-1]["error"]["retryable"] is True
-    assert elapsed < 15  # two stalled attempts of ~2-3 s each
+    # Counted, not timed: the first attempt and the one retry each ended
+    # by the stall timeout on a connection of their own, and no more came
+    # (the run's own timeout guards against a hang).
+    assert len(held) == 2, len(held)
 
 
 def write_text(path, size):

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import time
 import urllib.parse
+import urllib.request
 import zlib
 
 import pytest
@@ -161,6 +162,35 @@ def test_seeded_kill_and_resume_trials(cli, tus_server, fault_proxy,
     RELIABILITY["kill_trials"] = {
         "seed": SEED, "trials": len(results), "killed": len(killed),
         "resumed_mid_file": sum(1 for r in results if r["resumed_from"] > 0),
+        "bytes_sent_twice_total": sum(r["bytes_sent_twice"] for r in killed),
+        "bytes_sent_twice_max": max(r["bytes_sent_twice"] for r in killed),
+        "trials_detail": results}
+
+
+def test_seeded_kill_and_resume_trials_on_the_streaming_path(
+        cli, tus_server_factory, fault_proxy, tmp_path):
+    """The same trials against @tus/server as users run it, without the
+    sample's checksum buffering: each PATCH is streamed to the store, a
+    killed one leaves what had arrived, and the resume starts there, in the
+    middle of a chunk or of a compressed frame (a compressed PATCH of
+    unknown length goes chunked)."""
+    server = tus_server_factory("--no-checksum")
+    req = urllib.request.Request(server.endpoint, method="OPTIONS",
+                                 headers={"Tus-Resumable": "1.0.0"})
+    with urllib.request.urlopen(req) as r:
+        assert "checksum" not in r.headers["Tus-Extension"]  # streaming
+    results = kill_and_resume_trials(cli, server, fault_proxy, tmp_path,
+                                     TRIALS, SEED + 1)
+    killed = [r for r in results if r["killed"]]
+    assert len(killed) >= TRIALS // 2
+    # Resumes from where a streamed PATCH was cut: not at a boundary of
+    # the 64 KiB blocks every chunk size here is made of.
+    cut = [r for r in killed if r["resumed_from"] % (64 << 10)]
+    assert cut, results
+    RELIABILITY["kill_trials_streaming"] = {
+        "seed": SEED + 1, "trials": len(results), "killed": len(killed),
+        "resumed_mid_file": sum(1 for r in results if r["resumed_from"] > 0),
+        "resumed_off_boundary": len(cut),
         "bytes_sent_twice_total": sum(r["bytes_sent_twice"] for r in killed),
         "bytes_sent_twice_max": max(r["bytes_sent_twice"] for r in killed),
         "trials_detail": results}

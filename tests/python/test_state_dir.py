@@ -6,7 +6,6 @@ with a typed error before it goes on."""
 import json
 import os
 import subprocess
-import time
 
 from conftest import sha256_file, write_random
 
@@ -98,7 +97,6 @@ def test_a_full_disk_stops_the_upload_with_a_typed_error(cli, tus_server,
             os.close(fill)
         chunk = 256 << 10
         f = write_random(tmp_path / "d.bin", 40 * chunk, 4)
-        start = time.monotonic()
         p = upload(cli, tus_server.endpoint, f, "--state-dir",
                    str(disk / "st"), "--chunk-size", "256K", "--compress",
                    "off")
@@ -110,7 +108,6 @@ def test_a_full_disk_stops_the_upload_with_a_typed_error(cli, tus_server,
         # reached the server, not the file.
         stored = sum(x.stat().st_size for x in tus_server.uploads())
         assert stored <= chunk, stored
-        assert time.monotonic() - start < 60
     finally:
         subprocess.run(["umount", str(disk)], check=False)
 

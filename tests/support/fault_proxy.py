@@ -273,11 +273,17 @@ class FaultProxy:
         action = fault.action if fault else None
         p = fault.params if fault else {}
         length = self._body_length(headers)
-        if length == "chunked":
-            raise _Closed()  # ferry never sends chunked bodies
         forward = action not in ("status", "redirect", "hang")
         if forward:
             upstream.sendall(head + b"\r\n\r\n")
+        if length == "chunked":
+            # A body of unknown length (ferry's compressed tus PATCH):
+            # relayed as it arrives, framing and all.
+            buf, broken = self._relay_chunked(client, upstream, buf, forward,
+                                              action, p.get("after", 65536))
+            if broken:
+                return self._break(client, action, p)
+            length = 0
         after = p.get("after", length // 2)
         sent = 0
         body_left = length
@@ -344,6 +350,55 @@ class FaultProxy:
         if (response.header("connection") or "").lower() == "close":
             return None
         return buf
+
+    def _relay_chunked(self, client, upstream, buf, forward, action, after):
+        """Relays a chunked request body. Returns (bytes read past it,
+        whether a reset/close/stall is due after `after` payload bytes)."""
+        breaks = action in ("reset", "close", "stall")
+        sent = 0
+
+        def more(buf):
+            data = client.recv(65536)
+            if not data:
+                raise _Closed()
+            return buf + data
+
+        def relay(data):
+            if forward and data:
+                upstream.sendall(data)
+
+        while True:
+            while b"\r\n" not in buf:
+                buf = more(buf)
+            line, _, buf = buf.partition(b"\r\n")
+            size = int(line.split(b";")[0], 16)
+            relay(line + b"\r\n")
+            if size == 0:
+                while True:  # trailers, up to the empty line
+                    while b"\r\n" not in buf:
+                        buf = more(buf)
+                    trailer, _, buf = buf.partition(b"\r\n")
+                    relay(trailer + b"\r\n")
+                    if not trailer:
+                        return buf, breaks
+            while size > 0:
+                if breaks and sent >= after:
+                    return buf, True
+                if not buf:
+                    buf = more(buf)
+                piece = buf[:min(size, max(1, after - sent) if breaks
+                                 else size)]
+                buf = buf[len(piece):]
+                relay(piece)
+                if forward:
+                    with self.lock:
+                        self.body_bytes += len(piece)
+                sent += len(piece)
+                size -= len(piece)
+            while len(buf) < 2:
+                buf = more(buf)
+            relay(buf[:2])
+            buf = buf[2:]
 
     def _break(self, client, action, p):
         if action == "reset":
