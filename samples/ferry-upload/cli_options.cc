@@ -59,8 +59,9 @@ S3:
                           S3 presigned mode, no secret here: for every
                           request run CMD OP METHOD BUCKET KEY UPLOAD_ID PART
                           ['Name: value'...] (OP: create, upload_part,
-                          list_parts, complete, abort; the headers ferry will
-                          send); its first output line is the URL to use
+                          list_parts, complete, abort, head_object; the
+                          headers ferry will send); its first output line
+                          is the URL to use
 
 Transfer:
       --chunk-size SIZE   bytes per chunk, e.g. 8M (default 4M): the unit

@@ -115,9 +115,10 @@ bool RunRefreshCommand(const std::vector<std::string>& argv,
 std::optional<std::string> RunPresignCommand(
     const std::vector<std::string>& command, const ferry::S3PresignRequest& r) {
   static const char* const kOps[] = {"",           "create",   "upload_part",
-                                     "list_parts", "complete", "abort"};
+                                     "list_parts", "complete", "abort",
+                                     "head_object"};
   int op = static_cast<int>(r.op);
-  if (op < 1 || op > 5) return std::nullopt;
+  if (op < 1 || op > 6) return std::nullopt;
   // Each value is one argument of its own: nothing of it is ever parsed by
   // a shell.
   std::vector<std::string> argv = command;

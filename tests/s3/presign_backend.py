@@ -15,7 +15,7 @@ from botocore.config import Config
 OPS = {"upload_part": "upload_part", "list_parts": "list_parts",
        "complete": "complete_multipart_upload",
        "abort": "abort_multipart_upload",
-       "create": "create_multipart_upload"}
+       "create": "create_multipart_upload", "head_object": "head_object"}
 
 
 def main():
@@ -31,7 +31,7 @@ def main():
         params["Metadata"] = {k[len("x-amz-meta-"):]: v
                               for k, v in headers.items()
                               if k.lower().startswith("x-amz-meta-")}
-    else:
+    elif op != "head_object":
         params["UploadId"] = upload_id
     if op == "upload_part":
         params["PartNumber"] = int(part)

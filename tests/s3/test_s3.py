@@ -561,3 +561,79 @@ def test_presigned_app_headers_stay_on_the_endpoint_origin(
             sha256_file(src)
     finally:
         proxy.stop()
+
+
+
+NO_SUCH_UPLOAD = (b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>"
+                  b"NoSuchUpload</Code><Message>The specified upload does not"
+                  b" exist.</Message></Error>")
+
+
+def lose_completion(rgw, tmp_path, key, src, retry_answer=None):
+    """Uploads src as 3 parts through a proxy that loses the answer to the
+    completion (the 2nd POST; RGW did complete it). retry_answer, when
+    given, rewrites the answer to the retried completion (the 3rd POST).
+    Returns the CLI's run, its JSON lines and the HEADs it sent."""
+    from fault_proxy import Fault, FaultProxy
+    faults = [Fault("truncate", method="POST", nth=2, keep=0)]
+    if retry_answer:
+        faults.append(Fault("rewrite", method="POST", nth=3, **retry_answer))
+    proxy = FaultProxy(rgw.endpoint, faults)
+    try:
+        p = through_proxy(rgw, tmp_path, proxy, "--compress", "off",
+                          "--part-size", "5M", "--key", key, src)
+        posts = [e["path"] for e in proxy.requests("POST")]
+        heads = proxy.requests("HEAD")
+    finally:
+        proxy.stop()
+    assert proxy.fired() == len(faults)
+    assert len(posts) == 3 and "uploadId=" in posts[2], posts
+    lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
+    return p, lines, heads
+
+
+def test_a_lost_completion_retried_on_rgw(rgw, tmp_path):
+    # RGW answers a completion sent again with 200: the retry is enough.
+    src = write_random(tmp_path / "lost.bin", 11 * MiB, 31)
+    p, lines, heads = lose_completion(rgw, tmp_path, "lost.bin", src)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert heads == []
+    assert rgw.stored_sha256(BUCKET, "lost.bin") == sha256_file(src)
+
+
+def test_a_lost_completion_then_no_such_upload_is_confirmed_by_etag(
+        rgw, tmp_path):
+    """AWS S3 answers a completion sent again with NoSuchUpload (the upload
+    became the object), which the proxy plays on RGW's real answer. ferry
+    asks for the object: its ETag, the MD5 of the parts' MD5s and -3, is
+    the one ferry's parts make: a success, not upload_expired."""
+    src = write_random(tmp_path / "lost.bin", 11 * MiB, 33)
+    p, lines, heads = lose_completion(
+        rgw, tmp_path, "lost-nsu.bin", src,
+        {"status": 404, "body": NO_SUCH_UPLOAD})
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert len(heads) == 1 and heads[0]["path"].endswith("/lost-nsu.bin")
+    assert rgw.head(BUCKET, "lost-nsu.bin")["etag"].endswith('-3"')
+    assert rgw.stored_sha256(BUCKET, "lost-nsu.bin") == sha256_file(src)
+    assert not os.listdir(tmp_path / "state")  # the upload counts as done
+
+
+def test_a_lost_completion_over_another_object_stays_an_error(rgw, tmp_path):
+    """The same, but by the time ferry asks, the key holds someone else's
+    object: its ETag is not the one ferry's parts make, so nothing is
+    claimed: upload_expired, that object untouched, the state kept."""
+    src = write_random(tmp_path / "lost.bin", 11 * MiB, 34)
+    other = tmp_path / "other.bin"
+    other.write_bytes(b"someone else's object")
+
+    def overwrite(response):
+        rgw.curl("-T", str(other), f"{rgw.endpoint}/{BUCKET}/lost-other.bin")
+        response.status = 404
+        response.body = NO_SUCH_UPLOAD
+
+    p, lines, heads = lose_completion(rgw, tmp_path, "lost-other.bin", src,
+                                      {"fn": overwrite})
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert error_of(lines)["code"] == "upload_expired"
+    assert len(heads) == 1
+    assert rgw.get(BUCKET, "lost-other.bin") == other.read_bytes()

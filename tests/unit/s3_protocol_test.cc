@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // SigV4 against AWS's published examples, the S3 response parsers, and the
 // journal's S3 part records.
+#include "protocols/s3/s3_protocol.h"
+
 #include <gtest/gtest.h>
 
 #include "journal/journal.h"
@@ -92,6 +94,22 @@ TEST(SigV4, CanonicalFormRules) {
   EXPECT_NE(r.headers.back().second.find("x-amz-security-token"),
             std::string::npos);
   EXPECT_EQ(r.headers.back().second.find("SECRET"), std::string::npos);
+}
+
+TEST(S3Multipart, EtagOfACompletedObject) {
+  // The parts' ETags are MD5("a") and MD5("b"); S3 names the object by the
+  // MD5 of their 32 raw bytes and the part count.
+  std::vector<S3PartInfo> parts = {
+      {1, "\"0cc175b9c0f1b6a831c399e269772661\"", 1},
+      {2, "92EB5FFEE6AE2FEC3AD71C777531578F", 1}};
+  EXPECT_EQ(MultipartEtag(parts), "\"96e024ba2074fe77e8e965ba43a704be-2\"");
+  // Nothing is concluded from ETags that are not MD5s (SSE-KMS), or from
+  // no parts at all.
+  parts[1].etag = "\"92eb5ffee6ae2fec3ad71c777531578z\"";
+  EXPECT_EQ(MultipartEtag(parts), std::nullopt);
+  parts[1].etag = "\"92eb5ffee6ae2fec3ad71c777531578f-3\"";
+  EXPECT_EQ(MultipartEtag(parts), std::nullopt);
+  EXPECT_EQ(MultipartEtag({}), std::nullopt);
 }
 
 TEST(S3Xml, InitiateAndComplete) {

@@ -38,7 +38,7 @@ from ferry._types import (BatchProgress, Event, Progress, UploadResult,
 __version__ = lib.ferry_version().decode()
 
 S3_OPS = {1: "create", 2: "upload_part", 3: "list_parts", 4: "complete",
-          5: "abort"}
+          5: "abort", 6: "head_object"}
 
 
 @dataclasses.dataclass(frozen=True)

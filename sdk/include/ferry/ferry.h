@@ -217,7 +217,11 @@ typedef enum ferry_s3_op {
   FERRY_S3_UPLOAD_PART = 2, /**< UploadPart: PUT key?partNumber=N&uploadId=U */
   FERRY_S3_LIST_PARTS = 3,  /**< ListParts: GET key?uploadId=U (resume) */
   FERRY_S3_COMPLETE = 4,    /**< CompleteMultipartUpload: POST key?uploadId=U */
-  FERRY_S3_ABORT = 5        /**< AbortMultipartUpload: DELETE key?uploadId=U */
+  FERRY_S3_ABORT = 5,       /**< AbortMultipartUpload: DELETE key?uploadId=U */
+  /** HeadObject: HEAD key, asked only when a completion's answer was lost
+   * and the retry found no upload (the object's ETag decides, docs/s3.md);
+   * a presigner that cannot sign it leaves the upload_expired error. */
+  FERRY_S3_HEAD_OBJECT = 6
 } ferry_s3_op;
 
 /** One S3 request ferry wants a presigned URL for (see ferry_s3_presign_fn). */

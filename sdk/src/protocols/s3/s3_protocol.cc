@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "codec/hash.h"
@@ -435,6 +436,42 @@ Status S3Protocol::Complete(std::string_view key, std::string_view upload_id,
     return Unexpected("no CompleteMultipartUploadResult", resp, key);
   }
   return OkStatus();
+}
+
+Result<std::optional<std::string>> S3Protocol::HeadObjectEtag(
+    std::string_view key) {
+  Call call;
+  call.op = S3Op::kHeadObject;
+  call.method = "HEAD";
+  call.key = std::string(key);
+  auto r = Perform(call);
+  if (!r.ok()) return r.error();
+  if (r.value().status == 404) return std::optional<std::string>();
+  if (r.value().status != 200) {
+    return Classify(r.value(), RequestKind::kOffset, ObjectUrl(key));
+  }
+  std::optional<std::string> etag = r.value().Header("etag");
+  if (!etag) return Unexpected("a HEAD without ETag", r.value(), key);
+  return etag;
+}
+
+std::optional<std::string> MultipartEtag(const std::vector<S3PartInfo>& parts) {
+  auto md5 = Hasher::Create("md5");
+  if (!md5 || parts.empty()) return std::nullopt;
+  for (const S3PartInfo& part : parts) {
+    std::string_view hex = part.etag;
+    if (hex.size() >= 2 && hex.front() == '"' && hex.back() == '"') {
+      hex = hex.substr(1, hex.size() - 2);
+    }
+    if (hex.size() != 32 ||
+        hex.find_first_not_of("0123456789abcdefABCDEF") != hex.npos) {
+      return std::nullopt;
+    }
+    std::string raw = absl::HexStringToBytes(std::string(hex));
+    md5->Update(raw.data(), raw.size());
+  }
+  return "\"" + HexEncode(md5->Finish()) + "-" + std::to_string(parts.size()) +
+         "\"";
 }
 
 Status S3Protocol::Abort(std::string_view key, std::string_view upload_id) {

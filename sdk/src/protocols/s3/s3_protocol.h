@@ -28,7 +28,14 @@
 
 namespace ferry::internal {
 
-enum class S3Op { kCreate = 1, kUploadPart, kListParts, kComplete, kAbort };
+enum class S3Op {
+  kCreate = 1,
+  kUploadPart,
+  kListParts,
+  kComplete,
+  kAbort,
+  kHeadObject
+};
 
 // What a presigned URL must allow: the operation, its object, upload and
 // part, and the headers ferry will send with it (x-amz-meta-*, Content-MD5,
@@ -61,6 +68,11 @@ struct S3Config {
   S3Presigner presigner;
 };
 
+// The ETag S3 gives an object completed from `parts`: the hex MD5 of their
+// MD5s, "-", their count, quoted. nullopt when a part's ETag is not a plain
+// MD5 (e.g. under SSE-KMS): then nothing can be concluded from it.
+std::optional<std::string> MultipartEtag(const std::vector<S3PartInfo>& parts);
+
 class S3Protocol {
  public:
   // http must outlive this object. Errors from Create: invalid_argument.
@@ -89,6 +101,9 @@ class S3Protocol {
   Status Complete(std::string_view key, std::string_view upload_id,
                   const std::vector<S3PartInfo>& parts);
   Status Abort(std::string_view key, std::string_view upload_id);
+  // The object's ETag as the server wrote it, or nullopt when it has no
+  // such object (404).
+  Result<std::optional<std::string>> HeadObjectEtag(std::string_view key);
 
   // ferry-doctor: a signed GET of the bucket's location (not available in
   // presigned mode). The response whatever its status (its Date tells the

@@ -638,7 +638,24 @@ Status S3Transfer::Complete() {
   for (const S3PartRecord& p : record_.s3_parts) {
     parts.push_back(S3PartInfo{p.number, p.etag, p.wire_size});
   }
-  return s3_->Complete(key_, record_.upload_url, parts);
+  Status s = s3_->Complete(key_, record_.upload_url, parts);
+  if (s.ok() || s.error().code != FERRY_ERR_UPLOAD_EXPIRED) return s;
+  return CompletedBefore(parts, s.error());
+}
+
+// NoSuchUpload in answer to CompleteMultipartUpload: when an earlier
+// completion's answer was lost, the upload is no longer listed because it
+// became the object. The object counts as this upload only when its ETag is
+// the one these parts make; otherwise the error stands.
+Status S3Transfer::CompletedBefore(const std::vector<S3PartInfo>& parts,
+                                   const Error& no_such_upload) {
+  std::optional<std::string> expected = MultipartEtag(parts);
+  if (!expected) return no_such_upload;
+  auto etag = s3_->HeadObjectEtag(key_);
+  if (!etag.ok() || !etag.value() || *etag.value() != *expected) {
+    return no_such_upload;
+  }
+  return OkStatus();
 }
 
 Result<UploadSummary> S3Transfer::Summarize() {

@@ -75,6 +75,8 @@ class S3Transfer : public Transfer {
   bool HasUpload() const override { return !record_.upload_url.empty(); }
 
  private:
+  Status CompletedBefore(const std::vector<S3PartInfo>& parts,
+                         const Error& no_such_upload);
   struct Part {
     S3PartRecord record;
     std::string data;
