@@ -29,9 +29,8 @@ Where and how:
       --endpoint URL      tus creation endpoint, or the S3 service endpoint
                           with --protocol s3 (required)
       --protocol tus|s3   wire protocol (default tus). s3: multipart upload
-                          to ENDPOINT/BUCKET/KEY, signed with SigV4 from
-                          AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-                          AWS_SESSION_TOKEN and AWS_REGION (docs/s3.md)
+                          to ENDPOINT/BUCKET/KEY, signed with SigV4, keys
+                          found as the AWS CLI finds them (docs/s3.md)
   -H, --header 'K: V'     extra request header (repeatable); @FILE reads
                           'K: V' lines from FILE, so a token need not be on
                           the command line (see also FERRY_TOKEN below)
@@ -47,7 +46,12 @@ Where and how:
 S3:
       --bucket NAME       S3 bucket (required with --protocol s3)
       --key KEY           S3 object key (one FILE; with -r a key prefix)
-      --region REGION     S3 region (default $AWS_REGION or us-east-1)
+      --region REGION     S3 region (default $AWS_REGION, the profile's
+                          region, or us-east-1)
+      --profile NAME      the profile of ~/.aws/credentials and
+                          ~/.aws/config to take keys, region or
+                          credential_process from (default $AWS_PROFILE
+                          or default; docs/s3.md)
       --part-size SIZE    S3 part size (default 8M, min 5M; grown for big files)
       --parallel-parts N  S3 parts sent at once (default 4)
       --unsigned-payload  S3: sign parts as UNSIGNED-PAYLOAD (Content-MD5
@@ -142,7 +146,9 @@ Environment:
   FERRY_HEADER_<NAME>     sent as header NAME ('_' becomes '-'), e.g.
                           FERRY_HEADER_X_API_KEY=... sends X-API-KEY
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION
-                          S3 credentials and region
+                          S3 credentials and region; without keys there:
+  AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE
+                          the profile and files to read them from
 
 Exit status:
   0    every file was uploaded
@@ -280,6 +286,9 @@ const OptionSpec kOptions[] = {
      [](A a, O o) { return (o->upload.object_key = a, kDone); }},
     {"region", 0, true,
      [](A a, O o) { return (o->client.s3_region = a, kDone); }},
+    // libferry reads the profile as the AWS CLI does: from AWS_PROFILE.
+    {"profile", 0, true,
+     [](A a, O) { return (::setenv("AWS_PROFILE", a.c_str(), 1), kDone); }},
     {"part-size", 0, true,
      [](A a, O o) {
        return SetNumber(a, "--part-size", 1, UINT64_MAX,

@@ -338,10 +338,17 @@ typedef struct ferry_client_options {
   /* ---- S3 (protocol FERRY_PROTOCOL_S3); see docs/s3.md ---- */
   /** Required: the bucket. */
   const char* s3_bucket;
-  /** Credentials; NULL or "" takes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-   * AWS_SESSION_TOKEN and AWS_REGION (or AWS_DEFAULT_REGION) from the
-   * environment. The region defaults to us-east-1. The secret is never
-   * logged nor put in an error. */
+  /** Credentials; NULL or "" finds them as the AWS CLI does: the
+   * environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+   * AWS_SESSION_TOKEN), then the profile (AWS_PROFILE, else "default") of
+   * the shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE,
+   * AWS_CONFIG_FILE, else ~/.aws/), its keys or its credential_process
+   * (keys with an Expiration are fetched again before they expire and on
+   * ExpiredToken). The region: this option, AWS_REGION, AWS_DEFAULT_REGION,
+   * the profile's, us-east-1. Errors at ferry_client_new: invalid_argument
+   * when no keys are found (the message says where it looked) or the
+   * credential_process fails. The secret is never logged nor put in an
+   * error. */
   const char* s3_access_key_id;
   const char* s3_secret_access_key; /**< see s3_access_key_id */
   const char* s3_session_token;     /**< see s3_access_key_id */

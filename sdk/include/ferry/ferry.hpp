@@ -137,10 +137,10 @@ struct ClientOptions {
   /// variables), UNSIGNED-PAYLOAD instead of signed SHA-256, part size
   /// (0 → 8 MiB), parts at once (0 → 4), a known clock error (server − local).
   std::string s3_bucket;
-  std::string s3_access_key_id;      ///< "" → AWS_ACCESS_KEY_ID
+  std::string s3_access_key_id;      ///< "" → as the AWS CLI finds it
   std::string s3_secret_access_key;  ///< "" → AWS_SECRET_ACCESS_KEY
   std::string s3_session_token;      ///< "" → AWS_SESSION_TOKEN
-  std::string s3_region;             ///< "" → AWS_REGION or us-east-1
+  std::string s3_region;             ///< "" → AWS_REGION, profile, us-east-1
   bool s3_unsigned_payload = false;  ///< parts as UNSIGNED-PAYLOAD
   uint64_t s3_part_size = 0;         ///< 0 → 8 MiB
   uint32_t s3_parallel_parts = 0;    ///< 0 → 4

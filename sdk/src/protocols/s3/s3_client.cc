@@ -140,17 +140,23 @@ Result<std::unique_ptr<ProtocolClient>> NewS3Client(const ClientConfig& config,
   s3.endpoint = config.endpoint;
   s3.bucket = config.s3_bucket;
   s3.credentials = config.s3_credentials;
-  // The usual environment variables fill what the app left empty.
-  auto env = [](std::string* field, std::initializer_list<const char*> names) {
-    for (const char* name : names) {
+  if (!config.s3_presigner) {
+    // As the AWS CLI finds them: options, environment, profile files.
+    auto chain = AwsCredentialChain::Resolve(config.s3_credentials,
+                                             AwsCredentialDeps::System());
+    if (!chain.ok()) return chain.error();
+    auto keys = chain.value()->Current();
+    if (!keys.ok()) return keys.error();
+    s3.credentials = keys.value();
+    s3.credential_chain = std::move(chain.value());
+  } else if (s3.credentials.region.empty()) {
+    for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
       const char* v = std::getenv(name);
-      if (field->empty() && v != nullptr) *field = v;
+      if (s3.credentials.region.empty() && v != nullptr) {
+        s3.credentials.region = v;
+      }
     }
-  };
-  env(&s3.credentials.access_key_id, {"AWS_ACCESS_KEY_ID"});
-  env(&s3.credentials.secret_access_key, {"AWS_SECRET_ACCESS_KEY"});
-  env(&s3.credentials.session_token, {"AWS_SESSION_TOKEN"});
-  env(&s3.credentials.region, {"AWS_REGION", "AWS_DEFAULT_REGION"});
+  }
   s3.unsigned_payload = config.s3_unsigned_payload;
   s3.headers = config.headers;
   s3.clock_offset_ms = config.clock_offset_ms;

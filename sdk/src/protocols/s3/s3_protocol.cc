@@ -128,6 +128,30 @@ S3Credentials S3Protocol::Credentials() const {
   return credentials_;
 }
 
+Result<S3Credentials> S3Protocol::SigningKeys() {
+  {
+    MutexLock lock(&credentials_mu_);
+    if (!config_.credential_chain || keys_from_app_) return credentials_;
+  }
+  return config_.credential_chain->Current();
+}
+
+bool S3Protocol::RenewExpiredKeys(const HttpResponse& r, bool* renewed) {
+  if (*renewed || r.status / 100 != 4 || !config_.credential_chain ||
+      !config_.credential_chain->renewable()) {
+    return false;
+  }
+  auto s3 = ParseS3Error(r.body);
+  if (!s3 || s3->code != "ExpiredToken") return false;
+  {
+    MutexLock lock(&credentials_mu_);
+    if (keys_from_app_) return false;
+  }
+  *renewed = true;
+  Result<bool> done = config_.credential_chain->RenewNow();
+  return done.ok() && done.value();
+}
+
 void S3Protocol::UseCredentials(const HeaderList& headers,
                                 const std::optional<S3Credentials>& keys) {
   MutexLock lock(&credentials_mu_);
@@ -135,6 +159,7 @@ void S3Protocol::UseCredentials(const HeaderList& headers,
     ReplaceHeader(&headers_, name, value);
   }
   if (keys) {
+    keys_from_app_ = true;
     // Fresh keys replace the old ones; a region left empty stays.
     std::string region = credentials_.region;
     credentials_ = *keys;
@@ -237,7 +262,14 @@ Result<HttpResponse> S3Protocol::Perform(const Call& call,
                     UriEncode(v, false));
   }
   std::string redacted = ObjectUrl(call.key);
+  bool renewed = false;
   for (int attempt = 0;; ++attempt) {
+    Result<S3Credentials> keys = SigningKeys();
+    if (!keys.ok()) {
+      Error e = keys.error();
+      e.url = redacted;
+      return e;
+    }
     SigV4Request sig;
     sig.method = call.method;
     sig.authority = authority_;
@@ -247,7 +279,7 @@ Result<HttpResponse> S3Protocol::Perform(const Call& call,
     for (const auto& h : call.headers) sig.headers.push_back(h);
     sig.payload_hash = payload_hash;
     int64_t now_s = (NowUnixMs() + offset_ms_.load()) / 1000;
-    SignV4(&sig, Credentials(), "s3", now_s);
+    SignV4(&sig, keys.value(), "s3", now_s);
 
     HttpRequest req;
     req.method = call.method;
@@ -261,6 +293,7 @@ Result<HttpResponse> S3Protocol::Perform(const Call& call,
     if (wire_bytes != nullptr) *wire_bytes += out.body_bytes_sent;
     if (!out.ok) return ClassifyTransport(out.transport, redacted);
     HttpResponse& r = out.response;
+    if (RenewExpiredKeys(r, &renewed)) continue;
     if (attempt == 0 && (r.status == 403 || r.status == 401)) {
       // RequestTimeTooSkewed, or a signature refused while the server's Date
       // shows a skew: sign again with the server's clock.

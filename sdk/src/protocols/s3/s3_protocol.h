@@ -22,6 +22,7 @@
 #include "errors/classify.h"
 #include "errors/error.h"
 #include "http/http_client.h"
+#include "protocols/s3/aws_credentials.h"
 #include "protocols/s3/s3_xml.h"
 #include "protocols/s3/sigv4.h"
 #include "sync/mutex.h"
@@ -66,6 +67,11 @@ struct S3Config {
   // ferry (credentials are then not needed). The app's headers go only to
   // the endpoint's own origin.
   S3Presigner presigner;
+  // Where `credentials` came from; when set, the keys to sign with are
+  // asked of it for every request (keys from a credential_process are
+  // renewed before they expire, and once on ExpiredToken) until the app's
+  // refresh hook hands keys of its own.
+  std::shared_ptr<AwsCredentialChain> credential_chain;
 };
 
 // The ETag S3 gives an object completed from `parts`: the hex MD5 of their
@@ -159,6 +165,10 @@ class S3Protocol {
   std::string PathFor(std::string_view key) const;
   HeaderList Headers() const;
   S3Credentials Credentials() const;
+  // The keys to sign a request with now (see S3Config::credential_chain).
+  Result<S3Credentials> SigningKeys();
+  // The server said ExpiredToken: renews chain keys once per request.
+  bool RenewExpiredKeys(const HttpResponse& r, bool* renewed);
 
   HttpClient* http_;
   S3Config config_;
@@ -171,6 +181,7 @@ class S3Protocol {
   mutable Mutex credentials_mu_;
   HeaderList headers_ ABSL_GUARDED_BY(credentials_mu_);
   S3Credentials credentials_ ABSL_GUARDED_BY(credentials_mu_);
+  bool keys_from_app_ ABSL_GUARDED_BY(credentials_mu_) = false;
 };
 
 }  // namespace ferry::internal
