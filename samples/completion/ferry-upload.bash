@@ -6,7 +6,8 @@ _ferry_upload() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   local opts="--endpoint --protocol --header --metadata --name --recursive
-    --state-dir --bucket --key --region --profile --part-size --parallel-parts
+    --state-dir --bucket --key --region --profile --addressing --part-size
+    --parallel-parts
     --unsigned-payload --clock-offset --presign-command --chunk-size
     --request-size --memory-budget --parallel --compress --announce-sha256
     --max-send-rate --max-retries --retry-base --stall-timeout
@@ -23,7 +24,7 @@ _ferry_upload() {
     --tls-min-version) COMPREPLY=($(compgen -W "1.2 1.3" -- "$cur")); return ;;
     --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --ca-file|--rules) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --endpoint|--metadata|--name|--bucket|--key|--region|--profile|--part-size|\
+    --endpoint|--metadata|--name|--bucket|--key|--region|--profile|--addressing|--part-size|\
     --parallel-parts|--clock-offset|--presign-command|--chunk-size|\
     --request-size|--memory-budget|--parallel|--max-send-rate|--max-retries|\
     --retry-base|--stall-timeout|--max-clock-skew|--refresh-command|\

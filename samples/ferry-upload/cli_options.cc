@@ -48,6 +48,10 @@ S3:
       --key KEY           S3 object key (one FILE; with -r a key prefix)
       --region REGION     S3 region (default $AWS_REGION, the profile's
                           region, or us-east-1)
+      --addressing auto|path|virtual
+                          where the bucket goes: path (ENDPOINT/BUCKET/KEY),
+                          virtual (BUCKET.HOST/KEY), auto (default: virtual
+                          on AWS endpoints when the name allows, else path)
       --profile NAME      the profile of ~/.aws/credentials and
                           ~/.aws/config to take keys, region or
                           credential_process from (default $AWS_PROFILE
@@ -286,6 +290,17 @@ const OptionSpec kOptions[] = {
      [](A a, O o) { return (o->upload.object_key = a, kDone); }},
     {"region", 0, true,
      [](A a, O o) { return (o->client.s3_region = a, kDone); }},
+    {"addressing", 0, true,
+     [](A a, O o) -> OptionError {
+       static const char* const kStyles[] = {"auto", "path", "virtual"};
+       for (int i = 0; i < 3; ++i) {
+         if (a == kStyles[i]) {
+           o->client.s3_addressing = static_cast<ferry_s3_addressing>(i);
+           return kDone;
+         }
+       }
+       return "--addressing takes auto, path or virtual";
+     }},
     // libferry reads the profile as the AWS CLI does: from AWS_PROFILE.
     {"profile", 0, true,
      [](A a, O) { return (::setenv("AWS_PROFILE", a.c_str(), 1), kDone); }},

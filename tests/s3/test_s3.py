@@ -637,3 +637,52 @@ def test_a_lost_completion_over_another_object_stays_an_error(rgw, tmp_path):
     assert error_of(lines)["code"] == "upload_expired"
     assert len(heads) == 1
     assert rgw.get(BUCKET, "lost-other.bin") == other.read_bytes()
+
+
+@pytest.mark.parametrize("addressing", ["virtual", "path"])
+def test_addressing_styles(rgw, tmp_path, addressing):
+    """Virtual-hosted requests go to BUCKET.localhost (RGW's rgw_dns_name;
+    libcurl maps *.localhost to the loopback address, no system file is
+    touched), path-style ones to localhost/BUCKET; both store the object,
+    read back path-style and compared; the proxy shows the Host and the
+    path each request went with."""
+    from fault_proxy import FaultProxy
+    src = write_random(tmp_path / "a.bin", 6 * MiB + 1, 41)
+    proxy = FaultProxy(rgw.endpoint)
+    key = f"styles/{addressing}.bin"
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=rgw.access,
+               AWS_SECRET_ACCESS_KEY=rgw.secret, AWS_REGION=rgw.region)
+    try:
+        p = subprocess.run(
+            [str(CLI), "--protocol", "s3", "--endpoint",
+             f"http://localhost:{proxy.port}", "--bucket", BUCKET,
+             "--addressing", addressing, "--state-dir",
+             str(tmp_path / "state"), "--json", "--compress", "off",
+             "--part-size", "5M", "--key", key, src],
+            capture_output=True, text=True, env=env, timeout=300)
+        sent = proxy.requests()
+    finally:
+        proxy.stop()
+    assert p.returncode == 0, p.stdout + p.stderr
+    hosts = {header_of(e, "host") for e in sent}
+    paths = {e["path"].split("?")[0] for e in sent}
+    if addressing == "virtual":
+        assert hosts == {f"{BUCKET}.localhost:{proxy.port}"}
+        assert paths == {f"/{key}"}
+    else:
+        assert hosts == {f"localhost:{proxy.port}"}
+        assert paths == {f"/{BUCKET}/{key}"}
+    assert rgw.stored_sha256(BUCKET, key) == sha256_file(src)
+
+
+def test_virtual_addressing_refuses_a_bucket_that_is_no_host_name(tmp_path):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
+               AWS_SECRET_ACCESS_KEY="secret")
+    src = write_random(tmp_path / "n.bin", 10, 42)
+    p = subprocess.run(
+        [str(CLI), "--protocol", "s3", "--endpoint", "https://s3.example",
+         "--bucket", "Not_A_Host", "--addressing", "virtual", "--json",
+         "--state-dir", str(tmp_path / "state"), src],
+        capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 2
+    assert "host name label" in p.stdout + p.stderr

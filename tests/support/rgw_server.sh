@@ -82,7 +82,10 @@ osd max object size = 134217728
 [client]
 rgw frontends = beast endpoint=127.0.0.1:$port
 rgw data = $dir/rgw
-rgw dns name = 127.0.0.1
+# Virtual-hosted requests come as BUCKET.localhost:PORT (libcurl maps
+# *.localhost to the loopback address by itself); requests to 127.0.0.1
+# are path-style.
+rgw dns name = localhost
 # Overwritten and deleted objects are freed within seconds, not RGW's
 # default two hours: the store is RAM, and benchmarks rewrite GiBs.
 rgw gc obj min wait = 5

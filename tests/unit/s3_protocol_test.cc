@@ -96,6 +96,54 @@ TEST(SigV4, CanonicalFormRules) {
   EXPECT_EQ(r.headers.back().second.find("SECRET"), std::string::npos);
 }
 
+TEST(S3Addressing, BucketNamesThatCanBeHostLabels) {
+  for (const char* ok : {"photos", "my-bucket-2", "a1b", "logs.2026"}) {
+    EXPECT_TRUE(BucketIsHostLabel(ok, false)) << ok;
+  }
+  for (const char* no : {"ab", "Photos", "my_bucket", "-start", "end-", "a..b",
+                         "192.168.5.4", ""}) {
+    EXPECT_FALSE(BucketIsHostLabel(no, false)) << no;
+  }
+  EXPECT_FALSE(BucketIsHostLabel(std::string(64, 'a'), false));
+  // Over https a dot would need a certificate for two labels.
+  EXPECT_FALSE(BucketIsHostLabel("logs.2026", true));
+}
+
+TEST(S3Addressing, AutoGoesVirtualOnAwsOnly) {
+  auto made = [](const char* endpoint, const char* bucket,
+                 S3Addressing addressing) {
+    S3Config c;
+    c.endpoint = endpoint;
+    c.bucket = bucket;
+    c.addressing = addressing;
+    c.credentials.access_key_id = "AKID";
+    c.credentials.secret_access_key = "secret";
+    return S3Protocol::Create(nullptr, c, ClassifyOptions{});
+  };
+  auto aws =
+      made("https://s3.eu-west-3.amazonaws.com", "photos", S3Addressing::kAuto);
+  ASSERT_TRUE(aws.ok());
+  EXPECT_TRUE(aws.value()->virtual_hosted());
+  EXPECT_EQ(aws.value()->ObjectUrl("a b/c.txt"),
+            "https://photos.s3.eu-west-3.amazonaws.com/a%20b/c.txt");
+  auto dotted =
+      made("https://s3.amazonaws.com", "logs.2026", S3Addressing::kAuto);
+  EXPECT_FALSE(dotted.value()->virtual_hosted());
+  EXPECT_EQ(dotted.value()->ObjectUrl("k"),
+            "https://s3.amazonaws.com/logs.2026/k");
+  auto rgw =
+      made("http://127.0.0.1:7480/prefix/", "photos", S3Addressing::kAuto);
+  EXPECT_FALSE(rgw.value()->virtual_hosted());
+  EXPECT_EQ(rgw.value()->ObjectUrl("k"),
+            "http://127.0.0.1:7480/prefix/photos/k");
+  auto forced = made("http://localhost:7480", "photos", S3Addressing::kVirtual);
+  EXPECT_EQ(forced.value()->ObjectUrl("k"), "http://photos.localhost:7480/k");
+  auto refused =
+      made("https://s3.example", "Not_A_Host", S3Addressing::kVirtual);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, FERRY_ERR_INVALID_ARGUMENT);
+}
+
 TEST(S3Multipart, EtagOfACompletedObject) {
   // The parts' ETags are MD5("a") and MD5("b"); S3 names the object by the
   // MD5 of their 32 raw bytes and the part count.

@@ -189,14 +189,15 @@ class Client:
             session_token: Optional[str] = None, region: Optional[str] = None,
             unsigned_payload: bool = False, part_size: Optional[int] = None,
             parallel_parts: Optional[int] = None, clock_offset: float = 0.0,
+            addressing: str = "auto",
             presign: Optional[Callable[[PresignRequest], Optional[str]]] = None,
             retry_base_delay_ms: Optional[float] = None,
             retry_max_delay_ms: Optional[float] = None,
             retry_deadline_ms: Optional[float] = None,
             clock_offset_ms: Optional[float] = None) -> None:
         """protocol: "tus", or "s3" for S3 multipart to endpoint/bucket/key
-        (credentials default to the AWS_* environment variables; see
-        docs/s3.md); presign(PresignRequest) -> URL or None turns on S3's
+        (credentials found as the AWS CLI finds them; addressing "auto",
+        "path" or "virtual": where the bucket goes; see docs/s3.md); presign(PresignRequest) -> URL or None turns on S3's
         presigned mode: no secret on this device, every request goes to the
         URL it returns (called from several threads; None cancels).
         on_refresh_credentials(error) is called on unauthenticated or
@@ -247,6 +248,9 @@ class Client:
         o.s3_unsigned_payload = 1 if unsigned_payload else 0
         o.s3_part_size = part_size or 0
         o.s3_parallel_parts = parallel_parts or 0
+        if addressing not in ("auto", "path", "virtual"):
+            raise ValueError("addressing must be 'auto', 'path' or 'virtual'")
+        o.s3_addressing = ("auto", "path", "virtual").index(addressing)
         o.clock_offset_ms = int(round(clock_offset * 1000))
         if max_retries is not None:
             o.max_retries = max_retries

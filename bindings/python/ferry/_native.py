@@ -69,7 +69,8 @@ class ClientOptions(ctypes.Structure):
                 ("s3_presign", PRESIGN_FN),
                 ("s3_presign_user_data", c_void_p),
                 ("on_log", LOG_FN), ("log_user_data", c_void_p),
-                ("log_level", c_int32), ("tls_min_version", c_int32)]
+                ("log_level", c_int32), ("tls_min_version", c_int32),
+                ("s3_addressing", c_int32)]
 
 
 class Progress(ctypes.Structure):

@@ -384,7 +384,20 @@ typedef struct ferry_client_options {
    * 1.2 (0, the default: the floor), 13 for TLS 1.3. invalid_argument
    * otherwise. */
   int32_t tls_min_version;
+  /** Since 0.1 (struct_size): where the bucket goes in S3 requests, a
+   * ferry_s3_addressing (0: AUTO). invalid_argument for another value, or
+   * for VIRTUAL with a bucket name that cannot be a host name label. */
+  int32_t s3_addressing;
 } ferry_client_options;
+
+/** S3 addressing (ferry_client_options.s3_addressing); docs/s3.md. */
+typedef enum ferry_s3_addressing {
+  /** Virtual-hosted for AWS endpoints (*.amazonaws.com) when the bucket
+   * name can be a host name label, path-style otherwise. */
+  FERRY_S3_ADDRESSING_AUTO = 0,
+  FERRY_S3_ADDRESSING_PATH = 1,   /**< ENDPOINT/BUCKET/KEY */
+  FERRY_S3_ADDRESSING_VIRTUAL = 2 /**< BUCKET.ENDPOINT-HOST/KEY */
+} ferry_s3_addressing;
 
 /** compress_level: adapt the zstd level to the link (the default). */
 #define FERRY_COMPRESS_AUTO 0
@@ -396,7 +409,7 @@ typedef struct ferry_client_options {
   {                                                                            \
     sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   \
-        0, 0                                                                   \
+        0, 0, 0                                                                \
   }
 
 /** A client: one endpoint, its options, headers, rules and connections.

@@ -144,7 +144,9 @@ struct ClientOptions {
   bool s3_unsigned_payload = false;  ///< parts as UNSIGNED-PAYLOAD
   uint64_t s3_part_size = 0;         ///< 0 → 8 MiB
   uint32_t s3_parallel_parts = 0;    ///< 0 → 4
-  int64_t clock_offset_ms = 0;       ///< known clock error, server − local
+  /// Where the bucket goes: AUTO (virtual-hosted on AWS), PATH, VIRTUAL.
+  ferry_s3_addressing s3_addressing = FERRY_S3_ADDRESSING_AUTO;
+  int64_t clock_offset_ms = 0;  ///< known clock error, server − local
   std::string
       state_dir;  ///< "" → $XDG_STATE_HOME/ferry or ~/.local/state/ferry
   std::string ca_file;  ///< PEM CA bundle to trust instead of the system's
@@ -416,6 +418,7 @@ class Client {
     c.s3_unsigned_payload = o.s3_unsigned_payload ? 1 : 0;
     c.s3_part_size = o.s3_part_size;
     c.s3_parallel_parts = o.s3_parallel_parts;
+    c.s3_addressing = o.s3_addressing;
     c.clock_offset_ms = o.clock_offset_ms;
     c.state_dir = o.state_dir.empty() ? nullptr : o.state_dir.c_str();
     c.ca_file = o.ca_file.empty() ? nullptr : o.ca_file.c_str();

@@ -374,6 +374,14 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     cfg.s3_unsigned_payload = o.s3_unsigned_payload != 0;
     cfg.s3_part_size = o.s3_part_size;
     if (o.s3_parallel_parts) cfg.s3_parallel_parts = o.s3_parallel_parts;
+    if (o.s3_addressing < FERRY_S3_ADDRESSING_AUTO ||
+        o.s3_addressing > FERRY_S3_ADDRESSING_VIRTUAL) {
+      Fail(FERRY_ERR_INVALID_ARGUMENT,
+           "s3_addressing is AUTO (0), PATH (1) or VIRTUAL (2)", error_out);
+      return nullptr;
+    }
+    cfg.s3_addressing =
+        static_cast<ferry::internal::S3Addressing>(o.s3_addressing);
     cfg.clock_offset_ms = o.clock_offset_ms;
     cfg.state_dir = Str(o.state_dir);
     cfg.http.ca_file = Str(o.ca_file);

@@ -40,6 +40,7 @@ struct ClientConfig {
   S3Presigner s3_presigner;  // presigned mode when set
   uint64_t s3_part_size = 0;
   uint32_t s3_parallel_parts = 4;
+  S3Addressing s3_addressing = S3Addressing::kAuto;
   int64_t clock_offset_ms = 0;
   std::string state_dir;  // "" → Journal::DefaultDir()
   HttpOptions http;

@@ -139,6 +139,7 @@ Result<std::unique_ptr<ProtocolClient>> NewS3Client(const ClientConfig& config,
   S3Config s3;
   s3.endpoint = config.endpoint;
   s3.bucket = config.s3_bucket;
+  s3.addressing = config.s3_addressing;
   s3.credentials = config.s3_credentials;
   if (!config.s3_presigner) {
     // As the AWS CLI finds them: options, environment, profile files.

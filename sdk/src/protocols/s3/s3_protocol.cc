@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "codec/hash.h"
@@ -16,6 +17,16 @@
 
 namespace ferry::internal {
 namespace {
+
+// An AWS S3 endpoint (s3.amazonaws.com, s3.REGION.amazonaws.com, the
+// dual-stack and FIPS names): where `auto` addressing goes virtual-hosted.
+bool IsAwsHost(std::string_view authority) {
+  std::string host = absl::AsciiStrToLower(std::string(authority.substr(
+      0, authority.rfind(':') == authority.npos ? authority.size()
+                                                : authority.rfind(':'))));
+  return absl::EndsWith(host, ".amazonaws.com") ||
+         absl::EndsWith(host, ".amazonaws.com.cn");
+}
 
 // Replaces the values of the query parameters that carry a presigned URL's
 // secrets (X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token, and
@@ -91,20 +102,53 @@ Result<std::unique_ptr<S3Protocol>> S3Protocol::Create(
     config.credentials.region = "us-east-1";
   std::string base = parts->path;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return std::unique_ptr<S3Protocol>(new S3Protocol(
-      http, std::move(config), classify, parts->authority, std::move(base)));
+  bool https = parts->scheme == "https";
+  bool fits = BucketIsHostLabel(config.bucket, https);
+  if (config.addressing == S3Addressing::kVirtual && !fits) {
+    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                     "bucket " + config.bucket +
+                         " cannot be a host name label (virtual-hosted "
+                         "addressing): use path addressing");
+  }
+  bool virtual_hosted = config.addressing == S3Addressing::kVirtual ||
+                        (config.addressing == S3Addressing::kAuto && fits &&
+                         IsAwsHost(parts->authority));
+  std::string authority = virtual_hosted
+                              ? config.bucket + "." + parts->authority
+                              : parts->authority;
+  return std::unique_ptr<S3Protocol>(
+      new S3Protocol(http, std::move(config), classify, std::move(authority),
+                     std::move(base), virtual_hosted));
+}
+
+bool BucketIsHostLabel(std::string_view bucket, bool https) {
+  if (bucket.size() < 3 || bucket.size() > 63) return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(bucket.front()) || !alnum(bucket.back())) return false;
+  bool all_digits_and_dots = true;
+  for (size_t i = 0; i < bucket.size(); ++i) {
+    char c = bucket[i];
+    if (!alnum(c) && c != '-' && c != '.') return false;
+    if (c == '.' && (https || bucket[i + 1] == '.')) return false;
+    if (c != '.' && (c < '0' || c > '9')) all_digits_and_dots = false;
+  }
+  return !all_digits_and_dots;  // "192.168.5.4" is an address, not a name
 }
 
 S3Protocol::S3Protocol(HttpClient* http, S3Config config,
                        ClassifyOptions classify, std::string authority,
-                       std::string base_path)
+                       std::string base_path, bool virtual_hosted)
     : http_(http),
       config_(std::move(config)),
       classify_(std::move(classify)),
       authority_(std::move(authority)),
       base_path_(std::move(base_path)),
+      virtual_hosted_(virtual_hosted),
       offset_ms_(config_.clock_offset_ms),
-      origin_(UrlOrigin(config_.endpoint)) {
+      origin_(
+          UrlOrigin(SplitUrl(config_.endpoint)->scheme + "://" + authority_)) {
   // S3 errors come as XML <Error> documents.
   if (!classify_.protocol_body) classify_.protocol_body = ReadS3ErrorBody;
   MutexLock lock(&credentials_mu_);
@@ -113,8 +157,9 @@ S3Protocol::S3Protocol(HttpClient* http, S3Config config,
 }
 
 std::string S3Protocol::PathFor(std::string_view key) const {
-  std::string path = base_path_ + "/" + UriEncode(config_.bucket, false);
-  if (!key.empty()) path += "/" + UriEncode(key, true);
+  std::string path = base_path_;
+  if (!virtual_hosted_) path += "/" + UriEncode(config_.bucket, false);
+  if (!key.empty() || virtual_hosted_) path += "/" + UriEncode(key, true);
   return path;
 }
 

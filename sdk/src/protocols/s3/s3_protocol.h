@@ -53,9 +53,23 @@ struct S3PresignRequest {
 // Returns the URL to send the request to, or the error to end it with.
 using S3Presigner = std::function<Result<std::string>(const S3PresignRequest&)>;
 
+// Where the bucket goes in a request's URL.
+enum class S3Addressing {
+  kAuto,     // virtual-hosted for AWS endpoints when the bucket allows it
+  kPath,     // endpoint/bucket/key
+  kVirtual,  // bucket.endpoint-host/key
+};
+
+// Whether `bucket` can be the first label of a host name in a request:
+// 3-63 of a-z 0-9 . -, starting and ending with a letter or digit, no "..",
+// not an IPv4 address; over https no dot either (a wildcard certificate
+// covers one label).
+bool BucketIsHostLabel(std::string_view bucket, bool https);
+
 struct S3Config {
   std::string endpoint;  // "https://host[:port]" (a path prefix is kept)
   std::string bucket;
+  S3Addressing addressing = S3Addressing::kAuto;
   S3Credentials credentials;
   // Send UNSIGNED-PAYLOAD instead of the body's SHA-256 (Content-MD5 still
   // protects every part).
@@ -128,6 +142,9 @@ class S3Protocol {
   void UseCredentials(const HeaderList& headers,
                       const std::optional<S3Credentials>& keys);
 
+  // Whether requests go to bucket.host (else host/bucket).
+  bool virtual_hosted() const { return virtual_hosted_; }
+
   // The region requests are signed for (us-east-1 unless configured).
   std::string region() const { return Credentials().region; }
 
@@ -136,7 +153,7 @@ class S3Protocol {
 
  private:
   S3Protocol(HttpClient* http, S3Config config, ClassifyOptions classify,
-             std::string authority, std::string base_path);
+             std::string authority, std::string base_path, bool virtual_hosted);
 
   struct Call {
     S3Op op = S3Op::kCreate;
@@ -175,6 +192,7 @@ class S3Protocol {
   ClassifyOptions classify_;
   std::string authority_;
   std::string base_path_;  // the endpoint's path, without a trailing '/'
+  bool virtual_hosted_;
   std::atomic<int64_t> offset_ms_;
   std::optional<std::string> origin_;  // the endpoint's, for app headers
   // What the refresh hook may replace while parts are in flight.
