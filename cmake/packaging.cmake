@@ -57,6 +57,8 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 # ldconfig runs through dpkg's trigger (CPack's postinst/postrm call it too).
 file(WRITE ${FERRY_DEB_DOC}/triggers "activate-noawait ldconfig\n")
 set(CPACK_DEBIAN_LIB_PACKAGE_CONTROL_EXTRA ${FERRY_DEB_DOC}/triggers)
+# /etc/mime.types, read when an upload asks for its Content-Type guessed.
+set(CPACK_DEBIAN_LIB_PACKAGE_RECOMMENDS "media-types")
 set(CPACK_COMPONENT_LIB_DESCRIPTION
   "resumable, verified uploads (shared library)\n\
 ferry uploads files over tus 1.0 and S3 multipart, resuming after any\n\

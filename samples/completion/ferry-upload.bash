@@ -6,8 +6,9 @@ _ferry_upload() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
   local opts="--endpoint --protocol --header --metadata --name --recursive
-    --state-dir --bucket --key --region --profile --addressing --part-size
-    --parallel-parts
+    --state-dir --bucket --key --region --profile --addressing --content-type
+    --guess-content-type --cache-control --content-disposition --storage-class
+    --sse --sse-kms-key-id --object-header --part-size --parallel-parts
     --unsigned-payload --clock-offset --presign-command --chunk-size
     --request-size --memory-budget --parallel --compress --announce-sha256
     --max-send-rate --max-retries --retry-base --stall-timeout
@@ -24,7 +25,10 @@ _ferry_upload() {
     --tls-min-version) COMPREPLY=($(compgen -W "1.2 1.3" -- "$cur")); return ;;
     --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --ca-file|--rules) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --sse) COMPREPLY=($(compgen -W "AES256 aws:kms" -- "$cur")); return ;;
     --endpoint|--metadata|--name|--bucket|--key|--region|--profile|--addressing|--part-size|\
+    --content-type|--cache-control|--content-disposition|--storage-class|\
+    --sse-kms-key-id|--object-header|\
     --parallel-parts|--clock-offset|--presign-command|--chunk-size|\
     --request-size|--memory-budget|--parallel|--max-send-rate|--max-retries|\
     --retry-base|--stall-timeout|--max-clock-skew|--refresh-command|\

@@ -56,6 +56,16 @@ S3:
                           ~/.aws/config to take keys, region or
                           credential_process from (default $AWS_PROFILE
                           or default; docs/s3.md)
+      --content-type TYPE the object's Content-Type (tus: filetype metadata)
+      --guess-content-type
+                          without --content-type, the one the file name's
+                          extension has in /etc/mime.types
+      --cache-control V, --content-disposition V, --storage-class CLASS,
+      --sse AES256|aws:kms, --sse-kms-key-id ID
+                          what the object is created with (S3)
+      --object-header 'Name: value'
+                          another header the object is created with
+                          (x-amz-tagging, x-amz-acl, Expires...; docs/s3.md)
       --part-size SIZE    S3 part size (default 8M, min 5M; grown for big files)
       --parallel-parts N  S3 parts sent at once (default 4)
       --unsigned-payload  S3: sign parts as UNSIGNED-PAYLOAD (Content-MD5
@@ -234,6 +244,27 @@ OptionError AddMetadata(const std::string& arg, ferry::UploadOptions* upload) {
   return std::nullopt;
 }
 
+// One header the object is created with (libferry checks the name).
+OptionError SetObjectHeader(const std::string& name, const std::string& value,
+                            ferry::UploadOptions* upload) {
+  for (auto& [n, v] : upload->object_headers) {
+    if (n == name) return (v = value, std::nullopt);
+  }
+  upload->object_headers.emplace_back(name, value);
+  return std::nullopt;
+}
+
+OptionError AddObjectHeader(const std::string& arg,
+                            ferry::UploadOptions* upload) {
+  size_t colon = arg.find(':');
+  if (colon == std::string::npos || colon == 0) {
+    return "--object-header takes 'Name: value'";
+  }
+  std::string value = arg.substr(colon + 1);
+  while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+  return SetObjectHeader(arg.substr(0, colon), value, upload);
+}
+
 std::vector<std::string> SplitCommas(const std::string& list) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -304,6 +335,31 @@ const OptionSpec kOptions[] = {
     // libferry reads the profile as the AWS CLI does: from AWS_PROFILE.
     {"profile", 0, true,
      [](A a, O) { return (::setenv("AWS_PROFILE", a.c_str(), 1), kDone); }},
+    {"content-type", 0, true,
+     [](A a, O o) { return SetObjectHeader("Content-Type", a, &o->upload); }},
+    {"guess-content-type", 0, false,
+     [](A, O o) { return (o->upload.guess_content_type = true, kDone); }},
+    {"cache-control", 0, true,
+     [](A a, O o) { return SetObjectHeader("Cache-Control", a, &o->upload); }},
+    {"content-disposition", 0, true,
+     [](A a, O o) {
+       return SetObjectHeader("Content-Disposition", a, &o->upload);
+     }},
+    {"storage-class", 0, true,
+     [](A a, O o) {
+       return SetObjectHeader("x-amz-storage-class", a, &o->upload);
+     }},
+    {"sse", 0, true,
+     [](A a, O o) {
+       return SetObjectHeader("x-amz-server-side-encryption", a, &o->upload);
+     }},
+    {"sse-kms-key-id", 0, true,
+     [](A a, O o) {
+       return SetObjectHeader("x-amz-server-side-encryption-aws-kms-key-id", a,
+                              &o->upload);
+     }},
+    {"object-header", 0, true,
+     [](A a, O o) { return AddObjectHeader(a, &o->upload); }},
     {"part-size", 0, true,
      [](A a, O o) {
        return SetNumber(a, "--part-size", 1, UINT64_MAX,

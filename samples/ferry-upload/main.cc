@@ -91,6 +91,8 @@ void UploadAsBatch(ferry::Client& client, const CliOptions& cli,
   }
   b.concurrency = cli.parallel;
   b.metadata = cli.upload.metadata;
+  b.object_headers = cli.upload.object_headers;
+  b.guess_content_type = cli.upload.guess_content_type;
   b.discard_on_cancel = cli.upload.discard_on_cancel;
   b.restart_on_change = cli.upload.restart_on_change;
   b.on_progress = [&](const ferry::BatchProgress& p) {

@@ -267,3 +267,29 @@ def test_sigkill_with_compression_then_resume(cli, tus_server_factory,
     assert server.encoding(done["url"]) == "zstd"
     assert server.stored_sha256(done["url"]) == sha256_file(f)  # zstd -d
     assert len(server.uploads()) == 1
+
+
+def test_content_type_on_tus_is_filetype_metadata(cli, tus_server, tmp_path):
+    """tus has no object headers; the media type goes as the "filetype"
+    metadata tus-js-client sends, given or guessed; any other object header
+    is refused before anything is sent."""
+    f = tmp_path / "notes.txt"
+    f.write_bytes(b"ferry\n" * 100)
+    for args, want in ((["--content-type", "text/x-ferry"], "text/x-ferry"),
+                       (["--guess-content-type"], "text/plain")):
+        p = run(cli, "--endpoint", tus_server.endpoint, "--state-dir",
+                str(tmp_path / "st"), "--json", *args, str(f))
+        assert p.returncode == 0, p.stderr
+        done = [json.loads(x) for x in p.stdout.splitlines()
+                if '"done"' in x][0]
+        meta = tus_server.store / (done["url"].rstrip("/").rsplit("/", 1)[-1]
+                                   + ".json")
+        assert json.loads(meta.read_text())["metadata"]["filetype"] == want
+        assert tus_server.stored_sha256(done["url"]) == sha256_file(str(f))
+    before = len(tus_server.uploads())
+    p = run(cli, "--endpoint", tus_server.endpoint, "--state-dir",
+            str(tmp_path / "st"), "--json", "--cache-control", "no-store",
+            str(f))
+    assert p.returncode == 1
+    assert "S3's" in p.stdout
+    assert len(tus_server.uploads()) == before

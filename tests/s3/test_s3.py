@@ -686,3 +686,64 @@ def test_virtual_addressing_refuses_a_bucket_that_is_no_host_name(tmp_path):
         capture_output=True, text=True, env=env, timeout=60)
     assert p.returncode == 2
     assert "host name label" in p.stdout + p.stderr
+
+
+def test_object_settings_are_sent_on_create_and_kept(rgw, tmp_path):
+    """Content-Type, Cache-Control, Content-Disposition, a storage class and
+    metadata go with CreateMultipartUpload (seen at the proxy) and are the
+    object's (a HEAD of it on RGW)."""
+    from fault_proxy import FaultProxy
+    src = write_random(tmp_path / "settings.bin", 6 * MiB, 51)
+    proxy = FaultProxy(rgw.endpoint)
+    try:
+        p = through_proxy(
+            rgw, tmp_path, proxy, "--compress", "off", "--key",
+            "settings.bin", "--content-type", "application/x-ferry-test",
+            "--cache-control", "max-age=60",
+            "--content-disposition", 'attachment; filename="s.bin"',
+            "--storage-class", "STANDARD", "--metadata", "owner=tests",
+            "--object-header", "Content-Language: en", src)
+        create = proxy.requests("POST")[0]
+    finally:
+        proxy.stop()
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert header_of(create, "x-amz-storage-class") == "STANDARD"
+    head = rgw.head(BUCKET, "settings.bin")
+    assert head["content-type"] == "application/x-ferry-test"
+    assert head["cache-control"] == "max-age=60"
+    assert head["content-disposition"] == 'attachment; filename="s.bin"'
+    assert head["content-language"] == "en"
+    assert head["x-amz-meta-owner"] == "tests"
+    assert rgw.stored_sha256(BUCKET, "settings.bin") == sha256_file(src)
+
+
+def test_content_type_guessed_from_the_name(rgw, tmp_path):
+    src = tmp_path / "report.json"
+    src.write_bytes(b'{"rows": 3}\n' * 1000)
+    p, lines = run_cli(rgw, tmp_path, "--guess-content-type", "--key",
+                       "guess/report.json", str(src))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert rgw.head(BUCKET, "guess/report.json")["content-type"] == \
+        "application/json"
+    # Without asking, no guess: RGW's default.
+    p, lines = run_cli(rgw, tmp_path, "--key", "guess/plain.json", str(src))
+    assert p.returncode == 0
+    assert rgw.head(BUCKET, "guess/plain.json")["content-type"] != \
+        "application/json"
+
+
+def test_object_settings_from_python(rgw, tmp_path):
+    src = write_random(tmp_path / "py.bin", MiB, 52)
+    with ferry.Client(rgw.endpoint, protocol="s3", bucket=BUCKET,
+                      access_key_id=rgw.access, secret_access_key=rgw.secret,
+                      region=rgw.region, state_dir=str(tmp_path / "st"),
+                      compress="off") as c:
+        r = c.upload(src, key="py/settings.bin", content_type="image/x-test",
+                     object_headers={"Cache-Control": "no-store"})
+        with pytest.raises(ferry.InvalidArgument):
+            c.upload(src, key="py/refused.bin",
+                     object_headers={"Authorization": "x"})
+    head = rgw.head(BUCKET, "py/settings.bin")
+    assert head["content-type"] == "image/x-test"
+    assert head["cache-control"] == "no-store"
+    assert rgw.stored_sha256(BUCKET, "py/settings.bin") == r.sha256

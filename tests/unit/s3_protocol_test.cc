@@ -144,6 +144,20 @@ TEST(S3Addressing, AutoGoesVirtualOnAwsOnly) {
   EXPECT_EQ(refused.error().code, FERRY_ERR_INVALID_ARGUMENT);
 }
 
+TEST(S3Object, HeadersAnObjectMayBeCreatedWith) {
+  EXPECT_TRUE(ObjectHeadersAllowed({{"Content-Type", "text/plain"},
+                                    {"x-amz-storage-class", "GLACIER_IR"},
+                                    {"X-Amz-Server-Side-Encryption", "AES256"}})
+                  .ok());
+  for (const char* refused :
+       {"Authorization", "x-amz-content-sha256", "Content-MD5", "Host",
+        "x-amz-server-side-encryption-customer-key", "x-amz-meta-a"}) {
+    auto s = ObjectHeadersAllowed({{refused, "v"}});
+    ASSERT_FALSE(s.ok()) << refused;
+    EXPECT_EQ(s.error().code, FERRY_ERR_INVALID_ARGUMENT);
+  }
+}
+
 TEST(S3Multipart, EtagOfACompletedObject) {
   // The parts' ETags are MD5("a") and MD5("b"); S3 names the object by the
   // MD5 of their 32 raw bytes and the part count.

@@ -410,7 +410,10 @@ class Client:
                on_event: Optional[Callable[[Event], Any]] = None,
                discard_on_cancel: bool = False, on_change: str = "fail",
                key: Optional[str] = None,
-               name: Optional[str] = None) -> UploadResult:
+               name: Optional[str] = None,
+               content_type: Optional[str] = None,
+               object_headers: Optional[Mapping[str, str]] = None,
+               guess_content_type: bool = False) -> UploadResult:
         """Uploads (or resumes) one source and returns an UploadResult.
 
         src: a path, bytes-like data, or a binary file object (seekable or
@@ -420,6 +423,12 @@ class Client:
         one waits: Ctrl-C raises KeyboardInterrupt here within 0.1 s, after
         cancelling the upload with its resume state kept.
 
+        S3 object settings: content_type, object_headers (Cache-Control,
+        Content-Disposition, x-amz-storage-class, x-amz-server-side-
+        encryption...; docs/s3.md lists them), guess_content_type (from the
+        name's extension, /etc/mime.types). tus takes only the content type,
+        as "filetype" metadata.
+
         on_progress(Progress) and on_event(Event) may return True to cancel
         (raising ferry.Cancelled); an exception they raise (or the file
         object's read raises) cancels the upload and is re-raised here,
@@ -428,7 +437,10 @@ class Client:
         up = self.start(src, metadata=metadata, on_progress=on_progress,
                         on_event=on_event,
                         discard_on_cancel=discard_on_cancel,
-                        on_change=on_change, key=key, name=name)
+                        on_change=on_change, key=key, name=name,
+                        content_type=content_type,
+                        object_headers=object_headers,
+                        guess_content_type=guess_content_type)
         try:
             return up.wait()
         finally:
@@ -440,7 +452,10 @@ class Client:
               on_event: Optional[Callable[[Event], Any]] = None,
               discard_on_cancel: bool = False, on_change: str = "fail",
               key: Optional[str] = None,
-              name: Optional[str] = None) -> Upload:
+              name: Optional[str] = None,
+              content_type: Optional[str] = None,
+              object_headers: Optional[Mapping[str, str]] = None,
+              guess_content_type: bool = False) -> Upload:
         """Starts uploading src on a thread of its own and returns an
         Upload: .pause() .resume() .cancel(discard=False) .wait(timeout)
         .status. Callbacks run on the upload's thread. Arguments as for
@@ -451,6 +466,8 @@ class Client:
             o, keep, raised = self._upload_options(
                 metadata, on_progress, on_event, discard_on_cancel, on_change,
                 key)
+            _object_settings(o, keep, content_type, object_headers,
+                             guess_content_type)
             err = ctypes.c_void_p()
             handle = lib.ferry_upload_start(self._handle, source.handle,
                                             ctypes.byref(o), ctypes.byref(err))
@@ -564,7 +581,11 @@ class Client:
             on_file_done: Optional[Callable[[int, Union[UploadResult, Error]],
                                             Any]] = None,
             discard_on_cancel: bool = False,
-            on_change: str = "fail") -> List[Union[UploadResult, Error]]:
+            on_change: str = "fail",
+            content_type: Optional[str] = None,
+            object_headers: Optional[Mapping[str, str]] = None,
+            guess_content_type: bool = False
+    ) -> List[Union[UploadResult, Error]]:
         """Uploads many files, `concurrency` at a time (within the client's
         memory_budget) over its shared connections, and returns one outcome
         per path, in order: an UploadResult, or the ferry.FerryError that
@@ -581,6 +602,8 @@ class Client:
         cpaths = (ctypes.c_char_p * max(len(paths), 1))(*keep)
         o = self._options(BatchOptions, metadata, keep, discard_on_cancel,
                           on_change)
+        _object_settings(o, keep, content_type, object_headers,
+                         guess_content_type)
         o.concurrency = concurrency or 0
         raised: List[BaseException] = []
 
@@ -649,6 +672,18 @@ class Client:
             return out
         finally:
             lib.ferry_batch_free(batch.value)
+
+
+def _object_settings(o: Any, keep: List[Any], content_type: Optional[str],
+                     object_headers: Optional[Mapping[str, str]],
+                     guess: bool) -> None:
+    """S3: what the object is created with (docs/s3.md); tus takes only
+    the content type (as filetype metadata)."""
+    headers = dict(object_headers or {})
+    if content_type:
+        headers["Content-Type"] = content_type
+    o.object_headers, o.object_headers_count = _kv_array(headers, keep)
+    o.guess_content_type = 1 if guess else 0
 
 
 def _wait_uninterrupted(ended: threading.Event) -> None:

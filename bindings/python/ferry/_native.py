@@ -120,7 +120,10 @@ class UploadOptions(ctypes.Structure):
                 ("metadata_count", c_uint32), ("on_progress", PROGRESS_FN),
                 ("progress_user_data", c_void_p), ("on_event", EVENT_FN),
                 ("event_user_data", c_void_p), ("discard_on_cancel", c_int32),
-                ("on_change", c_int32), ("object_key", c_char_p)]
+                ("on_change", c_int32), ("object_key", c_char_p),
+                ("object_headers", ctypes.POINTER(KV)),
+                ("object_headers_count", c_uint32),
+                ("guess_content_type", c_int32)]
 
 
 class BatchProgress(ctypes.Structure):
@@ -143,7 +146,10 @@ class BatchOptions(ctypes.Structure):
                 ("event_user_data", c_void_p), ("discard_on_cancel", c_int32),
                 ("on_change", c_int32), ("on_file_done", BATCH_FILE_FN),
                 ("file_user_data", c_void_p),
-                ("names", ctypes.POINTER(c_char_p))]
+                ("names", ctypes.POINTER(c_char_p)),
+                ("object_headers", ctypes.POINTER(KV)),
+                ("object_headers_count", c_uint32),
+                ("guess_content_type", c_int32)]
 
 
 def _candidates() -> Iterator[str]:

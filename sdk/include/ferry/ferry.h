@@ -593,11 +593,24 @@ typedef struct ferry_upload_options {
   /** S3: the object's key; NULL or "": the file's name. On cancel with
    * discard_on_cancel the multipart upload is aborted. */
   const char* object_key;
+  /** Since 0.1 (struct_size), S3 only: headers the object is created with
+   * (sent with CreateMultipartUpload): Content-Type, Cache-Control,
+   * Content-Disposition, Content-Language, Expires, x-amz-storage-class,
+   * x-amz-acl, x-amz-tagging, x-amz-website-redirect-location and
+   * x-amz-server-side-encryption with its -aws-kms-key-id, -context and
+   * -bucket-key-enabled. Another name, a control character in a value, or
+   * any with tus is invalid_argument. Copied before the call returns. */
+  const ferry_kv* object_headers;
+  uint32_t object_headers_count; /**< entries in object_headers */
+  /** Since 0.1, S3 only: without a Content-Type in object_headers, send the
+   * one the name's extension has in /etc/mime.types (Debian's
+   * media-types); none when it has none. */
+  int32_t guess_content_type;
 } ferry_upload_options;
 
 /** Initializer for ferry_upload_options. */
 #define FERRY_UPLOAD_OPTIONS_INIT \
-  { sizeof(ferry_upload_options), 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+  { sizeof(ferry_upload_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /** A finished upload: its URL, size, SHA-256 and what it took. */
 typedef struct ferry_result ferry_result;
@@ -901,11 +914,16 @@ typedef struct ferry_batch_options {
    * tus filename, the S3 key), as ferry_source_set_name; NULL or "" in it:
    * the file's own name. Copied before the call returns. */
   const char* const* names;
+  /** Since 0.1: as in ferry_upload_options, for every file (the guess
+   * from each file's own name). */
+  const ferry_kv* object_headers;
+  uint32_t object_headers_count; /**< entries in object_headers */
+  int32_t guess_content_type;    /**< as in ferry_upload_options */
 } ferry_batch_options;
 
 /** Initializer for ferry_batch_options. */
 #define FERRY_BATCH_OPTIONS_INIT \
-  { sizeof(ferry_batch_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+  { sizeof(ferry_batch_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /** The outcomes of a batch, one per file. */
 typedef struct ferry_batch ferry_batch;

@@ -218,6 +218,11 @@ struct UploadOptions {
   std::function<bool(const Event&)> on_event;
   bool discard_on_cancel = false;  ///< on cancel, delete the server's copy
   bool restart_on_change = false;  ///< a changed file starts anew (not fail)
+  /// S3: headers the object is created with (Content-Type, Cache-Control,
+  /// x-amz-storage-class...; see ferry_upload_options.object_headers).
+  std::vector<std::pair<std::string, std::string>> object_headers;
+  /// S3: without a Content-Type above, the name's, from /etc/mime.types.
+  bool guess_content_type = false;
 };
 
 /// Where a batch stands (see ferry_batch_progress).
@@ -239,6 +244,9 @@ struct BatchOptions {
   /// Empty, or one name per path (the tus filename, the S3 key); "" → the
   /// file's own name.
   std::vector<std::string> names;
+  /// As in UploadOptions, for every file (each guessed from its own name).
+  std::vector<std::pair<std::string, std::string>> object_headers;
+  bool guess_content_type = false;  ///< as in UploadOptions
 };
 
 /// A finished upload (see ferry_result).
@@ -727,9 +735,17 @@ class Client {
   template <typename Options, typename COptions>
   static void FillShared(const Options& o, std::vector<ferry_kv>* kv,
                          COptions* c) {
+    // One vector for both lists: reserved first, so neither moves.
+    kv->reserve(o.metadata.size() + o.object_headers.size());
     for (const auto& [k, v] : o.metadata) kv->push_back({k.c_str(), v.c_str()});
+    for (const auto& [k, v] : o.object_headers) {
+      kv->push_back({k.c_str(), v.c_str()});
+    }
     c->metadata = kv->data();
-    c->metadata_count = static_cast<uint32_t>(kv->size());
+    c->metadata_count = static_cast<uint32_t>(o.metadata.size());
+    c->object_headers = kv->data() + o.metadata.size();
+    c->object_headers_count = static_cast<uint32_t>(o.object_headers.size());
+    c->guess_content_type = o.guess_content_type ? 1 : 0;
     c->discard_on_cancel = o.discard_on_cancel ? 1 : 0;
     c->on_change =
         o.restart_on_change ? FERRY_ON_CHANGE_RESTART : FERRY_ON_CHANGE_FAIL;

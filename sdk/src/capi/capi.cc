@@ -100,6 +100,23 @@ bool ReadMetadata(const ferry_kv* kv, uint32_t count,
   return true;
 }
 
+ferry::internal::Status ReadObjectSettings(
+    const ferry_kv* headers, uint32_t count, int32_t guess,
+    ferry::internal::ObjectSettings* out) {
+  for (uint32_t i = 0; headers != nullptr && i < count; ++i) {
+    if (headers[i].key == nullptr || headers[i].value == nullptr ||
+        HasControl(headers[i].value)) {
+      return ferry::internal::MakeError(
+          FERRY_ERR_INVALID_ARGUMENT,
+          "object header " + std::to_string(i) +
+              " has no name or value, or a control character");
+    }
+    out->headers.emplace_back(headers[i].key, headers[i].value);
+  }
+  out->guess_content_type = guess != 0;
+  return ferry::internal::ObjectHeadersAllowed(out->headers);
+}
+
 ferry::internal::Status ParamsFromOptions(const ferry_upload_options* options,
                                           ferry::internal::UploadParams* out) {
   ferry_upload_options o = ReadVersioned(options);
@@ -125,7 +142,8 @@ ferry::internal::Status ParamsFromOptions(const ferry_upload_options* options,
   params.discard_on_cancel = o.discard_on_cancel != 0;
   params.restart_on_change = o.on_change == FERRY_ON_CHANGE_RESTART;
   params.object_key = Str(o.object_key);
-  return ferry::internal::OkStatus();
+  return ReadObjectSettings(o.object_headers, o.object_headers_count,
+                            o.guess_content_type, &params.object);
 }
 
 namespace {
@@ -788,6 +806,10 @@ ferry_code ferry_upload_batch(ferry_client* client, const char* const* paths,
       return fail_all(ferry::internal::MakeError(FERRY_ERR_INVALID_ARGUMENT,
                                                  "metadata key is NULL"));
     }
+    auto object = ferry::capi::ReadObjectSettings(
+        o.object_headers, o.object_headers_count, o.guess_content_type,
+        &params.object);
+    if (!object.ok()) return fail_all(std::move(object.error()));
     if (o.on_progress != nullptr) {
       params.on_progress = [&o](const ferry::internal::BatchProgress& p) {
         ferry_batch_progress cp;

@@ -162,6 +162,7 @@ std::vector<Result<UploadSummary>> ClientCore::UploadBatch(
       }
       UploadParams one;
       one.metadata = params.metadata;
+      one.object = params.object;
       one.discard_on_cancel = params.discard_on_cancel;
       one.restart_on_change = params.restart_on_change;
       one.on_progress = [&, i](const Progress& p) {

@@ -94,10 +94,19 @@ struct Event {
   std::string message;
 };
 
+// S3: what the object is created with besides its bytes (docs/s3.md).
+struct ObjectSettings {
+  HeaderList headers;  // Content-Type, Cache-Control, x-amz-storage-class...
+  // Without a Content-Type in headers: the file name's, from mime.types.
+  bool guess_content_type = false;
+  bool empty() const { return headers.empty() && !guess_content_type; }
+};
+
 struct UploadParams {
   // S3: the object's key; "" → the file's name.
   std::string object_key;
   std::vector<std::pair<std::string, std::string>> metadata;
+  ObjectSettings object;
   // Return false to cancel.
   std::function<bool(const Progress&)> on_progress;
   std::function<bool(const Event&)> on_event;
@@ -145,6 +154,7 @@ struct BatchParams {
   // Empty, or a name per path (tus filename, S3 key); "": the file's own.
   std::vector<std::string> names;
   std::vector<std::pair<std::string, std::string>> metadata;  // every file
+  ObjectSettings object;                                      // every file
   // Aggregate progress, serialised; return false to cancel the batch.
   std::function<bool(const BatchProgress&)> on_progress;
   // Per-file events, serialised; return false to cancel the batch.

@@ -121,6 +121,34 @@ Result<std::unique_ptr<S3Protocol>> S3Protocol::Create(
                      std::move(base), virtual_hosted));
 }
 
+Status ObjectHeadersAllowed(const HeaderList& headers) {
+  static const char* const kAllowed[] = {
+      "content-type",
+      "cache-control",
+      "content-disposition",
+      "content-language",
+      "expires",
+      "x-amz-storage-class",
+      "x-amz-acl",
+      "x-amz-tagging",
+      "x-amz-website-redirect-location",
+      "x-amz-server-side-encryption",
+      "x-amz-server-side-encryption-aws-kms-key-id",
+      "x-amz-server-side-encryption-context",
+      "x-amz-server-side-encryption-bucket-key-enabled"};
+  for (const auto& [name, value] : headers) {
+    std::string lower = absl::AsciiStrToLower(name);
+    bool known = false;
+    for (const char* allowed : kAllowed) known = known || lower == allowed;
+    if (!known) {
+      return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                       "an object cannot be created with header " + name +
+                           " (docs/s3.md lists those it can)");
+    }
+  }
+  return OkStatus();
+}
+
 bool BucketIsHostLabel(std::string_view bucket, bool https) {
   if (bucket.size() < 3 || bucket.size() > 63) return false;
   auto alnum = [](char c) {
@@ -375,7 +403,8 @@ Error S3Protocol::ClassifyProbe(const HttpResponse& r) const {
 
 Result<std::string> S3Protocol::CreateMultipartUpload(
     std::string_view key,
-    const std::vector<std::pair<std::string, std::string>>& metadata) {
+    const std::vector<std::pair<std::string, std::string>>& metadata,
+    const HeaderList& object_headers) {
   Call call;
   call.op = S3Op::kCreate;
   call.method = "POST";
@@ -385,6 +414,7 @@ Result<std::string> S3Protocol::CreateMultipartUpload(
     call.headers.emplace_back("x-amz-meta-" + absl::AsciiStrToLower(name),
                               value);
   }
+  for (const auto& h : object_headers) call.headers.push_back(h);
   auto r = Perform(call);
   if (!r.ok()) return r.error();
   if (r.value().status != 200) {

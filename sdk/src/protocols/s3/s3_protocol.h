@@ -93,6 +93,11 @@ struct S3Config {
 // MD5 (e.g. under SSE-KMS): then nothing can be concluded from it.
 std::optional<std::string> MultipartEtag(const std::vector<S3PartInfo>& parts);
 
+// The headers an object may be created with (docs/s3.md): invalid_argument
+// naming the first other one. SSE-C is not among them: it would have to go
+// with every part too.
+Status ObjectHeadersAllowed(const HeaderList& headers);
+
 class S3Protocol {
  public:
   // http must outlive this object. Errors from Create: invalid_argument.
@@ -103,10 +108,12 @@ class S3Protocol {
   // endpoint/bucket/key (no secrets in it; safe to show).
   std::string ObjectUrl(std::string_view key) const;
 
-  // Returns the UploadId. metadata: x-amz-meta-* pairs (names without it).
+  // Returns the UploadId. metadata: x-amz-meta-* pairs (names without it);
+  // object_headers: what ObjectHeadersAllowed lets through.
   Result<std::string> CreateMultipartUpload(
       std::string_view key,
-      const std::vector<std::pair<std::string, std::string>>& metadata);
+      const std::vector<std::pair<std::string, std::string>>& metadata,
+      const HeaderList& object_headers = {});
   // Returns the part's ETag. md5: raw 16 bytes of `data`; sha256: raw 32
   // (or "" to have it computed, when SignsPayload()).
   Result<std::string> UploadPart(std::string_view key,

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <ctime>
 
+#include "absl/strings/match.h"
 #include "http/url.h"
 #include "session/source_checks.h"
+#include "source/content_type.h"
 
 namespace ferry::internal {
 namespace {
@@ -269,11 +271,23 @@ Status S3Transfer::PrepareFresh() {
     create_meta_.emplace_back("sha256", HexEncode(whole->Finish()));
   }
   for (const auto& kv : ctx_->params->metadata) create_meta_.push_back(kv);
+  const ObjectSettings& object = ctx_->params->object;
+  create_headers_ = object.headers;
+  bool has_type = false;
+  for (const auto& h : object.headers) {
+    has_type = has_type || absl::EqualsIgnoreCase(h.first, "content-type");
+  }
+  if (object.guess_content_type && !has_type) {
+    // The name the object goes by: its key, else the source's.
+    auto type = GuessContentType(key_);
+    if (type) create_headers_.emplace_back("Content-Type", *type);
+  }
   return OkStatus();
 }
 
 Status S3Transfer::Create() {
-  Result<std::string> id = s3_->CreateMultipartUpload(key_, create_meta_);
+  Result<std::string> id =
+      s3_->CreateMultipartUpload(key_, create_meta_, create_headers_);
   if (!id.ok()) return id.error();
   record_.upload_url = id.value();
   return ctx_->save(record_, /*durable=*/true);

@@ -137,6 +137,7 @@ class S3Transfer : public Transfer {
   // Parts the server holds, by number (what QueryServer found).
   std::map<uint32_t, S3PartInfo> server_parts_;
   std::vector<std::pair<std::string, std::string>> create_meta_;
+  HeaderList create_headers_;  // the object's settings
   uint64_t resumed_from_ = 0;
   uint32_t slots_ = 1;  // parts in memory at once
   uint32_t workers_wanted_ = 1;

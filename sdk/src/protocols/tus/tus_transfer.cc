@@ -9,9 +9,11 @@
 #include <ctime>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "codec/hash.h"
 #include "http/url.h"
 #include "session/source_checks.h"
+#include "source/content_type.h"
 
 namespace ferry::internal {
 
@@ -37,6 +39,16 @@ Status TusTransfer::Discover() {
 }
 
 Status TusTransfer::Preflight() {
+  for (const auto& h : ctx_->params->object.headers) {
+    // tus stores bytes, not an object: only the media type has a place,
+    // the "filetype" metadata tus-js-client sends.
+    if (!absl::EqualsIgnoreCase(h.first, "content-type")) {
+      return MakeError(FERRY_ERR_INVALID_ARGUMENT,
+                       "tus uploads take no object header but Content-Type "
+                       "(sent as filetype metadata); " +
+                           h.first + " is S3's");
+    }
+  }
   if (!source_->seekable()) {
     // Besides the four chunk buffers every upload has, a stream keeps the
     // window being sent and reads the next one: up to 4 chunks each, fewer
@@ -360,6 +372,12 @@ Status TusTransfer::PrepareFresh() {
   // The app's metadata may replace the defaults, never add a duplicate key.
   std::map<std::string, std::string> meta;
   if (!source_->name().empty()) meta["filename"] = source_->name();
+  const ObjectSettings& object = ctx_->params->object;
+  for (const auto& [name, value] : object.headers) meta["filetype"] = value;
+  if (object.guess_content_type && !meta.count("filetype")) {
+    auto type = GuessContentType(source_->name());
+    if (type) meta["filetype"] = *type;
+  }
   for (const auto& [k, v] : ctx_->params->metadata) meta[k] = v;
   if (!record_.file_sha256.empty()) {
     meta["sha256"] = HexEncode(record_.file_sha256);
