@@ -8,7 +8,8 @@ _ferry_upload() {
   local opts="--endpoint --protocol --header --metadata --name --recursive
     --state-dir --bucket --key --region --profile --addressing --content-type
     --guess-content-type --cache-control --content-disposition --storage-class
-    --sse --sse-kms-key-id --object-header --part-size --parallel-parts
+    --sse --sse-kms-key-id --object-header --multipart-threshold --part-size
+    --parallel-parts
     --unsigned-payload --clock-offset --presign-command --chunk-size
     --request-size --memory-budget --parallel --compress --announce-sha256
     --max-send-rate --max-retries --retry-base --stall-timeout
@@ -28,7 +29,7 @@ _ferry_upload() {
     --sse) COMPREPLY=($(compgen -W "AES256 aws:kms" -- "$cur")); return ;;
     --endpoint|--metadata|--name|--bucket|--key|--region|--profile|--addressing|--part-size|\
     --content-type|--cache-control|--content-disposition|--storage-class|\
-    --sse-kms-key-id|--object-header|\
+    --sse-kms-key-id|--object-header|--multipart-threshold|\
     --parallel-parts|--clock-offset|--presign-command|--chunk-size|\
     --request-size|--memory-budget|--parallel|--max-send-rate|--max-retries|\
     --retry-base|--stall-timeout|--max-clock-skew|--refresh-command|\

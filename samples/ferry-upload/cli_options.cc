@@ -66,6 +66,9 @@ S3:
       --object-header 'Name: value'
                           another header the object is created with
                           (x-amz-tagging, x-amz-acl, Expires...; docs/s3.md)
+      --multipart-threshold SIZE
+                          smaller files go in one PutObject (default 8M;
+                          0: always multipart)
       --part-size SIZE    S3 part size (default 8M, min 5M; grown for big files)
       --parallel-parts N  S3 parts sent at once (default 4)
       --unsigned-payload  S3: sign parts as UNSIGNED-PAYLOAD (Content-MD5
@@ -360,6 +363,14 @@ const OptionSpec kOptions[] = {
      }},
     {"object-header", 0, true,
      [](A a, O o) { return AddObjectHeader(a, &o->upload); }},
+    {"multipart-threshold", 0, true,
+     [](A a, O o) {
+       uint64_t v = 0;
+       OptionError e = SetNumber(a, "--multipart-threshold", 0, INT64_MAX, &v);
+       // 0 here: always multipart (the library's 0 is its default).
+       o->client.s3_multipart_threshold = v == 0 ? -1 : static_cast<int64_t>(v);
+       return e;
+     }},
     {"part-size", 0, true,
      [](A a, O o) {
        return SetNumber(a, "--part-size", 1, UINT64_MAX,

@@ -623,6 +623,91 @@ def bench_s3(args):
         shutil.rmtree(work, ignore_errors=True)
 
 
+BOTO3_MANY = """
+import os, sys, boto3
+from concurrent.futures import ThreadPoolExecutor
+endpoint, bucket, prefix, folder = sys.argv[1:5]
+s3 = boto3.client("s3", endpoint_url=endpoint)
+names = sorted(os.listdir(folder))
+# aws s3 cp --recursive's concurrency: 10 requests at a time.
+with ThreadPoolExecutor(10) as pool:
+    list(pool.map(lambda n: s3.upload_file(os.path.join(folder, n), bucket,
+                                           prefix + n), names))
+"""
+BOTO3_CHECK_MANY = """
+import hashlib, os, sys, boto3
+endpoint, bucket, prefix, folder = sys.argv[1:5]
+s3 = boto3.client("s3", endpoint_url=endpoint)
+for n in sorted(os.listdir(folder)):
+    got = s3.get_object(Bucket=bucket, Key=prefix + n)["Body"].read()
+    with open(os.path.join(folder, n), "rb") as f:
+        if hashlib.sha256(got).digest() != hashlib.sha256(f.read()).digest():
+            sys.exit("stored bytes differ: " + n)
+    s3.delete_object(Bucket=bucket, Key=prefix + n)
+"""
+
+
+def bench_s3_small(args):
+    """--small-files x 64 KiB to a local RGW: ferry (one PutObject a file,
+    its default), ferry with --multipart-threshold 0 (create, part,
+    complete), boto3 upload_file with 10 at a time; interleaved runs, every
+    object read back and compared."""
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-s3-small-"))
+    rgw_dir = work / "rgw"
+    out = sh(str(ROOT / "tests/support/rgw_server.sh"), "start", str(rgw_dir),
+             "7498").stdout
+    vals = dict(line.split("=", 1) for line in out.splitlines()
+                if line.startswith("FERRY_"))
+    endpoint = vals["FERRY_S3_ENDPOINT"]
+    os.environ.update(AWS_ACCESS_KEY_ID=vals["FERRY_S3_ACCESS_KEY"],
+                      AWS_SECRET_ACCESS_KEY=vals["FERRY_S3_SECRET_KEY"],
+                      AWS_REGION=vals["FERRY_S3_REGION"],
+                      AWS_DEFAULT_REGION=vals["FERRY_S3_REGION"])
+    try:
+        subprocess.run([PY3, "-c",
+                        "import boto3,sys; boto3.client('s3', endpoint_url="
+                        "sys.argv[1]).create_bucket(Bucket='bench')",
+                        endpoint], check=True)
+        subprocess.run([PY3, "-c", BOTO3_WARMUP, endpoint], check=True)
+        folder = work / "small"
+        folder.mkdir()
+        rng = random.Random(7)
+        for i in range(args.small_files):
+            (folder / f"s{i:04}.bin").write_bytes(rng.randbytes(64 << 10))
+        ferry = [str(BUILD / "samples/ferry-upload"), "--protocol", "s3",
+                 "--endpoint", endpoint, "--bucket", "bench", "--compress",
+                 "off", "--state-dir", str(work / "state"), "-r", "--quiet"]
+        cmds = {
+            "ferry (one PutObject a file)": ferry + ["--key", "put/",
+                                                     str(folder)],
+            "ferry (multipart)": ferry + ["--multipart-threshold", "0",
+                                          "--key", "mp/", str(folder)],
+            "boto3 (10 at a time)": [PY3, "-c", BOTO3_MANY, endpoint, "bench",
+                                     "boto3/", str(folder)],
+        }
+        prefixes = {"ferry (one PutObject a file)": "put/",
+                    "ferry (multipart)": "mp/",
+                    "boto3 (10 at a time)": "boto3/"}
+        results = {name: [] for name in cmds}
+        names = list(cmds)
+        for run in range(args.runs):
+            for name in names[run % len(names):] + names[:run % len(names)]:
+                r = run_client(cmds[name], "lo")
+                subprocess.run([PY3, "-c", BOTO3_CHECK_MANY, endpoint,
+                                "bench", prefixes[name], str(folder)],
+                               check=True)
+                results[name].append(r)
+                print(f"run {run + 1} {name}: {r['wall']:.2f} s wall, "
+                      f"{r['cpu']:.2f} s CPU, {r['rss_mib']:.1f} MiB",
+                      flush=True)
+        return {name: {k: statistics.median(x[k] for x in rs)
+                       for k in ("wall", "cpu", "rss_mib")}
+                for name, rs in results.items()}
+    finally:
+        sh(str(ROOT / "tests/support/rgw_server.sh"), "stop", str(rgw_dir))
+        shutil.rmtree(work, ignore_errors=True)
+
+
 PY_UPLOAD = '''
 import os, subprocess, sys
 sys.path.insert(0, os.path.join(sys.argv[1], "bindings", "python"))
@@ -762,7 +847,7 @@ def write_s3_doc(med, args):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("suite", choices=["compression", "peers", "micro", "s3",
-                                      "sources"])
+                                      "s3-small", "sources"])
     ap.add_argument("--small-files", type=int, default=1000)
     ap.add_argument("--shaped-runs", type=int, default=2)
     ap.add_argument("--size-mib", type=int, default=256)
@@ -780,6 +865,12 @@ def main():
         med = bench_sources(args)
         if not args.no_doc:
             write_sources_doc(med, args)
+        return
+    if args.suite == "s3-small":
+        med = bench_s3_small(args)
+        for name, m in med.items():
+            print(f"{name}: {m['wall']:.2f} s wall, {m['cpu']:.2f} s CPU, "
+                  f"{m['rss_mib']:.1f} MiB (medians of {args.runs})")
         return
     if args.suite == "s3":
         med = bench_s3(args)

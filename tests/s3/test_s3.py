@@ -139,7 +139,8 @@ def test_unsigned_payload(rgw, tmp_path):
         try:
             key = f"unsigned-{unsigned}.bin"
             p = through_proxy(rgw, tmp_path, proxy, "--compress", "off",
-                              "--part-size", "5M", "--key", key, src,
+                              "--part-size", "5M", "--multipart-threshold",
+                              "0", "--key", key, src,
                               *(["--unsigned-payload"] if unsigned else []))
             assert p.returncode == 0, p.stdout + p.stderr
             parts = proxy.requests("PUT")
@@ -200,7 +201,8 @@ def test_skewed_clock_is_corrected(rgw, tmp_path):
     proxy = FaultProxy(rgw.endpoint)
     try:
         p = through_proxy(rgw, tmp_path, proxy, "--clock-offset", "-1h",
-                          "--compress", "off", "--key", "skew.bin", src)
+                          "--compress", "off", "--multipart-threshold", "0",
+                          "--key", "skew.bin", src)
         assert p.returncode == 0, p.stdout + p.stderr
         creates = proxy.requests("POST")[:2]
     finally:
@@ -222,7 +224,8 @@ def test_a_server_clock_days_away_is_not_followed(rgw, tmp_path):
     proxy = FaultProxy(rgw.endpoint)
     try:
         p = through_proxy(rgw, tmp_path, proxy, "--clock-offset", "-48h",
-                          "--compress", "off", "--key", "days.bin", src)
+                          "--compress", "off", "--multipart-threshold", "0",
+                          "--key", "days.bin", src)
         creates = proxy.requests("POST")
     finally:
         proxy.stop()
@@ -698,7 +701,8 @@ def test_object_settings_are_sent_on_create_and_kept(rgw, tmp_path):
     try:
         p = through_proxy(
             rgw, tmp_path, proxy, "--compress", "off", "--key",
-            "settings.bin", "--content-type", "application/x-ferry-test",
+            "settings.bin", "--multipart-threshold", "0",
+            "--content-type", "application/x-ferry-test",
             "--cache-control", "max-age=60",
             "--content-disposition", 'attachment; filename="s.bin"',
             "--storage-class", "STANDARD", "--metadata", "owner=tests",
@@ -747,3 +751,43 @@ def test_object_settings_from_python(rgw, tmp_path):
     assert head["content-type"] == "image/x-test"
     assert head["cache-control"] == "no-store"
     assert rgw.stored_sha256(BUCKET, "py/settings.bin") == r.sha256
+
+
+@pytest.mark.parametrize("compress", ["off", "3"])
+def test_small_objects_go_in_one_put(rgw, tmp_path, compress):
+    """Below --multipart-threshold (default 8 MiB) a file is one PutObject
+    (with Content-MD5, its metadata and settings): one request where
+    multipart takes three; compressed, it is the same zstd stream with its
+    seek table. Its bytes are read back and compared."""
+    from fault_proxy import FaultProxy
+    src = write_text(tmp_path / "small.txt", 3 * MiB + 5, 61)
+    key = f"small/{compress}.txt"
+    proxy = FaultProxy(rgw.endpoint)
+    try:
+        p = through_proxy(rgw, tmp_path, proxy, "--compress", compress,
+                          "--key", key, "--content-type", "text/plain",
+                          "--metadata", "owner=tests", src)
+        sent = proxy.requests()
+    finally:
+        proxy.stop()
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert [(e["method"], e["path"].split("?")[0]) for e in sent] == \
+        [("PUT", f"/{BUCKET}/{key}")]
+    assert header_of(sent[0], "content-md5")
+    head = rgw.head(BUCKET, key)
+    assert head["content-type"] == "text/plain"
+    assert head["x-amz-meta-owner"] == "tests"
+    assert "-" not in head["etag"]  # not a multipart object
+    assert rgw.stored_sha256(BUCKET, key, zstd=compress != "off") == \
+        sha256_file(src)
+    assert not os.listdir(tmp_path / "state")  # nothing to resume
+
+
+def test_multipart_threshold_zero_always_goes_multipart(rgw, tmp_path):
+    src = write_random(tmp_path / "tiny.bin", 1000, 62)
+    p, lines = run_cli(rgw, tmp_path, "--multipart-threshold", "0", "--key",
+                       "small/multipart.bin", src)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert rgw.head(BUCKET, "small/multipart.bin")["etag"].endswith('-1"')
+    assert rgw.stored_sha256(BUCKET, "small/multipart.bin") == \
+        sha256_file(src)

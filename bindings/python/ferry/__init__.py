@@ -190,6 +190,7 @@ class Client:
             unsigned_payload: bool = False, part_size: Optional[int] = None,
             parallel_parts: Optional[int] = None, clock_offset: float = 0.0,
             addressing: str = "auto",
+            multipart_threshold: Optional[int] = None,
             presign: Optional[Callable[[PresignRequest], Optional[str]]] = None,
             retry_base_delay_ms: Optional[float] = None,
             retry_max_delay_ms: Optional[float] = None,
@@ -197,7 +198,9 @@ class Client:
             clock_offset_ms: Optional[float] = None) -> None:
         """protocol: "tus", or "s3" for S3 multipart to endpoint/bucket/key
         (credentials found as the AWS CLI finds them; addressing "auto",
-        "path" or "virtual": where the bucket goes; see docs/s3.md); presign(PresignRequest) -> URL or None turns on S3's
+        "path" or "virtual": where the bucket goes; files smaller than
+        multipart_threshold bytes, default 8 MiB, 0 never, go in one
+        PutObject; see docs/s3.md); presign(PresignRequest) -> URL or None turns on S3's
         presigned mode: no secret on this device, every request goes to the
         URL it returns (called from several threads; None cancels).
         on_refresh_credentials(error) is called on unauthenticated or
@@ -251,6 +254,9 @@ class Client:
         if addressing not in ("auto", "path", "virtual"):
             raise ValueError("addressing must be 'auto', 'path' or 'virtual'")
         o.s3_addressing = ("auto", "path", "virtual").index(addressing)
+        if multipart_threshold is not None:
+            # 0: always multipart (C's 0 is the default, 8 MiB).
+            o.s3_multipart_threshold = multipart_threshold or -1
         o.clock_offset_ms = int(round(clock_offset * 1000))
         if max_retries is not None:
             o.max_retries = max_retries

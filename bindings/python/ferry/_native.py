@@ -70,7 +70,8 @@ class ClientOptions(ctypes.Structure):
                 ("s3_presign_user_data", c_void_p),
                 ("on_log", LOG_FN), ("log_user_data", c_void_p),
                 ("log_level", c_int32), ("tls_min_version", c_int32),
-                ("s3_addressing", c_int32)]
+                ("s3_addressing", c_int32),
+                ("s3_multipart_threshold", ctypes.c_int64)]
 
 
 class Progress(ctypes.Structure):

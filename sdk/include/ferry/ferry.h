@@ -388,6 +388,11 @@ typedef struct ferry_client_options {
    * ferry_s3_addressing (0: AUTO). invalid_argument for another value, or
    * for VIRTUAL with a bucket name that cannot be a host name label. */
   int32_t s3_addressing;
+  /** Since 0.1 (struct_size): S3 sources smaller than this (of known size
+   * and readable again: a path, descriptor or buffer) go in one PutObject
+   * instead of create, parts and complete; 0: 8 MiB (aws-cli's default);
+   * negative: always multipart. Presigned mode is always multipart. */
+  int64_t s3_multipart_threshold;
 } ferry_client_options;
 
 /** S3 addressing (ferry_client_options.s3_addressing); docs/s3.md. */
@@ -409,7 +414,7 @@ typedef enum ferry_s3_addressing {
   {                                                                            \
     sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   \
-        0, 0, 0                                                                \
+        0, 0, 0, 0                                                             \
   }
 
 /** A client: one endpoint, its options, headers, rules and connections.

@@ -146,6 +146,8 @@ struct ClientOptions {
   uint32_t s3_parallel_parts = 0;    ///< 0 → 4
   /// Where the bucket goes: AUTO (virtual-hosted on AWS), PATH, VIRTUAL.
   ferry_s3_addressing s3_addressing = FERRY_S3_ADDRESSING_AUTO;
+  /// Smaller sources go in one PutObject: 0 → 8 MiB; negative: never.
+  int64_t s3_multipart_threshold = 0;
   int64_t clock_offset_ms = 0;  ///< known clock error, server − local
   std::string
       state_dir;  ///< "" → $XDG_STATE_HOME/ferry or ~/.local/state/ferry
@@ -427,6 +429,7 @@ class Client {
     c.s3_part_size = o.s3_part_size;
     c.s3_parallel_parts = o.s3_parallel_parts;
     c.s3_addressing = o.s3_addressing;
+    c.s3_multipart_threshold = o.s3_multipart_threshold;
     c.clock_offset_ms = o.clock_offset_ms;
     c.state_dir = o.state_dir.empty() ? nullptr : o.state_dir.c_str();
     c.ca_file = o.ca_file.empty() ? nullptr : o.ca_file.c_str();

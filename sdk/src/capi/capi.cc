@@ -400,6 +400,9 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     }
     cfg.s3_addressing =
         static_cast<ferry::internal::S3Addressing>(o.s3_addressing);
+    if (o.s3_multipart_threshold != 0) {
+      cfg.s3_multipart_threshold = o.s3_multipart_threshold;
+    }
     cfg.clock_offset_ms = o.clock_offset_ms;
     cfg.state_dir = Str(o.state_dir);
     cfg.http.ca_file = Str(o.ca_file);

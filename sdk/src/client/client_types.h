@@ -41,6 +41,9 @@ struct ClientConfig {
   uint64_t s3_part_size = 0;
   uint32_t s3_parallel_parts = 4;
   S3Addressing s3_addressing = S3Addressing::kAuto;
+  // Sources (of known size, readable again) smaller than this go in one
+  // PutObject; 0 or less: always multipart.
+  int64_t s3_multipart_threshold = 8 << 20;
   int64_t clock_offset_ms = 0;
   std::string state_dir;  // "" → Journal::DefaultDir()
   HttpOptions http;

@@ -449,22 +449,53 @@ Result<std::string> S3Protocol::UploadPart(
   call.payload_sha256 = std::string(sha256);
   auto r = Perform(call, on_send, wire_bytes);
   if (!r.ok()) return r.error();
-  if (r.value().status != 200) {
-    return Classify(r.value(), RequestKind::kSend, ObjectUrl(key));
+  return StoredEtag(r.value(), key, md5, "part " + std::to_string(number));
+}
+
+Result<std::string> S3Protocol::PutObject(
+    std::string_view key, std::string_view data, std::string_view md5,
+    std::string_view sha256,
+    const std::vector<std::pair<std::string, std::string>>& metadata,
+    const HeaderList& object_headers, const SendProgressFn& on_send,
+    uint64_t* wire_bytes) {
+  Call call;
+  call.op = S3Op::kPutObject;
+  call.method = "PUT";
+  call.key = std::string(key);
+  call.headers.emplace_back("Content-MD5", Base64Encode(md5));
+  for (const auto& [name, value] : metadata) {
+    call.headers.emplace_back("x-amz-meta-" + absl::AsciiStrToLower(name),
+                              value);
   }
-  auto etag = r.value().Header("etag");
+  for (const auto& h : object_headers) call.headers.push_back(h);
+  call.body = data;
+  call.has_body = true;
+  call.payload_sha256 = std::string(sha256);
+  auto r = Perform(call, on_send, wire_bytes);
+  if (!r.ok()) return r.error();
+  return StoredEtag(r.value(), key, md5, "the object");
+}
+
+Result<std::string> S3Protocol::StoredEtag(const HttpResponse& r,
+                                           std::string_view key,
+                                           std::string_view md5,
+                                           const std::string& what) const {
+  if (r.status != 200) return Classify(r, RequestKind::kSend, ObjectUrl(key));
+  auto etag = r.Header("etag");
   if (!etag || !PlausibleEtag(*etag)) {
-    return Unexpected("UploadPart answered without a usable ETag", r.value(),
-                      key);
+    return Unexpected("the upload of " + what +
+                          " was answered without a "
+                          "usable ETag",
+                      r, key);
   }
-  // Without encryption S3 and RGW make a part's ETag its MD5; when it looks
-  // like one it must be ours.
+  // Without encryption S3 and RGW make the ETag of what one request stored
+  // its MD5; when it looks like one it must be ours.
   std::string hex =
       std::string(absl::StripPrefix(absl::StripSuffix(*etag, "\""), "\""));
   if (hex.size() == 32 && absl::AsciiStrToLower(hex) != HexEncode(md5)) {
-    Error e = MakeError(FERRY_ERR_CHECKSUM_MISMATCH,
-                        "the server stored part " + std::to_string(number) +
-                            " with another MD5 than the one sent");
+    Error e = MakeError(
+        FERRY_ERR_CHECKSUM_MISMATCH,
+        "the server stored " + what + " with another MD5 than the one sent");
     e.url = ObjectUrl(key);
     return e;
   }

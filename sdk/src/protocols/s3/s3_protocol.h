@@ -35,7 +35,8 @@ enum class S3Op {
   kListParts,
   kComplete,
   kAbort,
-  kHeadObject
+  kHeadObject,
+  kPutObject
 };
 
 // What a presigned URL must allow: the operation, its object, upload and
@@ -122,6 +123,14 @@ class S3Protocol {
                                  std::string_view sha256,
                                  const SendProgressFn& on_send,
                                  uint64_t* wire_bytes);
+  // A whole object in one request (small objects): Content-MD5, metadata
+  // and object headers as for CreateMultipartUpload. Returns its ETag.
+  Result<std::string> PutObject(
+      std::string_view key, std::string_view data, std::string_view md5,
+      std::string_view sha256,
+      const std::vector<std::pair<std::string, std::string>>& metadata,
+      const HeaderList& object_headers, const SendProgressFn& on_send,
+      uint64_t* wire_bytes);
   // Every part the server holds (following IsTruncated pages).
   Result<std::vector<S3PartInfo>> ListParts(std::string_view key,
                                             std::string_view upload_id);
@@ -184,6 +193,11 @@ class S3Protocol {
                                uint64_t* wire_bytes = nullptr);
   Error Classify(const HttpResponse& r, RequestKind kind,
                  std::string_view redacted_url) const;
+  // The ETag of a stored part or object (`what`), checked against the MD5
+  // sent when it has the form of one.
+  Result<std::string> StoredEtag(const HttpResponse& r, std::string_view key,
+                                 std::string_view md5,
+                                 const std::string& what) const;
   Error Unexpected(std::string what, const HttpResponse& r,
                    std::string_view key) const;
   std::string PathFor(std::string_view key) const;

@@ -87,6 +87,16 @@ Status S3Transfer::Preflight() {
     return e;
   }
   part_size_ = S3PartSize(size, ctx_->config->s3_part_size);
+  const ClientConfig& cfg = *ctx_->config;
+  single_ = !cfg.s3_presigner && source_->seekable() &&
+            source_->expected_size().has_value() &&
+            cfg.s3_multipart_threshold > 0 &&
+            size < static_cast<uint64_t>(cfg.s3_multipart_threshold);
+  if (single_) {
+    // One "part" holds it all, with room for zstd frames of incompressible
+    // bytes, which come out slightly larger.
+    part_size_ = std::max(part_size_, size + size / 16 + kMiB);
+  }
   return OkStatus();
 }
 
@@ -144,6 +154,14 @@ Result<std::string> S3Transfer::HashRange(uint64_t begin, uint64_t end) {
 
 std::optional<ResumeVerdict> S3Transfer::Screen(const JournalRecord& saved) {
   record_ = saved;  // what Discard aborts if the session drops it
+  if (single_) {
+    // Small enough for one PutObject now (another threshold): the saved
+    // multipart upload is aborted, and the object goes whole.
+    ResumeVerdict v = Unusable(FERRY_ERR_UPLOAD_EXPIRED,
+                               "the file now goes in one PutObject");
+    v.discard_saved = true;
+    return v;
+  }
   std::string encoding = level_ > 0 ? "zstd" : "identity";
   if (saved.protocol != "s3" || saved.upload_url.empty() ||
       saved.encoding != encoding || saved.chunk_size != part_size_ ||
@@ -286,6 +304,7 @@ Status S3Transfer::PrepareFresh() {
 }
 
 Status S3Transfer::Create() {
+  if (single_) return PutWhole();
   Result<std::string> id =
       s3_->CreateMultipartUpload(key_, create_meta_, create_headers_);
   if (!id.ok()) return id.error();
@@ -294,7 +313,35 @@ Status S3Transfer::Create() {
 }
 
 std::string S3Transfer::CreatedMessage() const {
+  if (single_) return "stored " + s3_->ObjectUrl(key_) + " with one PutObject";
   return "created a multipart upload for " + s3_->ObjectUrl(key_);
+}
+
+Status S3Transfer::PutWhole() {
+  if (!whole_) {  // read, compress and hash once; a retry sends it again
+    Result<std::unique_ptr<Part>> made = MakePart(1, 0);
+    if (!made.ok()) return made.error();
+    whole_ = std::move(made.value());
+    auto md5 = Hasher::Create("md5");
+    md5->Update(whole_->data.data(), whole_->data.size());
+    whole_->md5 = md5->Finish();
+    if (s3_->SignsPayload()) whole_->sha256 = Sha256(whole_->data);
+    if (whole_->record.raw_end != source_->size()) {
+      return MakeError(FERRY_ERR_INTERNAL_ERROR,
+                       "the object did not fit in one request");
+    }
+  }
+  uint64_t wire = 0;
+  SendProgressFn on_send = [&](uint64_t) { return !Stopping(); };
+  Result<std::string> etag =
+      s3_->PutObject(key_, whole_->data, whole_->md5, whole_->sha256,
+                     create_meta_, create_headers_, on_send, &wire);
+  wire_bytes_ += wire;
+  if (!etag.ok()) return Stopping() ? TransferCancelled() : etag.error();
+  whole_->record.etag = etag.value();
+  record_.s3_parts = {whole_->record};
+  acked_raw_ = AckedRaw();
+  return OkStatus();
 }
 
 const S3PartRecord* S3Transfer::HeldPart(uint32_t number) const {
@@ -639,6 +686,7 @@ bool S3Transfer::RestartCures(const Error& error) const {
 }
 
 Status S3Transfer::Complete() {
+  if (single_) return OkStatus();  // PutObject stored it whole
   Covered covered = CoveredPrefix(record_.s3_parts);
   if (covered.parts != record_.s3_parts.size()) {
     return MakeError(FERRY_ERR_INTERNAL_ERROR,

@@ -77,6 +77,9 @@ class S3Transfer : public Transfer {
  private:
   Status CompletedBefore(const std::vector<S3PartInfo>& parts,
                          const Error& no_such_upload);
+  // A small object in one PutObject (the creation carries it all, as tus's
+  // creation-with-upload does): no multipart upload, no resume state.
+  Status PutWhole();
   struct Part {
     S3PartRecord record;
     std::string data;
@@ -140,6 +143,10 @@ class S3Transfer : public Transfer {
   HeaderList create_headers_;  // the object's settings
   uint64_t resumed_from_ = 0;
   uint32_t slots_ = 1;  // parts in memory at once
+  // Below the client's s3_multipart_threshold (signing ourselves, a source
+  // of known size that can be read again): one PutObject.
+  bool single_ = false;
+  std::unique_ptr<Part> whole_;  // single_: the object, kept for retries
   uint32_t workers_wanted_ = 1;
   uint64_t per_part_ = 0;   // a part's bytes at most, as budgeted
   uint64_t acked_raw_ = 0;  // session thread: AckedRaw() as last counted
