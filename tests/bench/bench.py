@@ -37,6 +37,7 @@ import hashlib
 import json
 import os
 import pathlib
+import random
 import shutil
 import signal
 import statistics
