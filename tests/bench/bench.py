@@ -689,6 +689,24 @@ def bench_s3_small(args):
         prefixes = {"ferry (one PutObject a file)": "put/",
                     "ferry (multipart)": "mp/",
                     "boto3 (10 at a time)": "boto3/"}
+        # The tools AWS users would pick instead, with their defaults
+        # (Debian's awscli and rclone; skipped with a note when missing).
+        if os.path.exists("/usr/bin/aws"):
+            cmds["aws s3 cp --recursive"] = [
+                "/usr/bin/aws", "s3", "cp", "--recursive", "--only-show-errors",
+                "--endpoint-url", endpoint, str(folder), "s3://bench/awscli/"]
+            prefixes["aws s3 cp --recursive"] = "awscli/"
+        else:
+            print("no /usr/bin/aws (apt-get install awscli): not measured")
+        if shutil.which("rclone"):
+            remote = (f":s3,provider=Ceph,endpoint={endpoint},"
+                      f"access_key_id={vals['FERRY_S3_ACCESS_KEY']},"
+                      f"secret_access_key={vals['FERRY_S3_SECRET_KEY']}:")
+            cmds["rclone copy"] = ["rclone", "copy", "--s3-no-check-bucket",
+                                   str(folder), remote + "bench/rclone"]
+            prefixes["rclone copy"] = "rclone/"
+        else:
+            print("no rclone (apt-get install rclone): not measured")
         results = {name: [] for name in cmds}
         names = list(cmds)
         for run in range(args.runs):

@@ -791,3 +791,28 @@ def test_multipart_threshold_zero_always_goes_multipart(rgw, tmp_path):
     assert rgw.head(BUCKET, "small/multipart.bin")["etag"].endswith('-1"')
     assert rgw.stored_sha256(BUCKET, "small/multipart.bin") == \
         sha256_file(src)
+
+
+def test_a_batch_of_small_files_runs_them_at_once(rgw, tmp_path):
+    """A small file takes its own bytes' share of the memory budget, not a
+    whole part's: a batch of 64 KiB files runs several at once (it ran them
+    one by one while each counted 8 MiB parts x 5 against 64 MiB)."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    paths = [write_random(folder / f"m{i:02}.bin", 64 << 10, 70 + i)
+             for i in range(12)]
+    most = [0]
+
+    def progress(p):
+        most[0] = max(most[0], p.files_active)
+
+    with ferry.Client(rgw.endpoint, protocol="s3", bucket=BUCKET,
+                      access_key_id=rgw.access, secret_access_key=rgw.secret,
+                      region=rgw.region, state_dir=str(tmp_path / "st"),
+                      compress="off", multipart_threshold=0) as c:
+        out = c.upload_batch(paths, concurrency=4, on_progress=progress)
+    assert most[0] >= 2, most[0]
+    for path, r in zip(paths, out):
+        assert isinstance(r, ferry.UploadResult), r
+        key = os.path.basename(path)
+        assert rgw.stored_sha256(BUCKET, key) == sha256_file(path)

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "journal/journal.h"
+#include "protocols/s3/s3_transfer.h"
 #include "protocols/s3/s3_xml.h"
 #include "protocols/s3/sigv4.h"
 
@@ -156,6 +157,18 @@ TEST(S3Object, HeadersAnObjectMayBeCreatedWith) {
     ASSERT_FALSE(s.ok()) << refused;
     EXPECT_EQ(s.error().code, FERRY_ERR_INVALID_ARGUMENT);
   }
+}
+
+TEST(S3Multipart, PartSizesAndTheMemoryAPartHolds) {
+  constexpr uint64_t kMiB = 1 << 20;
+  EXPECT_EQ(S3PartSize(0, 0), 8 * kMiB);
+  EXPECT_EQ(S3PartSize(100 * kMiB, 5 * kMiB), 5 * kMiB);
+  // 9,000 parts at most: 100 GiB needs parts of 12 MiB.
+  EXPECT_EQ(S3PartSize(100ull << 30, 0), 12 * kMiB);
+  // A small file holds its own bytes (with zstd's worst case), not a part.
+  EXPECT_EQ(S3PartBytes(8 * kMiB, 64 * 1024), 64 * 1024 + 4 * 1024 + 64 * 1024);
+  EXPECT_EQ(S3PartBytes(8 * kMiB, 1ull << 30), 8 * kMiB);
+  EXPECT_EQ(S3PartBytes(8 * kMiB, std::nullopt), 8 * kMiB);  // a stream
 }
 
 TEST(S3Multipart, EtagOfACompletedObject) {

@@ -29,12 +29,15 @@ class S3Client : public ProtocolClient {
   }
 
   uint64_t PerUploadMemory(uint64_t file_size) const override {
+    // What S3Transfer holds: parts in flight (no more than the file has),
+    // each at most its bytes plus a frame of zstd overshoot.
     uint64_t part = S3PartSize(file_size, config_.s3_part_size);
-    uint64_t parts =
-        uint64_t{std::max<uint32_t>(1, config_.s3_parallel_parts)} + 1;
-    return std::min<uint64_t>(
-        config_.memory_budget,
-        parts * (part + config_.chunk_size + (1ull << 20)));
+    uint64_t parts = std::min<uint64_t>(
+        uint64_t{std::max<uint32_t>(1, config_.s3_parallel_parts)} + 1,
+        std::max<uint64_t>(1, (file_size + part - 1) / part));
+    return std::min<uint64_t>(config_.memory_budget,
+                              parts * (S3PartBytes(part, file_size) +
+                                       config_.chunk_size + (1ull << 20)));
   }
 
   bool OwnsEntry(const JournalRecord& record) const override {

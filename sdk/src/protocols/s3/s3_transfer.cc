@@ -100,13 +100,19 @@ Status S3Transfer::Preflight() {
   return OkStatus();
 }
 
+uint64_t S3PartBytes(uint64_t part_size, std::optional<uint64_t> file_size) {
+  if (!file_size) return part_size;
+  return std::min(part_size, *file_size + *file_size / 16 + 64 * 1024);
+}
+
 Status S3Transfer::SetCompression(int level) {
   const ClientConfig& cfg = *ctx_->config;
   // Adaptive means level 1 here: parts are big and sent in parallel.
   level_ = level < 0 ? 1 : level;
   // A part in memory: its bytes, plus a frame of overshoot with zstd; a
   // stream also keeps the part's raw bytes until it is acknowledged.
-  per_part_ = part_size_ + (level_ > 0 ? cfg.chunk_size + kMiB : 0);
+  per_part_ = S3PartBytes(part_size_, source_->expected_size()) +
+              (level_ > 0 ? cfg.chunk_size + kMiB : 0);
   if (!source_->seekable()) per_part_ += part_size_;
   if (per_part_ > cfg.memory_budget) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,

@@ -37,6 +37,12 @@ inline constexpr uint32_t kS3MaxParts = 10000;
 // S3's 10,000 for zstd frames that overshoot a part's target.
 uint64_t S3PartSize(uint64_t file_size, uint64_t asked);
 
+// The bytes a part of `part_size` holds in memory for a source of
+// `file_size` (when known): never more than the file's own bytes, with room
+// for zstd's worst case, so small files do not take a whole part's share of
+// the memory budget.
+uint64_t S3PartBytes(uint64_t part_size, std::optional<uint64_t> file_size);
+
 class S3Transfer : public Transfer {
  public:
   // `s3` (the client's) must outlive this.
