@@ -530,10 +530,69 @@ for key in ("warm", "warm-mp"):
 """
 
 
+S3_READ_BACK = """
+import hashlib, subprocess, sys, boto3
+endpoint, key = sys.argv[1:3]
+s3 = boto3.client("s3", endpoint_url=endpoint)
+obj = s3.get_object(Bucket="bench", Key=key)
+h = hashlib.sha256()
+dec = None
+body = obj["Body"]
+if obj.get("Metadata", {}).get("encoding") == "zstd":  # ferry's compressed
+    dec = subprocess.Popen(["zstd", "-dc"], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE)
+    import threading
+    def feed():
+        for block in iter(lambda: body.read(1 << 20), b""):
+            dec.stdin.write(block)
+        dec.stdin.close()
+    t = threading.Thread(target=feed)
+    t.start()
+    for block in iter(lambda: dec.stdout.read(1 << 20), b""):
+        h.update(block)
+    t.join()
+    dec.wait()
+else:
+    for block in iter(lambda: body.read(1 << 20), b""):
+        h.update(block)
+print(h.hexdigest())
+s3.delete_object(Bucket="bench", Key=key)
+"""
+
+
+def s3_peer_commands(endpoint, vals, path, key):
+    """The tools AWS users pick instead of ferry, with their defaults, for
+    one file: boto3 upload_file, aws s3 cp and rclone copyto (Debian's
+    awscli and rclone; left out with a note when missing)."""
+    cmds = {"boto3": [PY3, "-c", BOTO3_UPLOAD, endpoint, "bench", key,
+                      str(path)]}
+    if os.path.exists("/usr/bin/aws"):
+        cmds["aws s3 cp"] = ["/usr/bin/aws", "s3", "cp", "--only-show-errors",
+                             "--endpoint-url", endpoint, str(path),
+                             f"s3://bench/{key}"]
+    else:
+        print("no /usr/bin/aws (apt-get install awscli): not measured")
+    if shutil.which("rclone"):
+        # rclone 1.60 cannot load AWS_CA_BUNDLE over plain HTTP; the
+        # endpoint here is plain HTTP, so it goes without it.
+        cmds["rclone copyto"] = [
+            "env", "-u", "AWS_CA_BUNDLE", "RCLONE_S3_PROVIDER=Ceph",
+            f"RCLONE_S3_ENDPOINT={endpoint}",
+            f"RCLONE_S3_ACCESS_KEY_ID={vals['FERRY_S3_ACCESS_KEY']}",
+            f"RCLONE_S3_SECRET_ACCESS_KEY={vals['FERRY_S3_SECRET_KEY']}",
+            "rclone", "copyto", "--s3-no-check-bucket", str(path),
+            f":s3:bench/{key}"]
+    else:
+        print("no rclone (apt-get install rclone): not measured")
+    return cmds
+
+
 def bench_s3(args):
-    """ferry against boto3's upload_file (its defaults: 8 MiB parts, 10
-    threads) on the same local Ceph RGW, same file, interleaved runs; every
-    stored object read back and compared with the source's SHA-256."""
+    """ferry (compression off, and its default auto) against boto3's
+    upload_file, aws s3 cp and rclone, each with its defaults, on the same
+    local Ceph RGW, same file, interleaved runs, for each kind of data in
+    --data; every stored object read back and compared with the source's
+    SHA-256."""
     work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-s3-bench-"))
     rgw_dir = work / "rgw"
     # The OSD's store is RAM: room for the source's size a few times over
@@ -555,69 +614,43 @@ def bench_s3(args):
                         "import boto3,sys; boto3.client('s3', endpoint_url="
                         "sys.argv[1]).create_bucket(Bucket='bench')",
                         endpoint], check=True)
-        size = args.size_mib << 20
-        src = make_inputs(work, size)["mixed"]
-        want = digest(src)
-        cmds = {
-            "ferry": [str(BUILD / "samples/ferry-upload"), "--protocol", "s3",
-                      "--endpoint", endpoint, "--bucket", "bench", "--key",
-                      "ferry.bin", "--compress", "off", "--state-dir",
-                      str(work / "state"), str(src)],
-            "ferry (zstd auto)": [
-                str(BUILD / "samples/ferry-upload"), "--protocol", "s3",
-                "--endpoint", endpoint, "--bucket", "bench", "--key",
-                "ferry-auto.bin", "--state-dir", str(work / "state"),
-                str(src)],
-            "boto3": [PY3, "-c", BOTO3_UPLOAD, endpoint, "bench",
-                      "boto3.bin", str(src)],
-        }
-        keys = {"ferry": "ferry.bin", "ferry (zstd auto)": "ferry-auto.bin",
-                "boto3": "boto3.bin"}
+        inputs = make_inputs(work, args.size_mib << 20)
         # RGW makes its data pools on the first object and the first
         # multipart upload: a warm-up pays that before any timed run.
         subprocess.run([PY3, "-c", BOTO3_WARMUP, endpoint], check=True)
-        results = {name: [] for name in cmds}
-        names = list(cmds)
-        for run in range(args.runs):
-            # Rotated, so no client always goes first after a cleanup.
-            for name in names[run % len(names):] + names[:run % len(names)]:
-                cmd = cmds[name]
-                r = run_client(cmd, "lo")
-                # Streamed through pipes: this process stays small, so the
-                # next client's fork does not inherit a big RSS.
-                get = subprocess.Popen(
-                    [PY3, "-c",
-                     "import boto3,sys,shutil; shutil.copyfileobj(boto3."
-                     "client('s3', endpoint_url=sys.argv[1]).get_object("
-                     "Bucket='bench', Key=sys.argv[2])['Body'], "
-                     "sys.stdout.buffer, 1 << 20)", endpoint, keys[name]],
-                    stdout=subprocess.PIPE)
-                stream = get.stdout
-                dec = None
-                if name == "ferry (zstd auto)":
-                    dec = subprocess.Popen(["zstd", "-dc"], stdin=get.stdout,
-                                           stdout=subprocess.PIPE)
-                    stream = dec.stdout
-                h = hashlib.sha256()
-                for block in iter(lambda: stream.read(1 << 20), b""):
-                    h.update(block)
-                for p in (get, dec):
-                    if p is not None and p.wait() != 0:
-                        raise RuntimeError(f"{name}: reading back failed")
-                got = h.hexdigest()
-                if got != want:
-                    raise RuntimeError(f"{name}: stored {got}, source {want}")
-                results[name].append(r)
-                subprocess.run(
-                    [PY3, "-c", "import boto3,sys; boto3.client('s3', "
-                     "endpoint_url=sys.argv[1]).delete_object(Bucket='bench',"
-                     " Key=sys.argv[2])", endpoint, keys[name]], check=True)
-                print(f"run {run + 1} {name}: {r['wall']:.2f} s wall, "
-                      f"{r['cpu']:.2f} s CPU, {r['rss_mib']:.1f} MiB",
-                      flush=True)
-        med = {name: {k: statistics.median(x[k] for x in rs)
-                      for k in ("wall", "cpu", "rss_mib")}
-               for name, rs in results.items()}
+        ferry = [str(BUILD / "samples/ferry-upload"), "--protocol", "s3",
+                 "--endpoint", endpoint, "--bucket", "bench", "--state-dir",
+                 str(work / "state"), "--quiet"]
+        med = {}
+        for kind in args.data.split(","):
+            src = inputs[kind]
+            want = digest(src)
+            cmds = {"ferry": ferry + ["--compress", "off", "--key", "f.bin",
+                                      str(src)],
+                    "ferry (zstd auto)": ferry + ["--key", "f.bin",
+                                                  str(src)]}
+            cmds.update(s3_peer_commands(endpoint, vals, src, "f.bin"))
+            results = {name: [] for name in cmds}
+            names = list(cmds)
+            for run in range(args.runs):
+                # Rotated, so no client always goes first after a cleanup.
+                for name in names[run % len(names):] + \
+                        names[:run % len(names)]:
+                    r = run_client(cmds[name], "lo")
+                    got = subprocess.run(
+                        [PY3, "-c", S3_READ_BACK, endpoint, "f.bin"],
+                        check=True, capture_output=True,
+                        text=True).stdout.strip()
+                    if got != want:
+                        raise RuntimeError(
+                            f"{name}: stored {got}, source {want}")
+                    results[name].append(r)
+                    print(f"{kind} run {run + 1} {name}: {r['wall']:.2f} s "
+                          f"wall, {r['cpu']:.2f} s CPU, {r['rss_mib']:.1f} "
+                          f"MiB", flush=True)
+            med[kind] = {name: {k: statistics.median(x[k] for x in rs)
+                                for k in ("wall", "cpu", "rss_mib")}
+                         for name, rs in results.items()}
         return med
     finally:
         sh(str(ROOT / "tests/support/rgw_server.sh"), "stop", str(rgw_dir))
@@ -699,11 +732,16 @@ def bench_s3_small(args):
         else:
             print("no /usr/bin/aws (apt-get install awscli): not measured")
         if shutil.which("rclone"):
-            remote = (f":s3,provider=Ceph,endpoint={endpoint},"
-                      f"access_key_id={vals['FERRY_S3_ACCESS_KEY']},"
-                      f"secret_access_key={vals['FERRY_S3_SECRET_KEY']}:")
-            cmds["rclone copy"] = ["rclone", "copy", "--s3-no-check-bucket",
-                                   str(folder), remote + "bench/rclone"]
+            # An on-the-fly :s3: remote configured from the environment.
+            # rclone 1.60 cannot load AWS_CA_BUNDLE over plain HTTP; the
+            # endpoint here is plain HTTP, so it goes without it.
+            cmds["rclone copy"] = [
+                "env", "-u", "AWS_CA_BUNDLE", "RCLONE_S3_PROVIDER=Ceph",
+                f"RCLONE_S3_ENDPOINT={endpoint}",
+                f"RCLONE_S3_ACCESS_KEY_ID={vals['FERRY_S3_ACCESS_KEY']}",
+                f"RCLONE_S3_SECRET_ACCESS_KEY={vals['FERRY_S3_SECRET_KEY']}",
+                "rclone", "copy", "--s3-no-check-bucket", str(folder),
+                ":s3:bench/rclone"]
             prefixes["rclone copy"] = "rclone/"
         else:
             print("no rclone (apt-get install rclone): not measured")
@@ -839,26 +877,33 @@ def write_s3_doc(med, args):
     doc = ROOT / "docs/benchmarks.md"
     text = doc.read_text()
     begin, end = "<!-- bench:s3:begin -->", "<!-- bench:s3:end -->"
-    ref = med["boto3"]["wall"]
     lines = [begin, "",
-             f"Command: `sudo tests/bench/bench.py s3 --size-mib "
-             f"{args.size_mib} --runs {args.runs}` ({args.size_mib} MiB of "
-             f"mixed data to a local Ceph RGW started by "
+             f"Command: `tests/bench/bench.py s3 --size-mib {args.size_mib} "
+             f"--runs {args.runs} --data {args.data}` ({args.size_mib} MiB "
+             f"of each kind of data to a local Ceph RGW started by "
              f"tests/support/rgw_server.sh (memstore OSD), medians of "
              f"{args.runs} interleaved runs; measured "
-             f"{time.strftime('%Y-%m-%d')}; every stored object read back "
-             f"and compared with the source's SHA-256; a warm-up upload "
-             f"first, client order rotated per run). Both clients with "
-             f"their defaults: ferry 8 MiB parts, 4 at once, signed "
-             f"payloads, Content-MD5, zstd auto (its default) or off; boto3 "
-             f"8 MiB parts, 10 threads, signed payloads (plain HTTP). "
-             f"Target: ferry at least 1.5x faster than boto3.", "",
-             "| client | wall s | client CPU s | peak RSS MiB | "
-             "speed vs boto3 |", "|---|---:|---:|---:|---:|"]
-    for name, m in med.items():
-        lines.append(f"| {name} | {m['wall']:.2f} | {m['cpu']:.2f} | "
-                     f"{m['rss_mib']:.1f} | {ref / m['wall']:.2f}x |")
-    lines += ["", end]
+             f"{time.strftime('%Y-%m-%d')} on this 2-core machine; every "
+             f"stored object read back and compared with the source's "
+             f"SHA-256; a warm-up upload first, client order rotated per "
+             f"run). Every client with its defaults: ferry 8 MiB parts, 4 at "
+             f"once, signed payloads, Content-MD5, zstd auto (its default) "
+             f"or off; boto3 upload_file and aws s3 cp 8 MiB parts, 10 at "
+             f"once; rclone copyto 5 MiB chunks, 4 at once (plain HTTP). "
+             f"Speed is against the fastest of boto3, aws s3 cp and rclone "
+             f"on that data.", ""]
+    for kind, rows in med.items():
+        peers = [m["wall"] for n, m in rows.items()
+                 if not n.startswith("ferry")]
+        ref = min(peers)
+        lines += [f"{kind} data:", "",
+                  "| client | wall s | client CPU s | peak RSS MiB | "
+                  "speed vs fastest peer |", "|---|---:|---:|---:|---:|"]
+        for name, m in rows.items():
+            lines.append(f"| {name} | {m['wall']:.2f} | {m['cpu']:.2f} | "
+                         f"{m['rss_mib']:.1f} | {ref / m['wall']:.2f}x |")
+        lines.append("")
+    lines.append(end)
     doc.write_text(put_block(text, begin, end, lines,
                              "S3 multipart against boto3 (Ceph RGW)"))
 
