@@ -716,11 +716,14 @@ def bench_s3_small(args):
                                                      str(folder)],
             "ferry (multipart)": ferry + ["--multipart-threshold", "0",
                                           "--key", "mp/", str(folder)],
+            "ferry --parallel 10": ferry + ["--parallel", "10", "--key",
+                                            "p10/", str(folder)],
             "boto3 (10 at a time)": [PY3, "-c", BOTO3_MANY, endpoint, "bench",
                                      "boto3/", str(folder)],
         }
         prefixes = {"ferry (one PutObject a file)": "put/",
                     "ferry (multipart)": "mp/",
+                    "ferry --parallel 10": "p10/",
                     "boto3 (10 at a time)": "boto3/"}
         # The tools AWS users would pick instead, with their defaults
         # (Debian's awscli and rclone; skipped with a note when missing).
