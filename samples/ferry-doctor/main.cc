@@ -10,6 +10,7 @@
 // created and aborted. Prints what is wrong and what to do.
 #include <getopt.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -30,7 +31,13 @@ multipart upload created and aborted. Prints what is wrong and what to do.
 Options:
       --protocol tus|s3   the server's protocol (default tus)
       --bucket NAME       S3 bucket (with --protocol s3)
-      --region REGION     S3 region (default $AWS_REGION or us-east-1)
+      --region REGION     S3 region (default $AWS_REGION, the profile's,
+                          or us-east-1)
+      --profile NAME      the AWS profile to take keys and region from
+                          (default $AWS_PROFILE or default)
+      --addressing auto|path|virtual
+                          where the bucket goes (default auto: virtual on
+                          AWS endpoints when the name allows)
   -H, --header 'K: V'     extra request header (repeatable); @FILE reads
                           'K: V' lines from FILE
       --ca-file FILE      trust the CA certificates in FILE (PEM)
@@ -48,7 +55,9 @@ Environment:
   FERRY_TOKEN             sent as 'Authorization: Bearer $FERRY_TOKEN'
   FERRY_HEADER_<NAME>     sent as header NAME ('_' becomes '-')
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION
-                          S3 credentials and region
+                          S3 credentials and region; without keys there:
+  AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE
+                          the profile and files to read them from
 
 Exit status:
   0    every check passed
@@ -65,11 +74,23 @@ int UsageError(const std::string& why) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  enum { kCaFile = 1000, kJson, kSkew, kInsecure, kProtocol, kBucket, kRegion };
+  enum {
+    kCaFile = 1000,
+    kJson,
+    kSkew,
+    kInsecure,
+    kProtocol,
+    kBucket,
+    kRegion,
+    kProfile,
+    kAddressing
+  };
   static const option kOptions[] = {
       {"protocol", required_argument, nullptr, kProtocol},
       {"bucket", required_argument, nullptr, kBucket},
       {"region", required_argument, nullptr, kRegion},
+      {"profile", required_argument, nullptr, kProfile},
+      {"addressing", required_argument, nullptr, kAddressing},
       {"ca-file", required_argument, nullptr, kCaFile},
       {"header", required_argument, nullptr, 'H'},
       {"json", no_argument, nullptr, kJson},
@@ -116,6 +137,18 @@ int main(int argc, char** argv) {
       case kRegion:
         o.s3_region = arg;
         break;
+      case kProfile:
+        // libferry reads the profile as the AWS CLI does: from AWS_PROFILE.
+        ::setenv("AWS_PROFILE", arg.c_str(), 1);
+        break;
+      case kAddressing:
+        if (arg == "auto" || arg == "path" || arg == "virtual") {
+          o.s3_addressing = arg == "path"      ? FERRY_S3_ADDRESSING_PATH
+                            : arg == "virtual" ? FERRY_S3_ADDRESSING_VIRTUAL
+                                               : FERRY_S3_ADDRESSING_AUTO;
+          break;
+        }
+        return UsageError("--addressing takes auto, path or virtual");
       case kSkew: {
         std::optional<uint64_t> ms = ferry_cli::ParseDuration(arg);
         if (!ms || *ms == 0 || *ms > 86400000) {

@@ -220,3 +220,24 @@ def test_a_part_held_after_a_gap_is_not_sent_again(rgw, tmp_path):
         assert rgw.stored_sha256(BUCKET, "gap.bin") == sha256_file(src)
     finally:
         proxy.stop()
+
+
+def test_doctor_s3_virtual_hosted_with_a_profile(rgw, tmp_path):
+    """ferry-doctor takes --addressing and --profile as ferry-upload does:
+    keys from a profile of the shared credentials file (none in the
+    environment), requests to BUCKET.localhost."""
+    creds = tmp_path / "credentials"
+    creds.write_text(f"[probe]\naws_access_key_id = {rgw.access}\n"
+                     f"aws_secret_access_key = {rgw.secret}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_SHARED_CREDENTIALS_FILE=str(creds),
+               AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_REGION=rgw.region)
+    port = rgw.endpoint.rsplit(":", 1)[1].rstrip("/")
+    p = subprocess.run([str(DOCTOR), f"http://localhost:{port}", "--protocol",
+                        "s3", "--bucket", BUCKET, "--addressing", "virtual",
+                        "--profile", "probe", "--json"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    checks = {c["check"]: c for c in json.loads(p.stdout)["checks"]}
+    assert checks["bucket"]["status"] == "ok"
+    assert checks["upload"]["status"] == "ok"
