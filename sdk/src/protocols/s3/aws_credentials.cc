@@ -10,7 +10,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -67,10 +69,11 @@ Result<std::string> ReadAll(int fd) {
 // process's environment, standard input from /dev/null and no other
 // descriptor inherited.
 Result<std::string> RunProcess(const std::string& command) {
-  wordexp_t words;
-  if (::wordexp(command.c_str(), &words, WRDE_NOCMD) != 0 ||
-      words.we_wordc == 0) {
-    if (words.we_wordc == 0) ::wordfree(&words);
+  wordexp_t words{};
+  int split = ::wordexp(command.c_str(), &words, WRDE_NOCMD);
+  if (split == WRDE_NOSPACE) ::wordfree(&words);  // partly allocated
+  if (split == 0 && words.we_wordc == 0) ::wordfree(&words);
+  if (split != 0 || words.we_wordc == 0) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,
                      "credential_process is not a command line ferry can "
                      "split (no $(...) or `...`)");

@@ -264,6 +264,7 @@ Status S3Transfer::PrepareFresh() {
   server_parts_.clear();
   resumed_from_ = 0;
   acked_raw_ = 0;
+  whole_.reset();  // a restart reads the file again
 
   create_meta_.clear();
   if (!source_->name().empty()) {
