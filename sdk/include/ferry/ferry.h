@@ -947,7 +947,10 @@ FERRY_API ferry_code ferry_upload_batch(ferry_client* client,
                                         uint32_t count,
                                         const ferry_batch_options* options,
                                         ferry_batch** batch_out);
-/** Frees a batch's outcomes; NULL is accepted. */
+/** Frees a batch's outcomes; NULL is accepted. A batch may be read and
+ * freed on another thread than the one ferry_upload_batch ran on (the
+ * functions below order themselves after it); reads may overlap, the free
+ * must come after them. */
 FERRY_API void ferry_batch_free(ferry_batch* batch);
 /** The number of files (outcomes). */
 FERRY_API uint32_t ferry_batch_count(const ferry_batch* batch);

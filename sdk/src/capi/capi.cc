@@ -757,7 +757,19 @@ uint64_t ferry_result_resumed_from(const ferry_result* r) {
 struct ferry_batch {
   std::vector<std::unique_ptr<ferry_result>> results;
   std::vector<std::unique_ptr<ferry_error>> errors;
+  // Apps read a batch on another thread than the one that filled it (the
+  // Python binding does, behind its own Event): taking this lock after
+  // filling and before every read orders the two for any checker (TSan),
+  // whatever the app's own handoff was.
+  mutable ferry::internal::Mutex mu;
 };
+
+namespace {
+void Publish(std::unique_ptr<ferry_batch> batch, ferry_batch** out) {
+  { ferry::internal::MutexLock lock(&batch->mu); }
+  if (out != nullptr) *out = batch.release();
+}
+}  // namespace
 
 ferry_code ferry_upload_batch(ferry_client* client, const char* const* paths,
                               uint32_t count,
@@ -773,7 +785,7 @@ ferry_code ferry_upload_batch(ferry_client* client, const char* const* paths,
         batch->errors[i] = std::make_unique<ferry_error>(ferry_error{e, ""});
         batch->errors[i]->json = e.ToJson();
       }
-      if (batch_out != nullptr) *batch_out = batch.release();
+      Publish(std::move(batch), batch_out);
       return e.code;
     };
     if (client == nullptr || (paths == nullptr && count > 0)) {
@@ -874,25 +886,35 @@ ferry_code ferry_upload_batch(ferry_client* client, const char* const* paths,
         batch->errors[i]->json = batch->errors[i]->error.ToJson();
       }
     }
-    if (batch_out != nullptr) *batch_out = batch.release();
+    Publish(std::move(batch), batch_out);
     return first;
   } catch (...) {
     return ferry::capi::CaughtException(nullptr);
   }
 }
 
-void ferry_batch_free(ferry_batch* batch) { delete batch; }
+void ferry_batch_free(ferry_batch* batch) {
+  if (batch == nullptr) return;
+  { ferry::internal::MutexLock lock(&batch->mu); }
+  delete batch;
+}
 
 uint32_t ferry_batch_count(const ferry_batch* batch) {
-  return batch == nullptr ? 0 : static_cast<uint32_t>(batch->results.size());
+  if (batch == nullptr) return 0;
+  ferry::internal::MutexLock lock(&batch->mu);
+  return static_cast<uint32_t>(batch->results.size());
 }
 
 const ferry_result* ferry_batch_result(const ferry_batch* batch, uint32_t i) {
-  if (batch == nullptr || i >= batch->results.size()) return nullptr;
+  if (batch == nullptr) return nullptr;
+  ferry::internal::MutexLock lock(&batch->mu);
+  if (i >= batch->results.size()) return nullptr;
   return batch->results[i].get();
 }
 
 const ferry_error* ferry_batch_error(const ferry_batch* batch, uint32_t i) {
-  if (batch == nullptr || i >= batch->errors.size()) return nullptr;
+  if (batch == nullptr) return nullptr;
+  ferry::internal::MutexLock lock(&batch->mu);
+  if (i >= batch->errors.size()) return nullptr;
   return batch->errors[i].get();
 }
