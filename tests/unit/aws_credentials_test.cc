@@ -47,12 +47,15 @@ TEST(AwsIni, SectionsKeysCommentsAndNestedValues) {
       "# a comment\n[default]\naws_access_key_id = AKID\n"
       "AWS_Secret_Access_Key=s3cr=t \n; another\n[profile dev]\n"
       "region = eu-west-3\ns3 =\n  addressing_style = path\n"
-      "stray line\n[broken\nkey = ignored\n");
+      "stray line\n[broken\nkey = ignored\n[ ]\nnameless = ignored\n");
   EXPECT_EQ(f["default"]["aws_access_key_id"], "AKID");
   EXPECT_EQ(f["default"]["aws_secret_access_key"], "s3cr=t");
   EXPECT_EQ(f["profile dev"]["region"], "eu-west-3");
   EXPECT_EQ(f["profile dev"].count("addressing_style"), 0u);
   EXPECT_EQ(f["profile dev"].count("key"), 0u);  // after a broken header
+  // Found by the fuzzer: "[ ]" opened a section with an empty name.
+  EXPECT_EQ(f.count(""), 0u);
+  EXPECT_EQ(f["profile dev"].count("nameless"), 0u);
 }
 
 TEST(AwsCredentialProcess, OutputIsCheckedStrictly) {

@@ -149,8 +149,12 @@ AwsIniFile ParseAwsIni(std::string_view text) {
     std::string t = Trimmed(line);
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     if (t.front() == '[') {
-      in_section = t.back() == ']' && t.size() > 2;
-      if (in_section) section = Trimmed(t.substr(1, t.size() - 2));
+      // "[ ]" names nothing: its keys belong to no profile.
+      std::string name = t.back() == ']' && t.size() > 2
+                             ? Trimmed(t.substr(1, t.size() - 2))
+                             : "";
+      in_section = !name.empty();
+      if (in_section) section = name;
       continue;
     }
     size_t eq = t.find('=');
