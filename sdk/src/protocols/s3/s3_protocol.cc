@@ -18,6 +18,17 @@
 namespace ferry::internal {
 namespace {
 
+// What an object is created with, on CreateMultipartUpload or PutObject:
+// its x-amz-meta-* metadata, then its settings (ObjectHeadersAllowed).
+void AddCreationHeaders(
+    const std::vector<std::pair<std::string, std::string>>& metadata,
+    const HeaderList& object_headers, HeaderList* out) {
+  for (const auto& [name, value] : metadata) {
+    out->emplace_back("x-amz-meta-" + absl::AsciiStrToLower(name), value);
+  }
+  for (const auto& h : object_headers) out->push_back(h);
+}
+
 // An AWS S3 endpoint (s3.amazonaws.com, s3.REGION.amazonaws.com, the
 // dual-stack and FIPS names): where `auto` addressing goes virtual-hosted.
 bool IsAwsHost(std::string_view authority) {
@@ -410,11 +421,7 @@ Result<std::string> S3Protocol::CreateMultipartUpload(
   call.method = "POST";
   call.key = std::string(key);
   call.query = {{"uploads", ""}};
-  for (const auto& [name, value] : metadata) {
-    call.headers.emplace_back("x-amz-meta-" + absl::AsciiStrToLower(name),
-                              value);
-  }
-  for (const auto& h : object_headers) call.headers.push_back(h);
+  AddCreationHeaders(metadata, object_headers, &call.headers);
   auto r = Perform(call);
   if (!r.ok()) return r.error();
   if (r.value().status != 200) {
@@ -463,11 +470,7 @@ Result<std::string> S3Protocol::PutObject(
   call.method = "PUT";
   call.key = std::string(key);
   call.headers.emplace_back("Content-MD5", Base64Encode(md5));
-  for (const auto& [name, value] : metadata) {
-    call.headers.emplace_back("x-amz-meta-" + absl::AsciiStrToLower(name),
-                              value);
-  }
-  for (const auto& h : object_headers) call.headers.push_back(h);
+  AddCreationHeaders(metadata, object_headers, &call.headers);
   call.body = data;
   call.has_body = true;
   call.payload_sha256 = std::string(sha256);
