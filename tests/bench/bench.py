@@ -560,28 +560,32 @@ s3.delete_object(Bucket="bench", Key=key)
 """
 
 
-def s3_peer_commands(endpoint, vals, path, key):
-    """The tools AWS users pick instead of ferry, with their defaults, for
-    one file: boto3 upload_file, aws s3 cp and rclone copyto (Debian's
-    awscli and rclone; left out with a note when missing)."""
-    cmds = {"boto3": [PY3, "-c", BOTO3_UPLOAD, endpoint, "bench", key,
-                      str(path)]}
+def s3_tool_commands(endpoint, vals, src, dest, recursive=False):
+    """aws s3 cp and rclone (Debian's awscli and rclone, left out with a
+    note when missing), each with its defaults, uploading `src` (a file, or
+    a folder when `recursive`) to `dest` in the bench bucket (a key, or a
+    key prefix)."""
+    cmds = {}
     if os.path.exists("/usr/bin/aws"):
-        cmds["aws s3 cp"] = ["/usr/bin/aws", "s3", "cp", "--only-show-errors",
-                             "--endpoint-url", endpoint, str(path),
-                             f"s3://bench/{key}"]
+        name = "aws s3 cp --recursive" if recursive else "aws s3 cp"
+        cmds[name] = ["/usr/bin/aws", "s3", "cp", "--only-show-errors",
+                      *(["--recursive"] if recursive else []),
+                      "--endpoint-url", endpoint, str(src),
+                      f"s3://bench/{dest}"]
     else:
         print("no /usr/bin/aws (apt-get install awscli): not measured")
     if shutil.which("rclone"):
+        verb = "copy" if recursive else "copyto"
+        # An on-the-fly :s3: remote configured from the environment.
         # rclone 1.60 cannot load AWS_CA_BUNDLE over plain HTTP; the
         # endpoint here is plain HTTP, so it goes without it.
-        cmds["rclone copyto"] = [
+        cmds[f"rclone {verb}"] = [
             "env", "-u", "AWS_CA_BUNDLE", "RCLONE_S3_PROVIDER=Ceph",
             f"RCLONE_S3_ENDPOINT={endpoint}",
             f"RCLONE_S3_ACCESS_KEY_ID={vals['FERRY_S3_ACCESS_KEY']}",
             f"RCLONE_S3_SECRET_ACCESS_KEY={vals['FERRY_S3_SECRET_KEY']}",
-            "rclone", "copyto", "--s3-no-check-bucket", str(path),
-            f":s3:bench/{key}"]
+            "rclone", verb, "--s3-no-check-bucket", str(src),
+            f":s3:bench/{dest.rstrip('/')}"]
     else:
         print("no rclone (apt-get install rclone): not measured")
     return cmds
@@ -629,7 +633,9 @@ def bench_s3(args):
                                       str(src)],
                     "ferry (zstd auto)": ferry + ["--key", "f.bin",
                                                   str(src)]}
-            cmds.update(s3_peer_commands(endpoint, vals, src, "f.bin"))
+            cmds["boto3"] = [PY3, "-c", BOTO3_UPLOAD, endpoint, "bench",
+                             "f.bin", str(src)]
+            cmds.update(s3_tool_commands(endpoint, vals, src, "f.bin"))
             results = {name: [] for name in cmds}
             names = list(cmds)
             for run in range(args.runs):
@@ -725,29 +731,11 @@ def bench_s3_small(args):
                     "ferry (multipart)": "mp/",
                     "ferry --parallel 10": "p10/",
                     "boto3 (10 at a time)": "boto3/"}
-        # The tools AWS users would pick instead, with their defaults
-        # (Debian's awscli and rclone; skipped with a note when missing).
-        if os.path.exists("/usr/bin/aws"):
-            cmds["aws s3 cp --recursive"] = [
-                "/usr/bin/aws", "s3", "cp", "--recursive", "--only-show-errors",
-                "--endpoint-url", endpoint, str(folder), "s3://bench/awscli/"]
-            prefixes["aws s3 cp --recursive"] = "awscli/"
-        else:
-            print("no /usr/bin/aws (apt-get install awscli): not measured")
-        if shutil.which("rclone"):
-            # An on-the-fly :s3: remote configured from the environment.
-            # rclone 1.60 cannot load AWS_CA_BUNDLE over plain HTTP; the
-            # endpoint here is plain HTTP, so it goes without it.
-            cmds["rclone copy"] = [
-                "env", "-u", "AWS_CA_BUNDLE", "RCLONE_S3_PROVIDER=Ceph",
-                f"RCLONE_S3_ENDPOINT={endpoint}",
-                f"RCLONE_S3_ACCESS_KEY_ID={vals['FERRY_S3_ACCESS_KEY']}",
-                f"RCLONE_S3_SECRET_ACCESS_KEY={vals['FERRY_S3_SECRET_KEY']}",
-                "rclone", "copy", "--s3-no-check-bucket", str(folder),
-                ":s3:bench/rclone"]
-            prefixes["rclone copy"] = "rclone/"
-        else:
-            print("no rclone (apt-get install rclone): not measured")
+        # The tools AWS users would pick instead, with their defaults.
+        tools = s3_tool_commands(endpoint, vals, folder, "tools/",
+                                 recursive=True)
+        cmds.update(tools)
+        prefixes.update({name: "tools/" for name in tools})
         results = {name: [] for name in cmds}
         names = list(cmds)
         for run in range(args.runs):
