@@ -138,8 +138,7 @@ int main(int argc, char** argv) {
         o.s3_region = arg;
         break;
       case kProfile:
-        // libferry reads the profile as the AWS CLI does: from AWS_PROFILE.
-        ::setenv("AWS_PROFILE", arg.c_str(), 1);
+        o.s3_profile = arg;
         break;
       case kAddressing:
         if (arg == "auto" || arg == "path" || arg == "virtual") {

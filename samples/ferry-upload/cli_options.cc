@@ -72,7 +72,7 @@ S3:
       --part-size SIZE    S3 part size (default 8M, min 5M; grown for big files)
       --parallel-parts N  S3 parts sent at once (default 4)
       --unsigned-payload  S3: sign parts as UNSIGNED-PAYLOAD (Content-MD5
-                          still checks each part) instead of their SHA-256
+                          checks each part then) instead of their SHA-256
       --clock-offset DURATION
                           this device's known clock error (server - local;
                           '-' before it for a clock ahead), e.g. 90s
@@ -91,7 +91,8 @@ Transfer:
       --memory-budget SIZE
                           buffers of all uploads together (default 64M)
       --parallel N        upload N files at once over shared connections
-                          (default 4; 1: one after another)
+                          (default: as many as --memory-budget holds, at
+                          most 8; 1: one after another)
       --compress auto|off|N
                           zstd compression: auto adapts the level to the
                           link (default), off, or a fixed level 1-22
@@ -335,9 +336,8 @@ const OptionSpec kOptions[] = {
        }
        return "--addressing takes auto, path or virtual";
      }},
-    // libferry reads the profile as the AWS CLI does: from AWS_PROFILE.
     {"profile", 0, true,
-     [](A a, O) { return (::setenv("AWS_PROFILE", a.c_str(), 1), kDone); }},
+     [](A a, O o) { return (o->client.s3_profile = a, kDone); }},
     {"content-type", 0, true,
      [](A a, O o) { return SetObjectHeader("Content-Type", a, &o->upload); }},
     {"guess-content-type", 0, false,

@@ -35,8 +35,8 @@ struct CliOptions {
   std::vector<std::string> forget;
   bool discard_remote = false;
   OutputFormat output = OutputFormat::kText;
-  int verbosity = 0;  // -1 with -q; +1 per -v
-  uint32_t parallel = 4;
+  int verbosity = 0;      // -1 with -q; +1 per -v
+  uint32_t parallel = 0;  // 0: the library's choice
 };
 
 // The command line read: the options to run with, or the status to exit

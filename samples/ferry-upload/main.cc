@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  if (cli.parallel > 1 && items.size() > 1) {
+  if (cli.parallel != 1 && items.size() > 1) {
     UploadAsBatch(c, cli, items, &reporter, &display);
   } else {
     UploadEach(c, cli, items, &reporter, &display);

@@ -7,6 +7,8 @@ configuration run several times in the same run, medians reported as ratios.
     sudo tests/bench/bench.py compression [--size-mib 256] [--runs 3]
     sudo tests/bench/bench.py peers [--size-mib 1024] [--runs 3]
     tests/bench/bench.py micro
+    tests/bench/bench.py s3 | s3-small [--runs 3]   (Ceph RGW, nftables)
+    tests/bench/bench.py journal [--sizes-mib 1024,10240]   (strace)
 
 Scenarios (peers): ferry against `curl -T` (one streaming PATCH after a
 creation POST), tus-js-client (npm, pinned in tests/bench/peers) and tuspy
@@ -201,6 +203,15 @@ def put_block(text, begin, end, lines, heading):
     return text.rstrip() + f"\n\n## {heading}\n\n" + block + "\n"
 
 
+def update_doc(tag, heading, body):
+    """Puts `body` (lines) between docs/benchmarks.md's bench:TAG markers,
+    or under a new `heading` at the end."""
+    doc = ROOT / "docs/benchmarks.md"
+    begin, end = f"<!-- bench:{tag}:begin -->", f"<!-- bench:{tag}:end -->"
+    doc.write_text(put_block(doc.read_text(), begin, end,
+                             [begin, "", *body, "", end], heading))
+
+
 def write_doc(rows, args):
     doc = ROOT / "docs" / "benchmarks.md"
     text = doc.read_text() if doc.exists() else "# ferry benchmarks\n"
@@ -225,16 +236,64 @@ def write_doc(rows, args):
 PEERS = ROOT / "tests" / "bench" / "peers"
 
 
+def wait_until_idle(limit_s=30.0):
+    """Waits until the machine's CPUs are nearly idle (under 10% busy over
+    half a second), at most limit_s: RGW frees deleted objects in the
+    background (its GC runs every 5 s here), and a client timed while it
+    does would pay for the previous client's objects."""
+    def busy_idle():
+        v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+        return sum(v), v[3] + v[4]
+    end = time.monotonic() + limit_s
+    while time.monotonic() < end:
+        t0, i0 = busy_idle()
+        time.sleep(0.5)
+        t1, i1 = busy_idle()
+        if t1 > t0 and 1 - (i1 - i0) / (t1 - t0) < 0.10:
+            return
+
+
 def iface_tx(iface):
     """Bytes sent so far on an interface (the upload direction)."""
     return int(pathlib.Path(f"/sys/class/net/{iface}/statistics/tx_bytes")
                .read_text())
 
 
+class PortCounter:
+    """Bytes sent to one TCP port of this machine (the upload direction:
+    requests, headers and bodies, with their TCP/IP headers), from an
+    nftables counter in a table of this script's own, removed by close().
+    On loopback an interface counter would also count the answers and RGW's
+    traffic to its OSD. Needs nft (Debian's nftables) and root."""
+
+    TABLE = "ferry_bench"
+
+    def __init__(self, port):
+        self.port = port
+        sh("nft", "add", "table", "inet", self.TABLE)
+        sh("nft", "add", "chain", "inet", self.TABLE, "out",
+           "{ type filter hook output priority 0 ; policy accept ; }")
+        sh("nft", "add", "rule", "inet", self.TABLE, "out", "tcp", "dport",
+           str(port), "counter")
+
+    def bytes(self):
+        listing = json.loads(sh("nft", "-j", "list", "table", "inet",
+                                self.TABLE).stdout)
+        for item in listing["nftables"]:
+            for expr in item.get("rule", {}).get("expr", []):
+                if "counter" in expr:
+                    return expr["counter"]["bytes"]
+        raise RuntimeError("no nftables counter")
+
+    def close(self):
+        subprocess.run(["nft", "delete", "table", "inet", self.TABLE],
+                       capture_output=True)
+
+
 def run_client(cmd, iface):
     """Runs one client to completion: wall, CPU and peak RSS of its process
-    tree (wait4), bytes on the wire (interface counter)."""
-    tx0 = iface_tx(iface)
+    tree (wait4), bytes on the wire (interface counter, or a PortCounter)."""
+    tx0 = iface_tx(iface) if isinstance(iface, str) else iface.bytes()
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
@@ -244,7 +303,9 @@ def run_client(cmd, iface):
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{cmd[:3]} failed: {err[-2000:]}")
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-            "rss_mib": usage.ru_maxrss / 1024, "wire": iface_tx(iface) - tx0}
+            "rss_mib": usage.ru_maxrss / 1024,
+            "wire": (iface_tx(iface) if isinstance(iface, str)
+                     else iface.bytes()) - tx0}
 
 
 def clients(endpoint, files, state, small):
@@ -591,6 +652,16 @@ def s3_tool_commands(endpoint, vals, src, dest, recursive=False):
     return cmds
 
 
+def chosen(cmds, args):
+    """The clients --clients names (prefixes of their names), all without
+    it; for a quick look at some, never for the tables in the docs."""
+    if not args.clients:
+        return cmds
+    wanted = args.clients.split(",")
+    return {n: c for n, c in cmds.items()
+            if any(n.startswith(w) for w in wanted)}
+
+
 def bench_s3(args):
     """ferry (compression off, and its default auto) against boto3's
     upload_file, aws s3 cp and rclone, each with its defaults, on the same
@@ -608,6 +679,7 @@ def bench_s3(args):
     vals = dict(line.split("=", 1) for line in out.splitlines()
                 if line.startswith("FERRY_"))
     endpoint = vals["FERRY_S3_ENDPOINT"]
+    counter = PortCounter(7499)
     env = dict(os.environ, AWS_ACCESS_KEY_ID=vals["FERRY_S3_ACCESS_KEY"],
                AWS_SECRET_ACCESS_KEY=vals["FERRY_S3_SECRET_KEY"],
                AWS_REGION=vals["FERRY_S3_REGION"],
@@ -636,13 +708,15 @@ def bench_s3(args):
             cmds["boto3"] = [PY3, "-c", BOTO3_UPLOAD, endpoint, "bench",
                              "f.bin", str(src)]
             cmds.update(s3_tool_commands(endpoint, vals, src, "f.bin"))
+            cmds = chosen(cmds, args)
             results = {name: [] for name in cmds}
             names = list(cmds)
             for run in range(args.runs):
                 # Rotated, so no client always goes first after a cleanup.
                 for name in names[run % len(names):] + \
                         names[:run % len(names)]:
-                    r = run_client(cmds[name], "lo")
+                    wait_until_idle()
+                    r = run_client(cmds[name], counter)
                     got = subprocess.run(
                         [PY3, "-c", S3_READ_BACK, endpoint, "f.bin"],
                         check=True, capture_output=True,
@@ -653,12 +727,14 @@ def bench_s3(args):
                     results[name].append(r)
                     print(f"{kind} run {run + 1} {name}: {r['wall']:.2f} s "
                           f"wall, {r['cpu']:.2f} s CPU, {r['rss_mib']:.1f} "
-                          f"MiB", flush=True)
+                          f"MiB, {r['wire'] / 2**20:.1f} MiB sent",
+                          flush=True)
             med[kind] = {name: {k: statistics.median(x[k] for x in rs)
-                                for k in ("wall", "cpu", "rss_mib")}
+                                for k in ("wall", "cpu", "rss_mib", "wire")}
                          for name, rs in results.items()}
         return med
     finally:
+        counter.close()
         sh(str(ROOT / "tests/support/rgw_server.sh"), "stop", str(rgw_dir))
         shutil.rmtree(work, ignore_errors=True)
 
@@ -699,6 +775,7 @@ def bench_s3_small(args):
     vals = dict(line.split("=", 1) for line in out.splitlines()
                 if line.startswith("FERRY_"))
     endpoint = vals["FERRY_S3_ENDPOINT"]
+    counter = PortCounter(7498)
     os.environ.update(AWS_ACCESS_KEY_ID=vals["FERRY_S3_ACCESS_KEY"],
                       AWS_SECRET_ACCESS_KEY=vals["FERRY_S3_SECRET_KEY"],
                       AWS_REGION=vals["FERRY_S3_REGION"],
@@ -722,36 +799,39 @@ def bench_s3_small(args):
                                                      str(folder)],
             "ferry (multipart)": ferry + ["--multipart-threshold", "0",
                                           "--key", "mp/", str(folder)],
-            "ferry --parallel 10": ferry + ["--parallel", "10", "--key",
-                                            "p10/", str(folder)],
+            "ferry --parallel 4": ferry + ["--parallel", "4", "--key",
+                                            "p4/", str(folder)],
             "boto3 (10 at a time)": [PY3, "-c", BOTO3_MANY, endpoint, "bench",
                                      "boto3/", str(folder)],
         }
         prefixes = {"ferry (one PutObject a file)": "put/",
                     "ferry (multipart)": "mp/",
-                    "ferry --parallel 10": "p10/",
+                    "ferry --parallel 4": "p4/",
                     "boto3 (10 at a time)": "boto3/"}
         # The tools AWS users would pick instead, with their defaults.
         tools = s3_tool_commands(endpoint, vals, folder, "tools/",
                                  recursive=True)
         cmds.update(tools)
         prefixes.update({name: "tools/" for name in tools})
+        cmds = chosen(cmds, args)
         results = {name: [] for name in cmds}
         names = list(cmds)
         for run in range(args.runs):
             for name in names[run % len(names):] + names[:run % len(names)]:
-                r = run_client(cmds[name], "lo")
+                wait_until_idle()
+                r = run_client(cmds[name], counter)
                 subprocess.run([PY3, "-c", BOTO3_CHECK_MANY, endpoint,
                                 "bench", prefixes[name], str(folder)],
                                check=True)
                 results[name].append(r)
                 print(f"run {run + 1} {name}: {r['wall']:.2f} s wall, "
-                      f"{r['cpu']:.2f} s CPU, {r['rss_mib']:.1f} MiB",
-                      flush=True)
+                      f"{r['cpu']:.2f} s CPU, {r['rss_mib']:.1f} MiB, "
+                      f"{r['wire'] / 2**20:.1f} MiB sent", flush=True)
         return {name: {k: statistics.median(x[k] for x in rs)
-                       for k in ("wall", "cpu", "rss_mib")}
+                       for k in ("wall", "cpu", "rss_mib", "wire")}
                 for name, rs in results.items()}
     finally:
+        counter.close()
         sh(str(ROOT / "tests/support/rgw_server.sh"), "stop", str(rgw_dir))
         shutil.rmtree(work, ignore_errors=True)
 
@@ -865,11 +945,7 @@ def write_sources_doc(med, args):
 
 
 def write_s3_doc(med, args):
-    doc = ROOT / "docs/benchmarks.md"
-    text = doc.read_text()
-    begin, end = "<!-- bench:s3:begin -->", "<!-- bench:s3:end -->"
-    lines = [begin, "",
-             f"Command: `tests/bench/bench.py s3 --size-mib {args.size_mib} "
+    lines = [f"Command: `tests/bench/bench.py s3 --size-mib {args.size_mib} "
              f"--runs {args.runs} --data {args.data}` ({args.size_mib} MiB "
              f"of each kind of data to a local Ceph RGW started by "
              f"tests/support/rgw_server.sh (memstore OSD), medians of "
@@ -877,32 +953,141 @@ def write_s3_doc(med, args):
              f"{time.strftime('%Y-%m-%d')} on this 2-core machine; every "
              f"stored object read back and compared with the source's "
              f"SHA-256; a warm-up upload first, client order rotated per "
-             f"run). Every client with its defaults: ferry 8 MiB parts, 4 at "
-             f"once, signed payloads, Content-MD5, zstd auto (its default) "
+             f"run, each run started once the machine is idle). Every client with its defaults: ferry 8 MiB parts, 4 at "
+             f"once, signed payloads, zstd auto (its default) "
              f"or off; boto3 upload_file and aws s3 cp 8 MiB parts, 10 at "
              f"once; rclone copyto 5 MiB chunks, 4 at once (plain HTTP). "
              f"Speed is against the fastest of boto3, aws s3 cp and rclone "
-             f"on that data.", ""]
+             f"on that data. Wire: bytes sent to RGW's port (requests with "
+             f"their TCP/IP headers, an nftables counter) per byte of the "
+             f"file.", ""]
     for kind, rows in med.items():
         peers = [m["wall"] for n, m in rows.items()
                  if not n.startswith("ferry")]
         ref = min(peers)
         lines += [f"{kind} data:", "",
                   "| client | wall s | client CPU s | peak RSS MiB | "
-                  "speed vs fastest peer |", "|---|---:|---:|---:|---:|"]
+                  "wire/data | speed vs fastest peer |",
+                  "|---|---:|---:|---:|---:|---:|"]
         for name, m in rows.items():
             lines.append(f"| {name} | {m['wall']:.2f} | {m['cpu']:.2f} | "
-                         f"{m['rss_mib']:.1f} | {ref / m['wall']:.2f}x |")
+                         f"{m['rss_mib']:.1f} | "
+                         f"{m['wire'] / (args.size_mib << 20):.3f} | "
+                         f"{ref / m['wall']:.2f}x |")
         lines.append("")
-    lines.append(end)
-    doc.write_text(put_block(text, begin, end, lines,
-                             "S3 multipart against boto3 (Ceph RGW)"))
+    update_doc("s3", "S3 multipart against boto3 (Ceph RGW)", lines[:-1])
+
+
+def state_bytes_written(cmd, state, env):
+    """Runs cmd under strace (write calls only, through seccomp: the rest
+    runs at full speed) and sums the bytes it wrote to files in `state`."""
+    import re
+    log = pathlib.Path(state).parent / "strace.log"
+    subprocess.run(["strace", "-f", "-qq", "--seccomp-bpf", "-y", "-e",
+                    "trace=write,pwrite64", "-e", "signal=none", "-o",
+                    str(log), *cmd], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    total, saves = 0, 0
+    pattern = re.compile(r"write(?:64)?\(\d+<([^>]*)>.*\)\s+=\s+(\d+)$")
+    for line in log.read_text(errors="replace").splitlines():
+        m = pattern.search(line)
+        if m and m.group(1).startswith(str(state) + "/"):
+            total += int(m.group(2))
+            saves += 1
+    log.unlink()
+    return total, saves
+
+
+def bench_journal(args):
+    """Bytes ferry writes to its state directory per GiB uploaded (the
+    journal), with deltas (the default) and with every save written whole
+    (FERRY_JOURNAL_WHOLE_RECORDS=1, as before deltas), for each size in
+    --sizes-mib, 4 MiB chunks, zstd level 1 (a frame journaled per chunk,
+    the largest record), to the local @tus/server."""
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-journal-"))
+    rows = []
+    try:
+        server = Server(work / "store")
+        for mib in [int(x) for x in args.sizes_mib.split(",")]:
+            src = work / "src.bin"
+            with open(src, "wb") as f:
+                for _ in range(mib):
+                    f.write(os.urandom(1 << 20))
+            for mode in ("deltas", "whole records"):
+                state = work / "state"
+                shutil.rmtree(state, ignore_errors=True)
+                env = dict(os.environ)
+                if mode != "deltas":
+                    env["FERRY_JOURNAL_WHOLE_RECORDS"] = "1"
+                cmd = [str(CLI), "--endpoint", server.endpoint,
+                       "--state-dir", str(state), "--compress", "1",
+                       "--quiet", str(src)]
+                written, writes = state_bytes_written(cmd, state, env)
+                rows.append({"mib": mib, "mode": mode, "bytes": written,
+                             "writes": writes})
+                print(f"{mib} MiB, {mode}: {written:,} bytes in {writes:,} "
+                      f"writes", flush=True)
+                for f in (work / "store").iterdir():
+                    f.unlink()
+            src.unlink()
+        server.stop()
+        return rows
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_journal_doc(rows, args):
+    lines = [f"Command: `tests/bench/bench.py journal --sizes-mib "
+             f"{args.sizes_mib}` (random data to the local @tus/server, 4 MiB "
+             f"chunks, `--compress 1` so that every chunk journals its "
+             f"fingerprint and its zstd frame; bytes written to files in the "
+             f"state directory, summed from strace's record of write calls; "
+             f"measured {time.strftime('%Y-%m-%d')}). \"whole records\" is "
+             f"the same build with FERRY_JOURNAL_WHOLE_RECORDS=1: every save "
+             f"rewrites the record, as ferry did before deltas.", "",
+             "| upload | journal | bytes written | writes | bytes per GiB "
+             "uploaded |", "|---:|---|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['mib'] / 1024:g} GiB | {r['mode']} | "
+                     f"{r['bytes']:,} | {r['writes']:,} | "
+                     f"{r['bytes'] / (r['mib'] / 1024):,.0f} |")
+    update_doc("journal", "Resume state: bytes written", lines)
+
+
+def write_s3_small_doc(med, args):
+    nbytes = args.small_files * (64 << 10)
+    lines = [f"Command: `tests/bench/bench.py s3-small --runs {args.runs}` "
+             f"({args.small_files:,} files of 64 KiB of random bytes to a "
+             f"local Ceph RGW started by tests/support/rgw_server.sh, memstore "
+             f"OSD; medians of {args.runs} interleaved runs, client order "
+             f"rotated; every object read back and compared with its file's "
+             f"SHA-256, then deleted; each run starts once the machine is "
+             f"idle, RGW's GC done; measured {time.strftime('%Y-%m-%d')} on "
+             f"this 2-core machine). Every client with its defaults: ferry "
+             f"uploads the folder with `-r` (8 files at once: as many as "
+             f"the 64 MiB memory budget holds, at most 8; compression "
+             f"`off` as `auto` finds random data incompressible); "
+             f"\"multipart\" is the same with `--multipart-threshold 0` "
+             f"(create, one part, complete per file); boto3 is `upload_file` "
+             f"on 10 threads; `aws s3 cp --recursive` (Debian's awscli) runs "
+             f"10 requests at a time; `rclone copy` (Debian's) 4 transfers. "
+             f"Wire: bytes sent to RGW's port (requests with their TCP/IP "
+             f"headers, an nftables counter) per byte of the files.", "",
+             "| client | wall s | client CPU s | peak RSS MiB | wire/data | "
+             "speed vs fastest peer |", "|---|---:|---:|---:|---:|---:|"]
+    ref = min(m["wall"] for n, m in med.items() if not n.startswith("ferry"))
+    for name, m in med.items():
+        lines.append(f"| {name} | {m['wall']:.2f} | {m['cpu']:.2f} | "
+                     f"{m['rss_mib']:.1f} | {m['wire'] / nbytes:.3f} | "
+                     f"{ref / m['wall']:.2f}x |")
+    update_doc("s3-small", "S3 small objects: one PutObject against "
+               "multipart, boto3, aws-cli and rclone (Ceph RGW)", lines)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("suite", choices=["compression", "peers", "micro", "s3",
-                                      "s3-small", "sources"])
+                                      "s3-small", "sources", "journal"])
     ap.add_argument("--small-files", type=int, default=1000)
     ap.add_argument("--shaped-runs", type=int, default=2)
     ap.add_argument("--size-mib", type=int, default=256)
@@ -912,7 +1097,14 @@ def main():
     ap.add_argument("--data", default="random,mixed")
     ap.add_argument("--modes", default="off,auto,1,3")
     ap.add_argument("--no-doc", action="store_true")
+    ap.add_argument("--sizes-mib", default="1024,10240",
+                    help="journal: the upload sizes")
+    ap.add_argument("--clients", default="",
+                    help="s3, s3-small: only clients whose names start with "
+                         "one of these (comma-separated); implies --no-doc")
     args = ap.parse_args()
+    if args.clients:
+        args.no_doc = True
     if args.suite == "micro":
         bench_micro(args)
         return
@@ -921,11 +1113,18 @@ def main():
         if not args.no_doc:
             write_sources_doc(med, args)
         return
+    if args.suite == "journal":
+        rows = bench_journal(args)
+        if not args.no_doc:
+            write_journal_doc(rows, args)
+        return
     if args.suite == "s3-small":
         med = bench_s3_small(args)
         for name, m in med.items():
             print(f"{name}: {m['wall']:.2f} s wall, {m['cpu']:.2f} s CPU, "
                   f"{m['rss_mib']:.1f} MiB (medians of {args.runs})")
+        if not args.no_doc:
+            write_s3_small_doc(med, args)
         return
     if args.suite == "s3":
         med = bench_s3(args)

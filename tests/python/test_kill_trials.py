@@ -10,6 +10,7 @@ are never trusted, and the upload still ends right.
 FERRY_KILL_TRIALS (default 24) and FERRY_KILL_SEED change the trials.
 """
 
+import glob
 import json
 import os
 import random
@@ -196,24 +197,46 @@ def test_seeded_kill_and_resume_trials_on_the_streaming_path(
         "trials_detail": results}
 
 
+def journal_blocks(data):
+    """(start, end, complete) of each block of an entry's bytes: the whole
+    record, then the deltas appended after it (sdk/src/journal/journal_log.h:
+    a header line whose third field is the payload's length)."""
+    blocks, at = [], 0
+    while at < len(data):
+        nl = data.find(b"\n", at)
+        if nl < 0:
+            blocks.append((at, len(data), False))
+            break
+        end = nl + 1 + int(data[at:nl].split(b" ")[2])
+        blocks.append((at, min(end, len(data)), end <= len(data)))
+        at = end
+    return blocks
+
+
 def test_sigkill_during_journal_writes(cli, tus_server, tmp_path):
     """Compressed frames are journaled before they are sent (one journal
-    write, with fsyncs, per 64 KiB frame); a test-only pause between each
-    record's write and its rename makes the kills land inside writes, and
-    the count of those that did (a temp file left behind) must not be 0."""
+    write, with fsyncs, per 64 KiB frame: a delta appended, or now and then
+    the whole record replaced); a test-only pause inside each write (between
+    a record's write and its rename, between a delta's header and its
+    payload) makes the kills land inside writes, and the count of those that
+    did (a temp file left behind, or a delta cut short) must not be 0."""
     rng = random.Random(SEED + 1)
     f = write_text(tmp_path / "j.txt", 3 << 20, 5)
     digest = sha256_file(f)
     outcomes = {"resumed": 0, "discarded": 0, "fresh": 0,
-                "killed_inside_a_write": 0}
+                "killed_inside_a_write": 0, "killed_inside_a_delta": 0}
     slow = dict(os.environ, FERRY_TEST_JOURNAL_PAUSE_MS="20")
     for i in range(30):
         state = str(tmp_path / f"js{i}")
         kill_at(cli, tus_server.endpoint, state, f, rng.uniform(0.01, 0.4),
                 "--chunk-size", "64K", "--compress", "1", env=slow)
-        if os.path.isdir(state) and any(".fj.tmp." in n
-                                        for n in os.listdir(state)):
+        names = os.listdir(state) if os.path.isdir(state) else []
+        torn = any(not journal_blocks(open(os.path.join(state, n),
+                                           "rb").read())[-1][2]
+                   for n in names if n.endswith(".fj"))
+        if torn or any(".fj.tmp." in n for n in names):
             outcomes["killed_inside_a_write"] += 1
+        outcomes["killed_inside_a_delta"] += torn
         p = run(cli, tus_server.endpoint, state, f, "--chunk-size", "64K",
                 "--compress", "1")
         assert p.returncode == 0, p.stderr
@@ -239,8 +262,12 @@ def test_sigkill_during_journal_writes(cli, tus_server, tmp_path):
 
 def corrupt(path, how, rng):
     data = bytearray(open(path, "rb").read())
-    if how == "truncate":
-        data = data[:rng.randint(0, len(data) - 1)]
+    blocks = journal_blocks(bytes(data))
+    if how == "truncate":  # inside the whole record the entry starts with
+        data = data[:rng.randint(0, blocks[0][1] - 1)]
+    elif how == "truncate_last_delta":  # as a kill mid-append leaves it
+        assert len(blocks) > 1, "no delta after the record"
+        data = data[:rng.randint(blocks[-1][0] + 1, blocks[-1][1] - 1)]
     elif how == "bitflip":
         i = rng.randrange(len(data))
         data[i] ^= 1 << rng.randrange(8)
@@ -257,9 +284,13 @@ def corrupt(path, how, rng):
         f.write(data)
 
 
-@pytest.mark.parametrize("how", ["truncate", "bitflip", "garbage", "empty",
-                                 "json_edit"])
+@pytest.mark.parametrize("how", ["truncate", "truncate_last_delta", "bitflip",
+                                 "garbage", "empty", "json_edit"])
 def test_corrupt_journal_is_never_trusted(how, cli, tus_server, tmp_path):
+    """Damage anywhere in an entry is detected and the upload starts over
+    (state_discarded); the one exception is a last delta cut short (what a
+    kill or a power cut mid-append leaves): it is dropped, and the state
+    saved before it is used, which the server's answer then corrects."""
     rng = random.Random(zlib.crc32(how.encode()))  # stable across runs
     f = write_random(tmp_path / "c.bin", 3 << 20, 21)
     state = str(tmp_path / "st")
@@ -268,9 +299,14 @@ def test_corrupt_journal_is_never_trusted(how, cli, tus_server, tmp_path):
         [cli, "--endpoint", tus_server.endpoint, "--state-dir", state,
          "--json", "--max-send-rate", "4M", *opts, f],
         stdout=subprocess.PIPE, text=True)
+    def has_delta():  # a delta saved after the record (not at once)
+        entries = glob.glob(os.path.join(state, "*.fj"))
+        return bool(entries) and \
+            len(journal_blocks(open(entries[0], "rb").read())) > 1
     for line in proc.stdout:
         e = json.loads(line)
-        if e["event"] == "progress" and e["acked"] >= 1 << 20:
+        if e["event"] == "progress" and e["acked"] >= 1 << 20 and \
+                (how != "truncate_last_delta" or has_delta()):
             proc.send_signal(signal.SIGKILL)
             break
     proc.wait(timeout=30)
@@ -283,9 +319,21 @@ def test_corrupt_journal_is_never_trusted(how, cli, tus_server, tmp_path):
     assert p.returncode == 0, p.stderr
     ev = events(p.stdout)
     discarded = [e for e in ev if e["event"] == "state_discarded"]
-    assert len(discarded) == 1 and discarded[0]["message"]
-    assert not any(e["event"] == "resumed" for e in ev)
     done = ev[-1]
-    assert done["resumed_from"] == 0
+    if how == "truncate_last_delta":
+        # Read as the state before it, not as damage. The cut delta had
+        # been whole (its chunks went out), so the server may hold bytes no
+        # saved fingerprint vouches for: then the upload starts over on a
+        # new URL (restarted), as after losing any save; otherwise it
+        # resumes. Either way the stored bytes are the file's.
+        assert not discarded
+        kinds = {e["event"] for e in ev}
+        assert kinds & {"resumed", "restarted"}, ev[:4]
+        if "resumed" in kinds:
+            assert done["resumed_from"] > 0
+    else:
+        assert len(discarded) == 1 and discarded[0]["message"]
+        assert not any(e["event"] == "resumed" for e in ev)
+        assert done["resumed_from"] == 0
     assert tus_server.stored_sha256(done["url"]) == sha256_file(f)
     record_scenario("test_kill_trials", f"journal {how}", 1, 3 << 20)

@@ -12,6 +12,8 @@ import random
 import stat
 import subprocess
 
+import pytest
+
 from conftest import CLI
 
 MiB = 1 << 20
@@ -77,6 +79,43 @@ def test_profile_from_shared_files(rgw, tmp_path):
     error = lines[-1]["error"]
     assert error["code"] == "invalid_argument"
     assert "profile nobody" in error["message"]
+
+
+def test_profile_option_from_python(rgw, tmp_path, monkeypatch):
+    """Client(profile=...) reads that profile's keys and region, and wins
+    over AWS_PROFILE (here naming a profile with wrong keys)."""
+    import ferry
+    creds = tmp_path / "credentials"
+    creds.write_text(f"[wrong]\naws_access_key_id = WRONG\n"
+                     f"aws_secret_access_key = wrong\n\n[uploader]\n"
+                     f"aws_access_key_id = {rgw.access}\n"
+                     f"aws_secret_access_key = {rgw.secret}\n")
+    config = tmp_path / "config"
+    config.write_text(f"[profile uploader]\nregion = {rgw.region}\n")
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_PROFILE", "wrong")
+    src = write_random(tmp_path / "py.bin", MiB + 3, 4)
+    with ferry.Client(rgw.endpoint, protocol="s3", bucket=BUCKET,
+                      profile="uploader", compress="off",
+                      state_dir=str(tmp_path / "st")) as c:
+        r = c.upload(src, key="py-profile.bin")
+    assert r.sha256 == sha256_file(src)
+    assert rgw.stored_sha256(BUCKET, "py-profile.bin") == sha256_file(src)
+    # Without it, AWS_PROFILE's wrong keys: the server refuses them.
+    with ferry.Client(rgw.endpoint, protocol="s3", bucket=BUCKET,
+                      compress="off", state_dir=str(tmp_path / "st")) as c:
+        with pytest.raises(ferry.Error) as refused:
+            c.upload(src, key="py-wrong.bin")
+    assert refused.value.category == "auth", refused.value
+    # A profile that gives no keys: refused before anything is sent.
+    with pytest.raises(ferry.InvalidArgument, match="profile nobody"):
+        ferry.Client("http://127.0.0.1:9/", protocol="s3", bucket=BUCKET,
+                     profile="nobody")
 
 
 PROCESS = r"""#!/usr/bin/python3

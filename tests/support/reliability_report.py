@@ -47,7 +47,10 @@ def render(report):
         lines.append("")
         lines.append(
             f"SIGKILL during journal writes (30 kills of a 3 MiB compressed "
-            f"upload journaling every 64 KiB frame): the next run resumed "
+            f"upload journaling every 64 KiB frame, a test-only pause inside "
+            f"each write): {jk['killed_inside_a_write']} kills landed inside "
+            f"a write ({jk.get('killed_inside_a_delta', 0)} of them cutting "
+            f"an appended delta short); the next run resumed "
             f"{jk['resumed']} times, found the state unusable and said so "
             f"{jk['discarded']} times, and started fresh (killed before "
             f"creation) {jk['fresh']} times; every upload ended with the "

@@ -90,6 +90,12 @@ rgw dns name = localhost
 # default two hours: the store is RAM, and benchmarks rewrite GiBs.
 rgw gc obj min wait = 5
 rgw gc processor period = 5
+# SSE-KMS from RGW's built-in test key store, so the tests can see ferry's
+# x-amz-server-side-encryption headers take effect; a fixed, public test
+# key (bytes 0..31), and plain HTTP allowed for it on this loopback server.
+rgw crypt s3 kms backend = testing
+rgw crypt s3 kms encryption keys = ferry-test-key=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=
+rgw crypt require ssl = false
 EOF
 
 ceph_() { ceph -c "$conf" --connect-timeout 30 "$@"; }

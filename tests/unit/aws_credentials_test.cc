@@ -90,6 +90,11 @@ TEST(AwsCredentialChain, OrderIsOptionsEnvironmentProfile) {
   EXPECT_EQ(from_profile.value()->Current().value().access_key_id, "DEV");
   EXPECT_EQ(from_profile.value()->Current().value().region, "eu-north-1");
   EXPECT_EQ(from_profile.value()->source(), "profile dev");
+  // The app's choice of profile wins over AWS_PROFILE.
+  auto chosen = AwsCredentialChain::Resolve(given, sys.Deps(), "default");
+  ASSERT_TRUE(chosen.ok()) << chosen.error().message;
+  EXPECT_EQ(chosen.value()->Current().value().access_key_id, "DEF");
+  EXPECT_EQ(chosen.value()->source(), "profile default");
 
   sys.env["AWS_ACCESS_KEY_ID"] = "ENV";
   sys.env["AWS_SECRET_ACCESS_KEY"] = "e";

@@ -191,6 +191,7 @@ class Client:
             parallel_parts: Optional[int] = None, clock_offset: float = 0.0,
             addressing: str = "auto",
             multipart_threshold: Optional[int] = None,
+            profile: Optional[str] = None,
             presign: Optional[Callable[[PresignRequest], Optional[str]]] = None,
             retry_base_delay_ms: Optional[float] = None,
             retry_max_delay_ms: Optional[float] = None,
@@ -200,7 +201,10 @@ class Client:
         (credentials found as the AWS CLI finds them; addressing "auto",
         "path" or "virtual": where the bucket goes; files smaller than
         multipart_threshold bytes, default 8 MiB, 0 never, go in one
-        PutObject; see docs/s3.md); presign(PresignRequest) -> URL or None turns on S3's
+        PutObject; profile: the ~/.aws profile to read keys, region and
+        credential_process from when neither arguments nor environment
+        give keys, default AWS_PROFILE, then "default"; see docs/s3.md);
+        presign(PresignRequest) -> URL or None turns on S3's
         presigned mode: no secret on this device, every request goes to the
         URL it returns (called from several threads; None cancels).
         on_refresh_credentials(error) is called on unauthenticated or
@@ -244,10 +248,10 @@ class Client:
             raise ValueError("protocol must be 'tus' or 's3'")
         o.protocol = 1 if protocol == "s3" else 0
         s3_strings = [_b(bucket), _b(access_key_id), _b(secret_access_key),
-                      _b(session_token), _b(region)]
+                      _b(session_token), _b(region), _b(profile)]
         self._keep += s3_strings
         (o.s3_bucket, o.s3_access_key_id, o.s3_secret_access_key,
-         o.s3_session_token, o.s3_region) = s3_strings
+         o.s3_session_token, o.s3_region, o.s3_profile) = s3_strings
         o.s3_unsigned_payload = 1 if unsigned_payload else 0
         o.s3_part_size = part_size or 0
         o.s3_parallel_parts = parallel_parts or 0
@@ -580,7 +584,7 @@ class Client:
 
     def upload_batch(
             self, paths: Sequence[Union[str, "os.PathLike[str]"]], *,
-            concurrency: int = 4,
+            concurrency: int = 0,
             metadata: Optional[Mapping[str, str]] = None,
             on_progress: Optional[Callable[[BatchProgress], Any]] = None,
             on_event: Optional[Callable[[Event], Any]] = None,
@@ -592,8 +596,9 @@ class Client:
             object_headers: Optional[Mapping[str, str]] = None,
             guess_content_type: bool = False
     ) -> List[Union[UploadResult, Error]]:
-        """Uploads many files, `concurrency` at a time (within the client's
-        memory_budget) over its shared connections, and returns one outcome
+        """Uploads many files, `concurrency` at a time (0, the default: as
+        many as the client's memory_budget holds, at most 8; never more
+        than it holds) over its shared connections, and returns one outcome
         per path, in order: an UploadResult, or the ferry.FerryError that
         file ended with (not raised). Raises only for bad arguments and for
         an exception of a callback.

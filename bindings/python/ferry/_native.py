@@ -71,7 +71,8 @@ class ClientOptions(ctypes.Structure):
                 ("on_log", LOG_FN), ("log_user_data", c_void_p),
                 ("log_level", c_int32), ("tls_min_version", c_int32),
                 ("s3_addressing", c_int32),
-                ("s3_multipart_threshold", ctypes.c_int64)]
+                ("s3_multipart_threshold", ctypes.c_int64),
+                ("s3_profile", c_char_p)]
 
 
 class Progress(ctypes.Structure):

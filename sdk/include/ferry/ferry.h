@@ -355,7 +355,8 @@ typedef struct ferry_client_options {
   const char* s3_region;            /**< see s3_access_key_id */
   /** 0, the default: every part is signed with its SHA-256, which the server
    * verifies (XAmzContentSHA256Mismatch → checksum_mismatch). 1: parts go
-   * as UNSIGNED-PAYLOAD, protected by Content-MD5 alone. */
+   * as UNSIGNED-PAYLOAD, protected by Content-MD5 alone (signed parts carry
+   * no Content-MD5: the server verifies their signed SHA-256). */
   int32_t s3_unsigned_payload;
   /** Bytes per part, 5 MiB .. 5 GiB; 0: 8 MiB. Grown for files that would
    * need more than 9,000 parts. With compression, a part holds whole zstd
@@ -393,6 +394,13 @@ typedef struct ferry_client_options {
    * instead of create, parts and complete; 0: 8 MiB (aws-cli's default);
    * negative: always multipart. Presigned mode is always multipart. */
   int64_t s3_multipart_threshold;
+  /** Since 0.1 (struct_size): the profile of the shared credentials and
+   * config files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, or
+   * ~/.aws) that keys, region and credential_process come from when
+   * neither these options nor the environment give keys; NULL or "":
+   * AWS_PROFILE, then "default". Copied. A profile that gives no keys is
+   * invalid_argument naming it and the files read. */
+  const char* s3_profile;
 } ferry_client_options;
 
 /** S3 addressing (ferry_client_options.s3_addressing); docs/s3.md. */
@@ -414,7 +422,7 @@ typedef enum ferry_s3_addressing {
   {                                                                            \
     sizeof(ferry_client_options), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   \
-        0, 0, 0, 0                                                             \
+        0, 0, 0, 0, 0                                                          \
   }
 
 /** A client: one endpoint, its options, headers, rules and connections.
@@ -896,8 +904,11 @@ typedef void (*ferry_batch_file_fn)(uint32_t file_index,
 /** Options of a batch. Start from FERRY_BATCH_OPTIONS_INIT. */
 typedef struct ferry_batch_options {
   uint32_t struct_size; /**< sizeof the struct, set by its _INIT macro */
-  /** Files uploading at once; 0: 4. Fewer run while the client's
-   * memory_budget is taken (one always runs). */
+  /** Files uploading at once; 0: as many as the client's memory_budget
+   * holds, at most 8 (so many small files run 8 wide, big ones narrower:
+   * with the 64 MiB default, 4 tus uploads of files of 4 MiB or more, or
+   * one S3 multipart upload). Fewer run while the budget is taken (one
+   * always runs). */
   uint32_t concurrency;
   /** Extra Upload-Metadata pairs for every file. */
   const ferry_kv* metadata;

@@ -148,6 +148,9 @@ struct ClientOptions {
   ferry_s3_addressing s3_addressing = FERRY_S3_ADDRESSING_AUTO;
   /// Smaller sources go in one PutObject: 0 → 8 MiB; negative: never.
   int64_t s3_multipart_threshold = 0;
+  /// The ~/.aws profile for keys, region, credential_process: "" →
+  /// AWS_PROFILE, then "default".
+  std::string s3_profile;
   int64_t clock_offset_ms = 0;  ///< known clock error, server − local
   std::string
       state_dir;  ///< "" → $XDG_STATE_HOME/ferry or ~/.local/state/ferry
@@ -232,7 +235,7 @@ using BatchProgress = ferry_batch_progress;
 
 /// Options of a batch (see ferry_batch_options).
 struct BatchOptions {
-  uint32_t concurrency = 0;  ///< 0 → 4; fewer while the memory budget is used
+  uint32_t concurrency = 0;  ///< 0: as many as the memory budget holds, ≤ 8
   std::vector<std::pair<std::string, std::string>> metadata;  ///< every file
   /// Aggregate progress; calls never overlap. Return false to cancel all.
   std::function<bool(const BatchProgress&)> on_progress;
@@ -430,6 +433,7 @@ class Client {
     c.s3_parallel_parts = o.s3_parallel_parts;
     c.s3_addressing = o.s3_addressing;
     c.s3_multipart_threshold = o.s3_multipart_threshold;
+    c.s3_profile = o.s3_profile.empty() ? nullptr : o.s3_profile.c_str();
     c.clock_offset_ms = o.clock_offset_ms;
     c.state_dir = o.state_dir.empty() ? nullptr : o.state_dir.c_str();
     c.ca_file = o.ca_file.empty() ? nullptr : o.ca_file.c_str();

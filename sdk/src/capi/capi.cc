@@ -403,6 +403,7 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     if (o.s3_multipart_threshold != 0) {
       cfg.s3_multipart_threshold = o.s3_multipart_threshold;
     }
+    cfg.s3_profile = Str(o.s3_profile);
     cfg.clock_offset_ms = o.clock_offset_ms;
     cfg.state_dir = Str(o.state_dir);
     cfg.http.ca_file = Str(o.ca_file);

@@ -203,7 +203,8 @@ std::vector<Result<UploadSummary>> ClientCore::UploadBatch(
       report(true);
     }
   };
-  uint32_t threads = params.concurrency == 0 ? 4 : params.concurrency;
+  uint32_t threads =
+      params.concurrency == 0 ? kAutoBatchConcurrency : params.concurrency;
   threads = static_cast<uint32_t>(std::min<size_t>(threads, paths.size()));
   std::vector<std::thread> pool;
   for (uint32_t t = 1; t < threads; ++t) pool.emplace_back(worker);

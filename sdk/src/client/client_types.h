@@ -44,6 +44,8 @@ struct ClientConfig {
   // Sources (of known size, readable again) smaller than this go in one
   // PutObject; 0 or less: always multipart.
   int64_t s3_multipart_threshold = 8 << 20;
+  std::string s3_profile;  // "": AWS_PROFILE, then "default"
+
   int64_t clock_offset_ms = 0;
   std::string state_dir;  // "" → Journal::DefaultDir()
   HttpOptions http;
@@ -152,8 +154,14 @@ struct PendingUpload {
   std::string last_error_message;
 };
 
+// Beyond 8 small files at once a local RGW gained nothing
+// (docs/architecture.md); the memory budget narrows it for big files.
+inline constexpr uint32_t kAutoBatchConcurrency = 8;
+
 struct BatchParams {
-  uint32_t concurrency = 4;  // files at once (0: 4), within the budget
+  // Files at once, within the budget; 0: as many as the budget holds, at
+  // most kAutoBatchConcurrency.
+  uint32_t concurrency = 0;
   // Empty, or a name per path (tus filename, S3 key); "": the file's own.
   std::vector<std::string> names;
   std::vector<std::pair<std::string, std::string>> metadata;  // every file

@@ -19,11 +19,11 @@
 
 #include "codec/hash.h"
 #include "codec/json_number.h"
+#include "journal/journal_log.h"
 
 namespace ferry::internal {
 namespace {
 
-constexpr std::string_view kMagic = "FERRYJ1 ";
 constexpr size_t kMaxJournalBytes = 64 << 20;  // refuse absurd files
 
 Error Unwritable(const std::string& what) {
@@ -75,7 +75,9 @@ std::string ReadAndClose(int fd) {
 
 }  // namespace
 
-std::string JournalRecord::Encode() const {
+std::string JournalRecord::Encode() const { return SealRecord(ToJson()); }
+
+nlohmann::json JournalRecord::ToJson() const {
   nlohmann::json chunks = nlohmann::json::array();
   for (const auto& c : chunk_digests) chunks.push_back(HexEncode(c));
   nlohmann::json j = {
@@ -126,37 +128,21 @@ std::string JournalRecord::Encode() const {
     j["last_error"] = {{"code", last_error_code},
                        {"message", last_error_message}};
   }
-  std::string payload = j.dump();
-  return std::string(kMagic) + HexEncode(Sha256(payload)) + " " +
-         std::to_string(payload.size()) + "\n" + payload;
+  return j;
 }
 
 Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
+  Result<nlohmann::json> j = ReadJournalBlocks(bytes);
+  if (!j.ok()) return j.error();
+  return FromJson(j.value());
+}
+
+Result<JournalRecord> JournalRecord::FromJson(const nlohmann::json& j) {
   auto bad = [](const std::string& why) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,
                      "corrupt resume state: " + why);
   };
-  if (bytes.substr(0, kMagic.size()) != kMagic) return bad("bad magic");
-  size_t nl = bytes.find('\n');
-  if (nl == std::string_view::npos || nl < kMagic.size() + 64 + 2) {
-    return bad("truncated header");
-  }
-  std::string_view hash_hex = bytes.substr(kMagic.size(), 64);
-  if (bytes[kMagic.size() + 64] != ' ') return bad("bad header");
-  std::string_view len_text =
-      bytes.substr(kMagic.size() + 65, nl - kMagic.size() - 65);
-  if (len_text.empty() || len_text.size() > 12) return bad("bad length");
-  uint64_t len = 0;
-  for (char c : len_text) {
-    if (c < '0' || c > '9') return bad("bad length");
-    len = len * 10 + static_cast<uint64_t>(c - '0');
-  }
-  std::string_view payload = bytes.substr(nl + 1);
-  if (payload.size() != len) return bad("length mismatch (torn write)");
-  if (HexEncode(Sha256(payload)) != hash_hex) return bad("checksum mismatch");
-
-  nlohmann::json j = nlohmann::json::parse(payload, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return bad("not JSON");
+  if (!j.is_object()) return bad("not JSON");
   JournalRecord r;
   try {
     // Integers are read strictly (JsonUint/JsonInt): a float or a negative
@@ -468,17 +454,17 @@ namespace {
 // errors only here).
 bool CloseChecked(int fd) { return ::close(fd) == 0 || errno == EINTR; }
 
-// Test-only: FERRY_TEST_JOURNAL_PAUSE_MS widens the moment between a
-// record's write and its rename, so that the kill tests can show their
-// SIGKILLs land inside writes (and the record survives them). Unset: no
-// pause.
-void PauseForTests() {
+}  // namespace
+
+void PauseJournalWriteForTests() {
   static const long ms = [] {  // NOLINT(runtime/int)
     const char* v = std::getenv("FERRY_TEST_JOURNAL_PAUSE_MS");
     return v != nullptr ? std::strtol(v, nullptr, 10) : 0L;
   }();
   if (ms > 0 && ms <= 1000) ::usleep(static_cast<useconds_t>(ms) * 1000);
 }
+
+namespace {
 
 // Writes `name` in `dir` as a whole: a temp file, fsync, renameat, fsync of
 // the directory. A reader sees the old bytes or the new ones.
@@ -504,7 +490,7 @@ Status WriteAtomicAt(int dir, const std::string& name, std::string_view bytes,
     done += static_cast<size_t>(n);
   }
   if (durable && ::fsync(fd) != 0) return fail(fd);
-  PauseForTests();
+  PauseJournalWriteForTests();
   if (!CloseChecked(fd)) return fail(-1);
   if (::renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) return fail(-1);
   if (durable && ::fsync(dir) != 0) return Unwritable(name);
@@ -539,11 +525,16 @@ void RemoveStaleTemps(int dir, const std::string& entry) {
 }  // namespace
 
 Status Journal::Save(const JournalRecord& record, bool durable) const {
+  return SaveSealed(record, record.Encode(), durable);
+}
+
+Status Journal::SaveSealed(const JournalRecord& record, std::string_view sealed,
+                           bool durable) const {
   Result<UniqueFd> dir = OpenDir();
   if (!dir.ok()) return dir.error();
   std::string name = EntryName(record.endpoint, record.path);
   RemoveStaleTemps(dir.value().get(), name);
-  return WriteAtomicAt(dir.value().get(), name, record.Encode(), durable);
+  return WriteAtomicAt(dir.value().get(), name, sealed, durable);
 }
 
 std::vector<JournalRecord> Journal::List() const {

@@ -7,6 +7,7 @@
 #define FERRY_SDK_SRC_JOURNAL_JOURNAL_H_
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,10 +67,15 @@ struct JournalRecord {
   int32_t last_error_code = 0;
   std::string last_error_message;
 
-  // Serialised form: a header line with the payload's SHA-256, then JSON.
+  // Serialised form: a header line with the payload's SHA-256, then JSON
+  // (journal_log.h: deltas may follow it on disk).
   std::string Encode() const;
-  // Fails (invalid_argument) on anything but an intact, well-formed record.
+  // Fails (invalid_argument) on anything but an intact, well-formed record
+  // (a torn last delta is dropped: see journal_log.h).
   static Result<JournalRecord> Decode(std::string_view bytes);
+  // The JSON Encode() seals, and its strict inverse.
+  nlohmann::json ToJson() const;
+  static Result<JournalRecord> FromJson(const nlohmann::json& j);
 };
 
 // A file descriptor, closed with its owner.
@@ -151,6 +157,9 @@ class Journal {
   // the directory, so the record survives a power cut. Errors:
   // state_unwritable.
   Status Save(const JournalRecord& record, bool durable = true) const;
+  // Save() of bytes already sealed from `record` (JournalWriter's).
+  Status SaveSealed(const JournalRecord& record, std::string_view sealed,
+                    bool durable) const;
   // Removes the entry; missing is fine. Errors: state_unwritable.
   Status Remove(std::string_view endpoint, std::string_view abs_path) const;
 
@@ -166,8 +175,12 @@ class Journal {
   std::string dir_;
 };
 
-// Writes `bytes` to `path` atomically (mode 0600); durably unless asked not
-// to (see Journal::Save).
+// Test-only: FERRY_TEST_JOURNAL_PAUSE_MS widens the moment inside a write
+// (between a record's write and its rename, between a delta's header and
+// its payload), so that the kill tests can show their SIGKILLs land inside
+// writes (and the state survives them). Unset: no pause.
+void PauseJournalWriteForTests();
+
 }  // namespace ferry::internal
 
 #endif  // FERRY_SDK_SRC_JOURNAL_JOURNAL_H_

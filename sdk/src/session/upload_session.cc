@@ -33,7 +33,7 @@ UploadSession::UploadSession(const ClientConfig& config, const Journal& journal,
     listed.stream = source_->absolute_path().empty();
     if (listed.stream) listed.identity.size = source_->size();
     listed.acked = transfer_->Position().raw_acked;
-    return journal_.Save(listed, durable);
+    return journal_writer_.Save(listed, durable);
   };
   context_.cancelled = [this] { return Stopping(); };
 }

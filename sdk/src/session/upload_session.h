@@ -15,6 +15,7 @@
 
 #include "client/client_types.h"
 #include "journal/journal.h"
+#include "journal/journal_writer.h"
 #include "protocols/transfer.h"
 #include "retry/backoff.h"
 #include "session/session_env.h"
@@ -120,6 +121,8 @@ class UploadSession {
 
   const ClientConfig& config_;
   const Journal& journal_;
+  // Saves this upload's entry: whole, then deltas (journal_log.h).
+  JournalWriter journal_writer_{&journal_};
   const UploadParams& params_;
   std::unique_ptr<Transfer> transfer_;
   SessionEnv env_;

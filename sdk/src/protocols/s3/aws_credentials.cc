@@ -222,10 +222,12 @@ AwsCredentialDeps AwsCredentialDeps::System() {
 }
 
 Result<std::unique_ptr<AwsCredentialChain>> AwsCredentialChain::Resolve(
-    const S3Credentials& given, AwsCredentialDeps deps) {
+    const S3Credentials& given, AwsCredentialDeps deps,
+    const std::string& chosen_profile) {
   auto env = [&](const char* name) { return deps.getenv(name).value_or(""); };
   std::string home = env("HOME");
-  std::string profile = env("AWS_PROFILE");
+  std::string profile =
+      chosen_profile.empty() ? env("AWS_PROFILE") : chosen_profile;
   if (profile.empty()) profile = "default";
   std::string creds_path = env("AWS_SHARED_CREDENTIALS_FILE");
   if (creds_path.empty() && !home.empty()) {

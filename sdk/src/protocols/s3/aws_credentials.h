@@ -59,12 +59,14 @@ class AwsCredentialChain {
   // window is 15 min, their mandatory one 10 min).
   static constexpr int64_t kRefreshBeforeMs = 10 * 60 * 1000;
 
-  // Resolves from `given` (the app's options; empty fields are unset).
-  // Errors: invalid_argument when nothing gives keys (naming where it
-  // looked), credentials_invalid / command failures from a
+  // Resolves from `given` (the app's options; empty fields are unset);
+  // `profile` is the app's choice of profile ("": AWS_PROFILE, then
+  // "default"). Errors: invalid_argument when nothing gives keys (naming
+  // where it looked), credentials_invalid / command failures from a
   // credential_process.
   static Result<std::unique_ptr<AwsCredentialChain>> Resolve(
-      const S3Credentials& given, AwsCredentialDeps deps);
+      const S3Credentials& given, AwsCredentialDeps deps,
+      const std::string& profile = "");
 
   // The keys to sign with now: fetched again first when they expire within
   // kRefreshBeforeMs. Thread-safe.

@@ -146,8 +146,8 @@ Result<std::unique_ptr<ProtocolClient>> NewS3Client(const ClientConfig& config,
   s3.credentials = config.s3_credentials;
   if (!config.s3_presigner) {
     // As the AWS CLI finds them: options, environment, profile files.
-    auto chain = AwsCredentialChain::Resolve(config.s3_credentials,
-                                             AwsCredentialDeps::System());
+    auto chain = AwsCredentialChain::Resolve(
+        config.s3_credentials, AwsCredentialDeps::System(), config.s3_profile);
     if (!chain.ok()) return chain.error();
     auto keys = chain.value()->Current();
     if (!keys.ok()) return keys.error();

@@ -450,7 +450,7 @@ Result<std::string> S3Protocol::UploadPart(
                 {"uploadId", std::string(upload_id)}};
   call.upload_id = std::string(upload_id);
   call.part_number = number;
-  call.headers.emplace_back("Content-MD5", Base64Encode(md5));
+  if (!md5.empty()) call.headers.emplace_back("Content-MD5", Base64Encode(md5));
   call.body = data;
   call.has_body = true;
   call.payload_sha256 = std::string(sha256);
@@ -469,7 +469,7 @@ Result<std::string> S3Protocol::PutObject(
   call.op = S3Op::kPutObject;
   call.method = "PUT";
   call.key = std::string(key);
-  call.headers.emplace_back("Content-MD5", Base64Encode(md5));
+  if (!md5.empty()) call.headers.emplace_back("Content-MD5", Base64Encode(md5));
   AddCreationHeaders(metadata, object_headers, &call.headers);
   call.body = data;
   call.has_body = true;
@@ -495,7 +495,8 @@ Result<std::string> S3Protocol::StoredEtag(const HttpResponse& r,
   // its MD5; when it looks like one it must be ours.
   std::string hex =
       std::string(absl::StripPrefix(absl::StripSuffix(*etag, "\""), "\""));
-  if (hex.size() == 32 && absl::AsciiStrToLower(hex) != HexEncode(md5)) {
+  if (!md5.empty() && hex.size() == 32 &&
+      absl::AsciiStrToLower(hex) != HexEncode(md5)) {
     Error e = MakeError(
         FERRY_ERR_CHECKSUM_MISMATCH,
         "the server stored " + what + " with another MD5 than the one sent");

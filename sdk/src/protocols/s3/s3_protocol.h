@@ -115,16 +115,18 @@ class S3Protocol {
       std::string_view key,
       const std::vector<std::pair<std::string, std::string>>& metadata,
       const HeaderList& object_headers = {});
-  // Returns the part's ETag. md5: raw 16 bytes of `data`; sha256: raw 32
-  // (or "" to have it computed, when SignsPayload()).
+  // Returns the part's ETag. md5: raw 16 bytes of `data`, sent as
+  // Content-MD5 (or "": none, for a signed payload); sha256: raw 32 (or ""
+  // to have it computed, when SignsPayload()).
   Result<std::string> UploadPart(std::string_view key,
                                  std::string_view upload_id, uint32_t number,
                                  std::string_view data, std::string_view md5,
                                  std::string_view sha256,
                                  const SendProgressFn& on_send,
                                  uint64_t* wire_bytes);
-  // A whole object in one request (small objects): Content-MD5, metadata
-  // and object headers as for CreateMultipartUpload. Returns its ETag.
+  // A whole object in one request (small objects): md5 and sha256 as for
+  // UploadPart, metadata and object headers as for CreateMultipartUpload.
+  // Returns its ETag.
   Result<std::string> PutObject(
       std::string_view key, std::string_view data, std::string_view md5,
       std::string_view sha256,
@@ -194,7 +196,7 @@ class S3Protocol {
   Error Classify(const HttpResponse& r, RequestKind kind,
                  std::string_view redacted_url) const;
   // The ETag of a stored part or object (`what`), checked against the MD5
-  // sent when it has the form of one.
+  // sent (if one was) when it has the form of one.
   Result<std::string> StoredEtag(const HttpResponse& r, std::string_view key,
                                  std::string_view md5,
                                  const std::string& what) const;

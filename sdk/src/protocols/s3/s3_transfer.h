@@ -89,8 +89,8 @@ class S3Transfer : public Transfer {
   struct Part {
     S3PartRecord record;
     std::string data;
-    std::string md5;     // raw
-    std::string sha256;  // raw
+    std::string md5;     // raw; only when the payload is not signed
+    std::string sha256;  // raw; only when it is
   };
   struct PartOutcome {
     S3PartRecord record;
@@ -130,6 +130,7 @@ class S3Transfer : public Transfer {
   // cancelled).
   Error StopWorkers(Error error);
   void Worker();
+  void HashBody(Part* part) const;
   Status UploadOne(Part* part, RetryBudget* budget);
 
   S3Protocol* s3_;

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+// Saves one upload's record again and again as the upload goes on, with
+// bytes written that grow with the chunks sent rather than with their
+// square (journal_log.h has the format).
+#ifndef FERRY_SDK_SRC_JOURNAL_JOURNAL_WRITER_H_
+#define FERRY_SDK_SRC_JOURNAL_JOURNAL_WRITER_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "journal/journal.h"
+#include "sync/mutex.h"
+
+namespace ferry::internal {
+
+class JournalWriter {
+ public:
+  // Appended deltas are folded into a whole record once they outgrow it
+  // and this much: the entry stays within about twice its record, and the
+  // bytes written stay linear (the record at least doubles between
+  // rewrites).
+  static constexpr uint64_t kMinAppendRoom = 64 * 1024;
+
+  explicit JournalWriter(const Journal* journal) : journal_(journal) {}
+
+  // Saves `record`: whole (atomically, as Journal::Save) the first time,
+  // when the file is not the one this writer left (removed, replaced, or
+  // grown by someone else), when the change is not growth, and when the
+  // deltas outgrow the record; otherwise one delta appended, fdatasync'd
+  // when `durable`. A failed append is cut off again (or the next save
+  // writes whole). Errors: state_unwritable, state_untrusted.
+  // Thread-safe.
+  Status Save(const JournalRecord& record, bool durable);
+
+  // Bytes written (records and deltas) and whole-record writes so far.
+  uint64_t bytes_written() const;
+  uint64_t whole_writes() const;
+
+ private:
+  Status SaveWhole(const nlohmann::json& now, const JournalRecord& record,
+                   bool durable) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Appends `block` ("": none, only the sync). False when the entry must
+  // be written whole instead.
+  Result<bool> Append(const std::string& block, bool durable)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const Journal* journal_;
+  mutable Mutex mu_;
+  // What the entry holds, as this writer left it: its name, record, inode
+  // and size.
+  std::string entry_ ABSL_GUARDED_BY(mu_);
+  std::optional<nlohmann::json> on_disk_ ABSL_GUARDED_BY(mu_);
+  ino_t inode_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t record_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool synced_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t bytes_written_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t whole_writes_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace ferry::internal
+
+#endif  // FERRY_SDK_SRC_JOURNAL_JOURNAL_WRITER_H_
