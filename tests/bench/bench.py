@@ -9,6 +9,8 @@ configuration run several times in the same run, medians reported as ratios.
     tests/bench/bench.py micro
     tests/bench/bench.py s3 | s3-small [--runs 3]   (Ceph RGW, nftables)
     tests/bench/bench.py journal [--sizes-mib 1024,10240]   (strace)
+    tests/bench/bench.py memory [--sizes-mib 100,1024,10240]
+    tests/bench/bench.py latency [--rtt-ms 50] [--small-files 1000]
 
 Scenarios (peers): ferry against `curl -T` (one streaming PATCH after a
 creation POST), tus-js-client (npm, pinned in tests/bench/peers) and tuspy
@@ -368,9 +370,14 @@ def verify_store(store, sources):
         f.unlink()
 
 
-def bench_peers(args):
+def install_peers():
+    """tus-js-client, pinned by tests/bench/peers/package-lock.json."""
     if not (PEERS / "node_modules" / "tus-js-client").exists():
         sh("npm", "ci", "--no-audit", "--no-fund", cwd=str(PEERS))
+
+
+def bench_peers(args):
+    install_peers()
     work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-"))
     size = args.size_mib << 20
     inputs = make_inputs(work, size)
@@ -652,6 +659,28 @@ def s3_tool_commands(endpoint, vals, src, dest, recursive=False):
     return cmds
 
 
+def start_rgw(rgw_dir, port):
+    """Starts a local RGW (tests/support/rgw_server.sh), exports its keys
+    as AWS_* and makes the bench bucket, warmed up (RGW makes its pools on
+    the first object and the first multipart upload). Returns its
+    FERRY_S3_* values."""
+    out = sh(str(ROOT / "tests/support/rgw_server.sh"), "start", str(rgw_dir),
+             str(port)).stdout
+    vals = dict(line.split("=", 1) for line in out.splitlines()
+                if line.startswith("FERRY_"))
+    os.environ.update(AWS_ACCESS_KEY_ID=vals["FERRY_S3_ACCESS_KEY"],
+                      AWS_SECRET_ACCESS_KEY=vals["FERRY_S3_SECRET_KEY"],
+                      AWS_REGION=vals["FERRY_S3_REGION"],
+                      AWS_DEFAULT_REGION=vals["FERRY_S3_REGION"])
+    endpoint = vals["FERRY_S3_ENDPOINT"]
+    subprocess.run([PY3, "-c",
+                    "import boto3,sys; boto3.client('s3', endpoint_url="
+                    "sys.argv[1]).create_bucket(Bucket='bench')",
+                    endpoint], check=True)
+    subprocess.run([PY3, "-c", BOTO3_WARMUP, endpoint], check=True)
+    return vals
+
+
 def chosen(cmds, args):
     """The clients --clients names (prefixes of their names), all without
     it; for a quick look at some, never for the tables in the docs."""
@@ -674,26 +703,11 @@ def bench_s3(args):
     # (objects are deleted after each check, and freed by RGW's GC).
     os.environ["FERRY_RGW_STORE_BYTES"] = str(
         max(6 << 30, (args.size_mib << 20) * 6))
-    out = sh(str(ROOT / "tests/support/rgw_server.sh"), "start", str(rgw_dir),
-             "7499").stdout
-    vals = dict(line.split("=", 1) for line in out.splitlines()
-                if line.startswith("FERRY_"))
+    vals = start_rgw(rgw_dir, 7499)
     endpoint = vals["FERRY_S3_ENDPOINT"]
     counter = PortCounter(7499)
-    env = dict(os.environ, AWS_ACCESS_KEY_ID=vals["FERRY_S3_ACCESS_KEY"],
-               AWS_SECRET_ACCESS_KEY=vals["FERRY_S3_SECRET_KEY"],
-               AWS_REGION=vals["FERRY_S3_REGION"],
-               AWS_DEFAULT_REGION=vals["FERRY_S3_REGION"])
-    os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
     try:
-        subprocess.run([PY3, "-c",
-                        "import boto3,sys; boto3.client('s3', endpoint_url="
-                        "sys.argv[1]).create_bucket(Bucket='bench')",
-                        endpoint], check=True)
         inputs = make_inputs(work, args.size_mib << 20)
-        # RGW makes its data pools on the first object and the first
-        # multipart upload: a warm-up pays that before any timed run.
-        subprocess.run([PY3, "-c", BOTO3_WARMUP, endpoint], check=True)
         ferry = [str(BUILD / "samples/ferry-upload"), "--protocol", "s3",
                  "--endpoint", endpoint, "--bucket", "bench", "--state-dir",
                  str(work / "state"), "--quiet"]
@@ -770,22 +784,10 @@ def bench_s3_small(args):
     object read back and compared."""
     work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-s3-small-"))
     rgw_dir = work / "rgw"
-    out = sh(str(ROOT / "tests/support/rgw_server.sh"), "start", str(rgw_dir),
-             "7498").stdout
-    vals = dict(line.split("=", 1) for line in out.splitlines()
-                if line.startswith("FERRY_"))
+    vals = start_rgw(rgw_dir, 7498)
     endpoint = vals["FERRY_S3_ENDPOINT"]
     counter = PortCounter(7498)
-    os.environ.update(AWS_ACCESS_KEY_ID=vals["FERRY_S3_ACCESS_KEY"],
-                      AWS_SECRET_ACCESS_KEY=vals["FERRY_S3_SECRET_KEY"],
-                      AWS_REGION=vals["FERRY_S3_REGION"],
-                      AWS_DEFAULT_REGION=vals["FERRY_S3_REGION"])
     try:
-        subprocess.run([PY3, "-c",
-                        "import boto3,sys; boto3.client('s3', endpoint_url="
-                        "sys.argv[1]).create_bucket(Bucket='bench')",
-                        endpoint], check=True)
-        subprocess.run([PY3, "-c", BOTO3_WARMUP, endpoint], check=True)
         folder = work / "small"
         folder.mkdir()
         rng = random.Random(7)
@@ -978,6 +980,203 @@ def write_s3_doc(med, args):
     update_doc("s3", "S3 multipart against boto3 (Ceph RGW)", lines[:-1])
 
 
+def mixed_of_size(base, path, size):
+    """`size` bytes of `base` (mixed data) repeated: repeats lie further
+    apart than any zstd window ferry uses, so they compress as the base."""
+    with open(path, "wb") as out, open(base, "rb") as f:
+        while out.tell() < size:
+            f.seek(0)
+            for block in iter(lambda: f.read(1 << 20), b""):
+                out.write(block[:size - out.tell()])
+                if out.tell() >= size:
+                    break
+    return path
+
+
+def stored_tus_sha256(store):
+    """SHA-256 of the one upload in a @tus/server store (decoded when
+    ferry sent it as zstd), then removed."""
+    (data,) = [f for f in store.iterdir() if not f.name.endswith(".json")]
+    meta = json.loads((store / (data.name + ".json")).read_text())
+    h = hashlib.sha256()
+    zstd = meta.get("metadata", {}).get("encoding") == "zstd"
+    cat = ["zstd", "-dc", str(data)] if zstd else ["cat", str(data)]
+    with subprocess.Popen(cat, stdout=subprocess.PIPE) as proc:
+        for block in iter(lambda: proc.stdout.read(1 << 20), b""):
+            h.update(block)
+    for f in store.iterdir():
+        f.unlink()
+    return h.hexdigest()
+
+
+def bench_memory(args):
+    """Peak RSS of ferry's CLI (its process, from wait4) by protocol,
+    --compress off and auto, and file size, with the default 64 MiB memory
+    budget: issue 22 bounds it by the budget + 16 MiB whatever the size.
+    Mixed data (so that auto compresses); every upload's stored bytes
+    checked against the source's SHA-256."""
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-mem-"))
+    sizes = [int(x) for x in args.sizes_mib.split(",")]
+    os.environ["FERRY_RGW_STORE_BYTES"] = str(
+        max(6 << 30, 3 * (min(max(sizes), args.s3_max_mib) << 20)))
+    vals = start_rgw(work / "rgw", 7497)
+    server = Server(work / "store")
+    rows = []
+    try:
+        base = make_inputs(work, 1 << 30)["mixed"]
+        (work / "random.bin").unlink()
+        for mib in sizes:
+            src = mixed_of_size(base, work / "src.bin", mib << 20)
+            want = digest(src)
+            for proto in ("tus", "s3"):
+                if proto == "s3" and mib > args.s3_max_mib:
+                    continue
+                for mode in ("off", "auto"):
+                    cmd = [str(CLI), "--compress", mode, "--quiet",
+                           "--state-dir", str(work / "state")]
+                    if proto == "tus":
+                        cmd += ["--endpoint", server.endpoint, str(src)]
+                    else:
+                        cmd += ["--protocol", "s3", "--endpoint",
+                                vals["FERRY_S3_ENDPOINT"], "--bucket",
+                                "bench", "--key", "m.bin", str(src)]
+                    r = run_client(cmd, "lo")
+                    if proto == "tus":
+                        got = stored_tus_sha256(work / "store")
+                    else:
+                        got = subprocess.run(
+                            [PY3, "-c", S3_READ_BACK,
+                             vals["FERRY_S3_ENDPOINT"], "m.bin"], check=True,
+                            capture_output=True, text=True).stdout.strip()
+                    if got != want:
+                        raise RuntimeError(f"{proto} {mode} {mib} MiB: "
+                                           f"stored {got}, source {want}")
+                    rows.append({"proto": proto, "mode": mode, "mib": mib,
+                                 "rss_mib": r["rss_mib"], "wall": r["wall"]})
+                    print(f"{proto} {mode} {mib} MiB: {r['rss_mib']:.1f} "
+                          f"MiB peak RSS, {r['wall']:.1f} s", flush=True)
+            src.unlink()
+        return rows
+    finally:
+        server.stop()
+        sh(str(ROOT / "tests/support/rgw_server.sh"), "stop",
+           str(work / "rgw"))
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_memory_doc(rows, args):
+    sizes = [int(x) for x in args.sizes_mib.split(",")]
+    label = {m: f"{m / 1024:g} GiB" if m >= 1024 else f"{m} MiB"
+             for m in sizes}
+    lines = [f"Command: `tests/bench/bench.py memory --sizes-mib "
+             f"{args.sizes_mib} --s3-max-mib {args.s3_max_mib}` (peak RSS "
+             f"of the CLI's process from wait4, default 64 MiB memory "
+             f"budget, 4 MiB chunks, S3 8 MiB parts 4 at once; mixed data "
+             f"repeated to size; the local @tus/server and a local Ceph RGW "
+             f"(S3 up to {args.s3_max_mib} MiB: its store is RAM); every "
+             f"stored object checked against the source's SHA-256; measured "
+             f"{time.strftime('%Y-%m-%d')}). Bound: budget + 16 MiB = 80 "
+             f"MiB.", "",
+             "| protocol | --compress | " +
+             " | ".join(label[m] for m in sizes) + " |",
+             "|---|---|" + "---:|" * len(sizes)]
+    for proto in ("tus", "s3"):
+        for mode in ("off", "auto"):
+            cells = []
+            for m in sizes:
+                hit = [r for r in rows if (r["proto"], r["mode"], r["mib"]) ==
+                       (proto, mode, m)]
+                cells.append(f"{hit[0]['rss_mib']:.1f}" if hit else "—")
+            lines.append(f"| {proto} | {mode} | " + " | ".join(cells) + " |")
+    update_doc("memory", "Memory: peak RSS by protocol, mode and size", lines)
+
+
+def bench_latency(args):
+    """--small-files x 64 KiB through a delay proxy (tests/support/
+    delay_proxy.py, --rtt-ms round trip) to a stock @tus/server (no
+    checksum extension): ferry with its defaults and at fixed --parallel,
+    against tus-js-client 4 uploads at a time, interleaved runs; files per
+    second against the one-request-per-file limit (concurrency / RTT).
+    Every run's uploads are counted in the store and the store emptied."""
+    sys.path.insert(0, str(ROOT / "tests/support"))
+    from delay_proxy import DelayProxy
+    install_peers()
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-rtt-"))
+    server = proxy = None
+    try:
+        folder = work / "small"
+        folder.mkdir()
+        for i in range(args.small_files):
+            (folder / f"s{i:04}.bin").write_bytes(os.urandom(64 << 10))
+        files = sorted(str(f) for f in folder.iterdir())
+        store = work / "store"
+        server = Server(store, None, ["--no-checksum"])
+        target = server.endpoint.split("//", 1)[1].split("/", 1)[0]
+        proxy = DelayProxy(target, args.rtt_ms / 2)
+        endpoint = proxy.url + "/" + server.endpoint.split("/", 3)[3]
+        state = str(work / "state")
+        ferry = [str(CLI), "--endpoint", endpoint, "--state-dir", state,
+                 "--compress", "off", "--quiet", "-r", str(folder)]
+        cmds = {"ferry (defaults)": (ferry, None)}
+        for n in (1, 4, 8, 16):
+            cmds[f"ferry --parallel {n}"] = (ferry + ["--parallel", str(n)],
+                                             n)
+        cmds["tus-js-client, 4 at a time"] = (
+            ["env", "TUSJS_PARALLEL=4", "node", str(PEERS / "tusjs_upload.js"),
+             endpoint, *files], 4)
+        results = {name: [] for name in cmds}
+        for run in range(args.runs):
+            for name, (cmd, _) in cmds.items():
+                r = run_client(cmd, "lo")
+                stored = [f for f in store.iterdir()
+                          if not f.name.endswith(".json")]
+                if len(stored) != len(files):
+                    raise RuntimeError(f"{name}: {len(stored)} uploads "
+                                       f"stored, {len(files)} sent")
+                for f in store.iterdir():
+                    f.unlink()
+                results[name].append(r)
+                print(f"run {run + 1} {name}: {r['wall']:.2f} s", flush=True)
+        rows = []
+        for name, (_, n) in cmds.items():
+            wall = statistics.median(x["wall"] for x in results[name])
+            rows.append({"name": name, "n": n, "wall": wall,
+                         "cpu": statistics.median(x["cpu"]
+                                                  for x in results[name])})
+        return rows
+    finally:
+        if proxy:
+            proxy.stop()
+        if server:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_latency_doc(rows, args):
+    lines = [f"Command: `tests/bench/bench.py latency --rtt-ms {args.rtt_ms} "
+             f"--small-files {args.small_files} --runs {args.runs}` "
+             f"({args.small_files:,} files of 64 KiB through "
+             f"tests/support/delay_proxy.py, {args.rtt_ms:g} ms added to "
+             f"every round trip, to a stock @tus/server; medians of "
+             f"{args.runs} interleaved runs; measured "
+             f"{time.strftime('%Y-%m-%d')} on this 2-core machine). ferry: "
+             f"one request a file (creation-with-upload), `--compress off`. "
+             f"Limit: concurrency ÷ RTT, the most files a second one "
+             f"request a file allows.", "",
+             "| client | wall s | files/s | of the limit | client CPU s | "
+             "ferry's speed vs this |", "|---|---:|---:|---:|---:|---:|"]
+    ferry_default = rows[0]["wall"]
+    for r in rows:
+        rate = args.small_files / r["wall"]
+        limit = (f"{rate / (r['n'] * 1000 / args.rtt_ms):.0%}"
+                 if r["n"] else "—")
+        lines.append(f"| {r['name']} | {r['wall']:.2f} | {rate:.0f} | "
+                     f"{limit} | {r['cpu']:.2f} | "
+                     f"{r['wall'] / ferry_default:.2f}x |")
+    update_doc("latency", "Latency: small files over a 50 ms round trip",
+               lines)
+
+
 def state_bytes_written(cmd, state, env):
     """Runs cmd under strace (write calls only, through seccomp: the rest
     runs at full speed) and sums the bytes it wrote to files in `state`."""
@@ -1087,7 +1286,8 @@ def write_s3_small_doc(med, args):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("suite", choices=["compression", "peers", "micro", "s3",
-                                      "s3-small", "sources", "journal"])
+                                      "s3-small", "sources", "journal",
+                                      "memory", "latency"])
     ap.add_argument("--small-files", type=int, default=1000)
     ap.add_argument("--shaped-runs", type=int, default=2)
     ap.add_argument("--size-mib", type=int, default=256)
@@ -1098,7 +1298,11 @@ def main():
     ap.add_argument("--modes", default="off,auto,1,3")
     ap.add_argument("--no-doc", action="store_true")
     ap.add_argument("--sizes-mib", default="1024,10240",
-                    help="journal: the upload sizes")
+                    help="journal, memory: the upload sizes")
+    ap.add_argument("--rtt-ms", type=float, default=50.0,
+                    help="latency: the round trip the delay proxy adds")
+    ap.add_argument("--s3-max-mib", type=int, default=4096,
+                    help="memory: the largest S3 upload (RGW's store is RAM)")
     ap.add_argument("--clients", default="",
                     help="s3, s3-small: only clients whose names start with "
                          "one of these (comma-separated); implies --no-doc")
@@ -1112,6 +1316,18 @@ def main():
         med = bench_sources(args)
         if not args.no_doc:
             write_sources_doc(med, args)
+        return
+    if args.suite == "latency":
+        rows = bench_latency(args)
+        for r in rows:
+            print(f"{r['name']}: {r['wall']:.2f} s (median)")
+        if not args.no_doc:
+            write_latency_doc(rows, args)
+        return
+    if args.suite == "memory":
+        rows = bench_memory(args)
+        if not args.no_doc:
+            write_memory_doc(rows, args)
         return
     if args.suite == "journal":
         rows = bench_journal(args)

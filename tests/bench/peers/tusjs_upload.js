@@ -1,5 +1,6 @@
 // tus-js-client (the peer) uploading files one after another, as an app
-// using it would: node tusjs_upload.js ENDPOINT FILE...
+// using it would: node tusjs_upload.js ENDPOINT FILE...; with
+// TUSJS_PARALLEL=N, N uploads at a time (each with its defaults).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -21,10 +22,15 @@ function uploadOne(endpoint, file) {
 
 (async () => {
   const [endpoint, ...files] = process.argv.slice(2);
-  for (const file of files) {
-    const url = await uploadOne(endpoint, file);
-    process.stdout.write(`${url}\n`);
-  }
+  const parallel = Math.max(1, Number(process.env.TUSJS_PARALLEL || 1));
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const url = await uploadOne(endpoint, files[next++]);
+      process.stdout.write(`${url}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
 })().catch((err) => {
   console.error(err);
   process.exit(1);
