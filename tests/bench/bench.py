@@ -1205,8 +1205,8 @@ def bench_journal(args):
     the largest record), to the local @tus/server."""
     work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-journal-"))
     rows = []
+    server = Server(work / "store")
     try:
-        server = Server(work / "store")
         for mib in [int(x) for x in args.sizes_mib.split(",")]:
             src = work / "src.bin"
             with open(src, "wb") as f:
@@ -1229,9 +1229,9 @@ def bench_journal(args):
                 for f in (work / "store").iterdir():
                     f.unlink()
             src.unlink()
-        server.stop()
         return rows
     finally:
+        server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -26,12 +26,6 @@ namespace {
 
 constexpr size_t kMaxJournalBytes = 64 << 20;  // refuse absurd files
 
-Error Unwritable(const std::string& what) {
-  return MakeError(
-      FERRY_ERR_STATE_UNWRITABLE,
-      "cannot write resume state: " + what + ": " + std::strerror(errno));
-}
-
 Error Untrusted(const std::string& why) {
   return MakeError(FERRY_ERR_STATE_UNTRUSTED,
                    "the resume state directory is not safe to use: " + why);
@@ -74,6 +68,22 @@ std::string ReadAndClose(int fd) {
 }
 
 }  // namespace
+
+Error StateUnwritable(const std::string& what) {
+  return MakeError(
+      FERRY_ERR_STATE_UNWRITABLE,
+      "cannot write resume state: " + what + ": " + std::strerror(errno));
+}
+
+bool WriteFully(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
 
 std::string JournalRecord::Encode() const { return SealRecord(ToJson()); }
 
@@ -138,10 +148,7 @@ Result<JournalRecord> JournalRecord::Decode(std::string_view bytes) {
 }
 
 Result<JournalRecord> JournalRecord::FromJson(const nlohmann::json& j) {
-  auto bad = [](const std::string& why) {
-    return MakeError(FERRY_ERR_INVALID_ARGUMENT,
-                     "corrupt resume state: " + why);
-  };
+  auto bad = [](const std::string& why) { return CorruptState(why); };
   if (!j.is_object()) return bad("not JSON");
   JournalRecord r;
   try {
@@ -389,7 +396,7 @@ Status MakeDirs(const std::string& dir) {
     if (i != dir.size() && dir[i] != '/') continue;
     std::string partial = dir.substr(0, i);
     if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
-      return Unwritable(partial);
+      return StateUnwritable(partial);
     }
   }
   return OkStatus();
@@ -423,10 +430,10 @@ Result<UniqueFd> Journal::OpenDir() const {
       return Untrusted(dir_ + " is a symbolic link");
     }
     errno = why;
-    return Unwritable(dir_);
+    return StateUnwritable(dir_);
   }
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return Unwritable(dir_);
+  if (::fstat(fd.get(), &st) != 0) return StateUnwritable(dir_);
   if (st.st_uid != ::geteuid()) {
     return Untrusted(dir_ + " belongs to uid " + std::to_string(st.st_uid) +
                      ", not to this user (uid " + std::to_string(::geteuid()) +
@@ -437,7 +444,7 @@ Result<UniqueFd> Journal::OpenDir() const {
                      OctalMode(st.st_mode) + "); chmod 700 it");
   }
   if (::faccessat(fd.get(), ".", W_OK | X_OK, AT_EACCESS) != 0) {
-    return Unwritable(dir_);
+    return StateUnwritable(dir_);
   }
   return fd;
 }
@@ -467,33 +474,32 @@ void PauseJournalWriteForTests() {
 namespace {
 
 // Writes `name` in `dir` as a whole: a temp file, fsync, renameat, fsync of
-// the directory. A reader sees the old bytes or the new ones.
+// the directory. A reader sees the old bytes or the new ones. *inode (when
+// not null): the new file's.
 Status WriteAtomicAt(int dir, const std::string& name, std::string_view bytes,
-                     bool durable) {
+                     bool durable, ino_t* inode) {
   std::random_device rd;
   std::string tmp =
       name + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
   int fd = ::openat(dir, tmp.c_str(),
                     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Unwritable(tmp);
+  if (fd < 0) return StateUnwritable(tmp);
   auto fail = [&](int open_fd) {
-    Error e = Unwritable(tmp);  // errno of the failed call, before cleanup
+    Error e = StateUnwritable(tmp);  // errno of the failed call, before cleanup
     if (open_fd >= 0) ::close(open_fd);
     ::unlinkat(dir, tmp.c_str(), 0);
     return e;
   };
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(fd);  // ENOSPC, EIO, EDQUOT: typed, nothing sent
-    done += static_cast<size_t>(n);
-  }
+  // ENOSPC, EIO, EDQUOT: typed, nothing sent.
+  if (!WriteFully(fd, bytes)) return fail(fd);
   if (durable && ::fsync(fd) != 0) return fail(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return fail(fd);
+  if (inode != nullptr) *inode = st.st_ino;  // renameat keeps it
   PauseJournalWriteForTests();
   if (!CloseChecked(fd)) return fail(-1);
   if (::renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) return fail(-1);
-  if (durable && ::fsync(dir) != 0) return Unwritable(name);
+  if (durable && ::fsync(dir) != 0) return StateUnwritable(name);
   return OkStatus();
 }
 
@@ -525,16 +531,16 @@ void RemoveStaleTemps(int dir, const std::string& entry) {
 }  // namespace
 
 Status Journal::Save(const JournalRecord& record, bool durable) const {
-  return SaveSealed(record, record.Encode(), durable);
+  return SaveSealed(record, record.Encode(), durable, nullptr);
 }
 
 Status Journal::SaveSealed(const JournalRecord& record, std::string_view sealed,
-                           bool durable) const {
+                           bool durable, ino_t* inode) const {
   Result<UniqueFd> dir = OpenDir();
   if (!dir.ok()) return dir.error();
   std::string name = EntryName(record.endpoint, record.path);
   RemoveStaleTemps(dir.value().get(), name);
-  return WriteAtomicAt(dir.value().get(), name, sealed, durable);
+  return WriteAtomicAt(dir.value().get(), name, sealed, durable, inode);
 }
 
 std::vector<JournalRecord> Journal::List() const {
@@ -573,9 +579,9 @@ Result<UniqueFd> Journal::Lock(std::string_view endpoint,
   for (int attempt = 0; attempt < 8; ++attempt) {
     UniqueFd fd(::openat(dir.value().get(), name.c_str(),
                          O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (fd.get() < 0) return Unwritable(name);
+    if (fd.get() < 0) return StateUnwritable(name);
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-      if (errno != EWOULDBLOCK) return Unwritable(name);
+      if (errno != EWOULDBLOCK) return StateUnwritable(name);
       return MakeError(FERRY_ERR_UPLOAD_IN_PROGRESS,
                        "another process is uploading this source to this "
                        "endpoint (" +
@@ -590,7 +596,7 @@ Result<UniqueFd> Journal::Lock(std::string_view endpoint,
       return fd;
     }
   }
-  return Unwritable(name);
+  return StateUnwritable(name);
 }
 
 void Journal::Unlock(std::string_view endpoint, std::string_view abs_path,
@@ -620,9 +626,9 @@ Status Journal::Remove(std::string_view endpoint,
   RemoveStaleTemps(dir.value().get(), name);
   if (::unlinkat(dir.value().get(), name.c_str(), 0) != 0) {
     // Nothing was there: nothing to make durable.
-    return errno == ENOENT ? OkStatus() : Unwritable(name);
+    return errno == ENOENT ? OkStatus() : StateUnwritable(name);
   }
-  if (::fsync(dir.value().get()) != 0) return Unwritable(dir_);
+  if (::fsync(dir.value().get()) != 0) return StateUnwritable(dir_);
   return OkStatus();
 }
 

@@ -6,6 +6,8 @@
 #ifndef FERRY_SDK_SRC_JOURNAL_JOURNAL_H_
 #define FERRY_SDK_SRC_JOURNAL_JOURNAL_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -157,9 +159,10 @@ class Journal {
   // the directory, so the record survives a power cut. Errors:
   // state_unwritable.
   Status Save(const JournalRecord& record, bool durable = true) const;
-  // Save() of bytes already sealed from `record` (JournalWriter's).
+  // Save() of bytes already sealed from `record` (JournalWriter's);
+  // *inode (when not null) gets the written file's.
   Status SaveSealed(const JournalRecord& record, std::string_view sealed,
-                    bool durable) const;
+                    bool durable, ino_t* inode) const;
   // Removes the entry; missing is fine. Errors: state_unwritable.
   Status Remove(std::string_view endpoint, std::string_view abs_path) const;
 
@@ -174,6 +177,12 @@ class Journal {
  private:
   std::string dir_;
 };
+
+// state_unwritable for `what`, with errno's reason.
+Error StateUnwritable(const std::string& what);
+// Writes all of `bytes` to fd (retrying short writes and EINTR); false,
+// errno set, on failure.
+bool WriteFully(int fd, std::string_view bytes);
 
 // Test-only: FERRY_TEST_JOURNAL_PAUSE_MS widens the moment inside a write
 // (between a record's write and its rename, between a delta's header and

@@ -20,13 +20,14 @@ bool IsAppendOnlyList(const std::string& key) {
 // Lists of S3 parts, in any order, keyed by their number "n".
 constexpr const char* kParts = "s3_parts";
 
+// Every list of a record: deltas grow them, never set or remove them.
+bool IsList(const std::string& key) {
+  return IsAppendOnlyList(key) || key == kParts;
+}
+
 // The header's own check: 8 hex digits of the SHA-256 of "<sha> <len>".
 std::string HeaderCheck(std::string_view sha_and_length) {
   return HexEncode(Sha256(sha_and_length)).substr(0, 8);
-}
-
-Error Corrupt(const std::string& why) {
-  return MakeError(FERRY_ERR_INVALID_ARGUMENT, "corrupt resume state: " + why);
 }
 
 // One parsed block. kTorn: a cut-short delta at the end of the entry.
@@ -111,6 +112,10 @@ bool PartChanges(const nlohmann::json& before, const nlohmann::json& after,
 
 }  // namespace
 
+Error CorruptState(const std::string& why) {
+  return MakeError(FERRY_ERR_INVALID_ARGUMENT, "corrupt resume state: " + why);
+}
+
 std::string SealRecordPayload(std::string_view payload) {
   return std::string(kRecordMagic) + HexEncode(Sha256(payload)) + " " +
          std::to_string(payload.size()) + "\n" + std::string(payload);
@@ -161,20 +166,18 @@ std::optional<nlohmann::json> RecordDelta(const nlohmann::json& before,
   }
   for (const auto& [key, value] : before.items()) {
     if (after.contains(key)) continue;
-    if (IsAppendOnlyList(key) || key == kParts) return std::nullopt;
+    if (IsList(key)) return std::nullopt;
     delta["unset"].push_back(key);
   }
   return delta;
 }
 
 Status ApplyDelta(const nlohmann::json& delta, nlohmann::json* record) {
-  if (!delta.is_object()) return Corrupt("a delta is not an object");
+  if (!delta.is_object()) return CorruptState("a delta is not an object");
   try {
     if (delta.contains("set")) {
       for (const auto& [key, value] : delta.at("set").items()) {
-        if (IsAppendOnlyList(key) || key == kParts) {
-          return Corrupt("a delta sets a list");
-        }
+        if (IsList(key)) return CorruptState("a delta sets a list");
         (*record)[key] = value;
       }
     }
@@ -187,7 +190,7 @@ Status ApplyDelta(const nlohmann::json& delta, nlohmann::json* record) {
       for (const auto& [key, items] : delta.at("append").items()) {
         nlohmann::json& list = (*record)[key];
         if (!IsAppendOnlyList(key) || !list.is_array() || !items.is_array()) {
-          return Corrupt("a delta appends to what is not a list");
+          return CorruptState("a delta appends to what is not a list");
         }
         list.insert(list.end(), items.begin(), items.end());
       }
@@ -195,10 +198,10 @@ Status ApplyDelta(const nlohmann::json& delta, nlohmann::json* record) {
     if (delta.contains("parts")) {
       nlohmann::json& parts = (*record)[kParts];
       if (parts.is_null()) parts = nlohmann::json::array();
-      if (!parts.is_array()) return Corrupt("parts are not a list");
+      if (!parts.is_array()) return CorruptState("parts are not a list");
       for (const nlohmann::json& p : delta.at("parts")) {
         auto number = JsonUint(p.at("n"));
-        if (!number) return Corrupt("a part without a number");
+        if (!number) return CorruptState("a part without a number");
         auto same = std::find_if(parts.begin(), parts.end(), [&](auto& q) {
           return q.is_object() && q.contains("n") && q.at("n") == p.at("n");
         });
@@ -214,22 +217,23 @@ Status ApplyDelta(const nlohmann::json& delta, nlohmann::json* record) {
       });
     }
   } catch (const nlohmann::json::exception& e) {
-    return Corrupt(std::string("a malformed delta: ") + e.what());
+    return CorruptState(std::string("a malformed delta: ") + e.what());
   }
   return OkStatus();
 }
 
 Result<nlohmann::json> ReadJournalBlocks(std::string_view bytes) {
   Block first = ReadBlock(bytes, 0, /*delta=*/false);
-  if (first.state != Block::State::kOk) return Corrupt(first.why);
+  if (first.state != Block::State::kOk) return CorruptState(first.why);
   nlohmann::json record = nlohmann::json::parse(first.payload, nullptr, false);
-  if (record.is_discarded() || !record.is_object()) return Corrupt("not JSON");
+  if (record.is_discarded() || !record.is_object())
+    return CorruptState("not JSON");
   for (size_t at = first.end; at < bytes.size();) {
     Block next = ReadBlock(bytes, at, /*delta=*/true);
     if (next.state == Block::State::kTorn) break;  // the last, cut short
-    if (next.state == Block::State::kBad) return Corrupt(next.why);
+    if (next.state == Block::State::kBad) return CorruptState(next.why);
     nlohmann::json delta = nlohmann::json::parse(next.payload, nullptr, false);
-    if (delta.is_discarded()) return Corrupt("a delta is not JSON");
+    if (delta.is_discarded()) return CorruptState("a delta is not JSON");
     Status applied = ApplyDelta(delta, &record);
     if (!applied.ok()) return applied.error();
     at = next.end;

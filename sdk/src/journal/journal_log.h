@@ -30,6 +30,10 @@ namespace ferry::internal {
 inline constexpr std::string_view kRecordMagic = "FERRYJ1 ";
 inline constexpr std::string_view kDeltaMagic = "FERRYJ+ ";
 
+// invalid_argument, "corrupt resume state: <why>": every refusal of an
+// entry's bytes or of the record they hold.
+Error CorruptState(const std::string& why);
+
 // The sealed first block of an entry.
 std::string SealRecord(const nlohmann::json& record);
 // A sealed delta block.

@@ -6,32 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <string_view>
+#include <utility>
 
 #include "journal/journal_log.h"
 
 namespace ferry::internal {
 namespace {
-
-Error AppendFailed(const std::string& entry) {
-  return MakeError(
-      FERRY_ERR_STATE_UNWRITABLE,
-      "cannot write resume state: " + entry + ": " + std::strerror(errno));
-}
-
-// Writes all of `bytes`; false (errno set) on failure.
-bool WriteAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
 
 // Benchmarks only: FERRY_JOURNAL_WHOLE_RECORDS=1 writes every save whole,
 // as ferry did before deltas, for a comparison in the same run.
@@ -53,49 +35,45 @@ Status JournalWriter::Save(const JournalRecord& record, bool durable) {
   if (on_disk_ && entry == entry_ && !WholeRecordsOnly()) {
     delta = RecordDelta(*on_disk_, now);
   }
-  if (!delta) return SaveWhole(now, record, durable);
+  if (!delta) return SaveWhole(std::move(now), record, entry, durable);
   if (delta->empty()) {
     if (!durable || synced_) return OkStatus();  // nothing new to keep
     Result<bool> synced = Append("", durable);   // make what is there durable
     if (!synced.ok()) return synced.error();
-    if (!synced.value()) return SaveWhole(now, record, durable);
+    if (!synced.value())
+      return SaveWhole(std::move(now), record, entry, durable);
     synced_ = true;
     return OkStatus();
   }
   std::string block = SealDelta(*delta);
   if (size_ - record_bytes_ + block.size() >
       std::max(record_bytes_, kMinAppendRoom)) {
-    return SaveWhole(now, record, durable);  // fold the deltas in
+    return SaveWhole(std::move(now), record, entry,
+                     durable);  // fold the deltas in
   }
   Result<bool> appended = Append(block, durable);
   if (!appended.ok()) return appended.error();
-  if (!appended.value()) return SaveWhole(now, record, durable);
+  if (!appended.value())
+    return SaveWhole(std::move(now), record, entry, durable);
   on_disk_ = std::move(now);
   synced_ = durable;
   return OkStatus();
 }
 
-Status JournalWriter::SaveWhole(const nlohmann::json& now,
-                                const JournalRecord& record, bool durable) {
+Status JournalWriter::SaveWhole(nlohmann::json now, const JournalRecord& record,
+                                const std::string& entry, bool durable) {
   on_disk_.reset();
   std::string sealed = SealRecord(now);
-  Status saved = journal_->SaveSealed(record, sealed, durable);
+  ino_t inode = 0;
+  Status saved = journal_->SaveSealed(record, sealed, durable, &inode);
   if (!saved.ok()) return saved;
   bytes_written_ += sealed.size();
   ++whole_writes_;
-  Result<UniqueFd> dir = journal_->OpenDir();
-  if (!dir.ok()) return OkStatus();  // saved; the next save writes whole
-  entry_ = Journal::EntryName(record.endpoint, record.path);
-  struct stat st;
-  if (::fstatat(dir.value().get(), entry_.c_str(), &st, AT_SYMLINK_NOFOLLOW) !=
-      0) {
-    return OkStatus();
-  }
-  inode_ = st.st_ino;
-  size_ = static_cast<uint64_t>(st.st_size);
-  record_bytes_ = sealed.size();
+  entry_ = entry;
+  inode_ = inode;
+  size_ = record_bytes_ = sealed.size();
   synced_ = durable;
-  if (size_ == record_bytes_) on_disk_ = now;
+  on_disk_ = std::move(now);
   return OkStatus();
 }
 
@@ -113,13 +91,13 @@ Result<bool> JournalWriter::Append(const std::string& block, bool durable) {
   // kill tests can cut a delta (a cut one is dropped on load). An empty
   // block only syncs.
   size_t split = block.empty() ? 0 : block.find('\n') + 1;
-  bool written = WriteAll(fd.get(), std::string_view(block).substr(0, split));
+  bool written = WriteFully(fd.get(), std::string_view(block).substr(0, split));
   if (written && !block.empty()) PauseJournalWriteForTests();
   written = written &&
-            WriteAll(fd.get(), std::string_view(block).substr(split)) &&
+            WriteFully(fd.get(), std::string_view(block).substr(split)) &&
             (!durable || ::fdatasync(fd.get()) == 0);
   if (!written) {
-    Error failed = AppendFailed(entry_);
+    Error failed = StateUnwritable(entry_);
     // A partial delta must not stay in front of later ones.
     if (::ftruncate(fd.get(), static_cast<off_t>(size_)) != 0) {
       on_disk_.reset();

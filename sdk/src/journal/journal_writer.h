@@ -41,8 +41,10 @@ class JournalWriter {
   uint64_t whole_writes() const;
 
  private:
-  Status SaveWhole(const nlohmann::json& now, const JournalRecord& record,
-                   bool durable) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `entry`: the record's file name (Journal::EntryName).
+  Status SaveWhole(nlohmann::json now, const JournalRecord& record,
+                   const std::string& entry, bool durable)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Appends `block` ("": none, only the sync). False when the entry must
   // be written whole instead.
   Result<bool> Append(const std::string& block, bool durable)
