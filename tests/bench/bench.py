@@ -5,6 +5,8 @@ configuration run several times in the same run, medians reported as ratios.
 
     tests/bench/bench.py sources [--size-mib 1024] [--runs 3]
     sudo tests/bench/bench.py compression [--size-mib 256] [--runs 3]
+    sudo tests/bench/bench.py oracle [--oracle-links 100:1024,20:256]
+    tests/bench/bench.py loopback [--size-mib 1024] [--runs 3]   (strace)
     sudo tests/bench/bench.py peers [--size-mib 1024] [--runs 3]
     tests/bench/bench.py micro
     tests/bench/bench.py s3 | s3-small [--runs 3]   (Ceph RGW, nftables)
@@ -27,6 +29,19 @@ on loopback and over a 100 Mbit/s link. The link is a veth pair into a
 network namespace this script creates (the server runs inside it), shaped
 with `tc tbf` on the client's side; it is removed afterwards. Writes the
 results into docs/benchmarks.md between markers, with this command.
+
+Scenarios (oracle): the mixed data over each shaped link (Mbit/s:MiB),
+--compress off, every fixed level of --modes and auto, interleaved run by
+run (the order rotated each run); the fastest fixed level is the link's
+oracle, and auto is reported against it. Every stored upload is decoded
+and compared with the source's SHA-256.
+
+Scenarios (loopback): where the time goes for ferry --compress off against
+`curl -T` on a stock @tus/server (no checksum extension), 1 GiB random and
+mixed: wall, client CPU, the server's CPU (/proc), how busy both cores were,
+and the client's CPU floor (curl's own + `openssl dgst -sha256` of the file,
+timed in the same run); then one untimed run of each with `strace -c`
+attached to the server and the client, for their system calls per GiB.
 
 Scenarios (sources): one file on loopback uploaded as a path, as standard
 input (a pipe and a redirected file), and from Python as a path, a file
@@ -170,10 +185,14 @@ def bench_compression(args):
                 for data, path in inputs.items():
                     if data not in args.data.split(","):
                         continue
-                    # Interleave the modes run by run so drift hits all alike.
+                    # Interleave the modes run by run, the order rotated,
+                    # each on an idle machine (the previous upload's
+                    # writeback done), so drift hits all alike.
                     results = {m: [] for m in modes}
-                    for _ in range(args.runs):
-                        for m in modes:
+                    for run in range(args.runs):
+                        turn = run % len(modes)
+                        for m in modes[turn:] + modes[:turn]:
+                            wait_until_idle()
                             results[m].append(run_ferry(
                                 server.endpoint, path, m, str(work / "state")))
                     off = statistics.median(r["wall"] for r in results["off"])
@@ -193,6 +212,232 @@ def bench_compression(args):
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return rows
+
+
+def bench_oracle(args):
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-"))
+    links = [tuple(int(v) for v in spec.split(":"))
+             for spec in args.oracle_links.split(",")]
+    largest = max(mib for _, mib in links) << 20
+    mixed = make_inputs(work, largest)["mixed"]
+    (work / "random.bin").unlink()
+    modes = args.modes.split(",")
+    rows = []
+    try:
+        for mbit, mib in links:
+            path = mixed if mib << 20 == largest else mixed_of_size(
+                mixed, work / f"mixed-{mib}.bin", mib << 20)
+            want = digest(path)
+            setup_link(mbit)
+            server = Server(work / "store", NETNS)
+            results = {m: [] for m in modes}
+            try:
+                for run in range(args.shaped_runs):
+                    turn = run % len(modes)
+                    for m in modes[turn:] + modes[:turn]:
+                        wait_until_idle()
+                        r = run_ferry(server.endpoint, path, m,
+                                      str(work / "state"))
+                        if stored_tus_sha256(server.store) != want:
+                            raise RuntimeError(f"{m}: stored bytes differ")
+                        results[m].append(r)
+                        print(f"{mbit} Mbit/s {mib} MiB {m:5} run {run}: "
+                              f"{r['wall']:.2f} s, wire "
+                              f"{r['wire'] / (mib << 20):.3f}", flush=True)
+            finally:
+                server.stop()
+                teardown_link()
+            med = {m: {k: statistics.median(r[k] for r in results[m])
+                       for k in ("wall", "cpu", "rss_mib", "wire")}
+                   for m in modes}
+            rows.append((mbit, mib, med))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def write_oracle_doc(rows, args):
+    lines = [f"Command: `sudo tests/bench/bench.py oracle --oracle-links "
+             f"{args.oracle_links} --modes {args.modes} --shaped-runs "
+             f"{args.shaped_runs}` (the mixed data; medians of "
+             f"{args.shaped_runs} runs, modes interleaved, order rotated "
+             f"each run; every stored upload decoded and compared with the "
+             f"source's SHA-256; measured {time.strftime('%Y-%m-%d')} on "
+             f"{os.cpu_count()} cores).", "",
+             "| link | file | --compress | wall s | client CPU s | peak RSS "
+             "MiB | wire/file | vs oracle |",
+             "|---|---|---|---:|---:|---:|---:|---:|"]
+    verdicts = []
+    for mbit, mib, med in rows:
+        fixed = [m for m in med if m not in ("off", "auto")]
+        oracle = min(fixed, key=lambda m: med[m]["wall"])
+        for m, v in med.items():
+            mark = " (oracle)" if m == oracle else ""
+            lines.append(
+                f"| {mbit} Mbit/s | {mib} MiB | {m}{mark} | {v['wall']:.2f} | "
+                f"{v['cpu']:.2f} | {v['rss_mib']:.1f} | "
+                f"{v['wire'] / (mib << 20):.3f} | "
+                f"{v['wall'] / med[oracle]['wall']:.3f} |")
+        if "auto" in med:
+            verdicts.append(
+                f"{mbit} Mbit/s: oracle level {oracle} "
+                f"({med[oracle]['wall']:.2f} s); auto "
+                f"{med['auto']['wall']:.2f} s = "
+                f"{med['auto']['wall'] / med[oracle]['wall']:.3f}× the oracle.")
+    lines += ["", *verdicts]
+    update_doc("oracle", "Compression against the oracle", lines)
+
+
+def proc_cpu(pid):
+    """CPU seconds a live process has used so far."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1]
+    f = fields.split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cores_busy_since(mark=None):
+    """(total, idle) jiffies of all cores; with `mark`, the busy fraction
+    since it."""
+    v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    now = (sum(v), v[3] + v[4])
+    if mark is None:
+        return now
+    total = now[0] - mark[0]
+    return 1 - (now[1] - mark[1]) / total if total else 0.0
+
+
+def strace_counts(path):
+    """{syscall: calls} from an `strace -c` summary."""
+    counts = {}
+    for line in pathlib.Path(path).read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and parts[0].replace(".", "").isdigit() and \
+                parts[-1] not in ("total",):
+            try:
+                counts[parts[-1]] = int(parts[3])
+            except ValueError:
+                pass
+    return counts
+
+
+def loopback_syscalls(server, cmd, work):
+    """One untimed run of `cmd` with strace -c on it and on the server."""
+    srv_out, cli_out = work / "strace-server.txt", work / "strace-client.txt"
+    tracer = subprocess.Popen(["strace", "-c", "-f", "-o", str(srv_out),
+                               "-p", str(server.proc.pid)],
+                              stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # attached
+    subprocess.run(["strace", "-c", "-f", "-o", str(cli_out), *cmd],
+                   check=True, stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    tracer.send_signal(signal.SIGINT)
+    tracer.wait(timeout=30)
+    for f in server.store.iterdir():
+        f.unlink()
+    return strace_counts(srv_out), strace_counts(cli_out)
+
+
+def bench_loopback(args):
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-lo-"))
+    size = args.size_mib << 20
+    inputs = make_inputs(work, size)
+    results, calls = {}, {}
+    try:
+        # Shared: both on both cores. Pinned: the server on core 0, the
+        # client on core 1 (what each costs without the other's share).
+        for layout in ("shared", "pinned"):
+            pinned = layout == "pinned"
+            server = Server(work / "store", None, ["--no-checksum"],
+                            0 if pinned else None)
+            try:
+                for data, path in inputs.items():
+                    loopback_runs(server, data, path, layout, work, args,
+                                  results, calls)
+            finally:
+                server.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    med = {k: {f: statistics.median(r[f] for r in v)
+               for f in ("wall", "cpu", "server_cpu", "busy")}
+           for k, v in results.items()}
+    return med, calls
+
+
+def loopback_runs(server, data, path, layout, work, args, results, calls):
+    want = digest(path, cache=True)
+    cmds = {
+        "ferry --compress off": [
+            str(CLI), "--endpoint", server.endpoint, "--state-dir",
+            str(work / "state"), "--compress", "off", "--quiet", str(path)],
+        "curl -T": [str(PEERS / "curl_upload.sh"), server.endpoint,
+                    str(path)],
+        "openssl dgst -sha256": ["openssl", "dgst", "-sha256", str(path)],
+    }
+    if layout == "pinned":
+        cmds = {k: ["taskset", "-c", "1"] + v for k, v in cmds.items()}
+    for run in range(args.runs):
+        for name, cmd in cmds.items():
+            wait_until_idle()
+            cpu0, mark = proc_cpu(server.proc.pid), cores_busy_since()
+            r = run_client(cmd, "lo")
+            r["busy"] = cores_busy_since(mark)
+            r["server_cpu"] = proc_cpu(server.proc.pid) - cpu0
+            if not name.startswith("openssl") and \
+                    stored_tus_sha256(server.store) != want:
+                raise RuntimeError(f"{name}: stored bytes differ")
+            results.setdefault((layout, data, name), []).append(r)
+            print(f"{layout} {data} {name}: {r['wall']:.2f} s, client CPU "
+                  f"{r['cpu']:.2f} s, server CPU {r['server_cpu']:.2f} s, "
+                  f"cores busy {r['busy']:.0%}", flush=True)
+    if layout == "shared":
+        for name in ("ferry --compress off", "curl -T"):
+            calls[(data, name)] = loopback_syscalls(server, cmds[name], work)
+
+
+def write_loopback_doc(med, calls, args):
+    gib = args.size_mib / 1024
+    lines = [f"Command: `tests/bench/bench.py loopback --size-mib "
+             f"{args.size_mib} --runs {args.runs}` (stock @tus/server 2.4.5 "
+             f"without the checksum extension on this machine's "
+             f"{os.cpu_count()} cores: shared, client and server on both; "
+             f"pinned, the server on core 0 and the client on core 1; "
+             f"medians of {args.runs} interleaved runs, each started on an "
+             f"idle machine; every stored upload compared with the source's "
+             f"SHA-256; measured {time.strftime('%Y-%m-%d')}). Floor: "
+             f"curl's own CPU + `openssl dgst -sha256` of the file, both "
+             f"from this run.", "",
+             "| cores | data | client | wall s | vs curl -T | client CPU "
+             "s/GiB | vs floor | server CPU s/GiB | cores busy |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for layout in ("shared", "pinned"):
+        for data in ("random", "mixed"):
+            curl = med.get((layout, data, "curl -T"))
+            sha = med.get((layout, data, "openssl dgst -sha256"))
+            if not curl or not sha:
+                continue
+            floor = curl["cpu"] + sha["cpu"]
+            for name in ("ferry --compress off", "curl -T"):
+                m = med[(layout, data, name)]
+                lines.append(
+                    f"| {layout} | {data} | {name} | {m['wall']:.2f} | "
+                    f"{m['wall'] / curl['wall']:.2f}x | "
+                    f"{m['cpu'] / gib:.2f} | {m['cpu'] / floor:.2f}x | "
+                    f"{m['server_cpu'] / gib:.2f} | {m['busy']:.0%} |")
+            lines.append(f"| {layout} | {data} | openssl dgst -sha256 | "
+                         f"{sha['wall']:.2f} |  | {sha['cpu'] / gib:.2f} "
+                         f"|  |  |  |")
+    keys = ("read", "readv", "write", "writev", "pwrite64", "sendto",
+            "sendmsg", "recvfrom", "pread64", "epoll_wait", "futex",
+            "openat", "fsync", "fdatasync")
+    lines += ["", "System calls per upload (`strace -c -f`, one untimed "
+              "run each; the server's while it received that upload):", "",
+              "| data | client | side | " + " | ".join(keys) + " |",
+              "|---|---|---|" + "---:|" * len(keys)]
+    for (data, name), (srv, cli) in calls.items():
+        for side, c in (("server", srv), ("client", cli)):
+            lines.append(f"| {data} | {name} | {side} | " +
+                         " | ".join(str(c.get(k, 0)) for k in keys) + " |")
+    update_doc("loopback", "Loopback: where the time goes", lines)
 
 
 def put_block(text, begin, end, lines, heading):
@@ -1285,7 +1530,9 @@ def write_s3_small_doc(med, args):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("suite", choices=["compression", "peers", "micro", "s3",
+    ap.add_argument("suite", choices=["compression", "oracle", "loopback",
+                                      "peers",
+                                      "micro", "s3",
                                       "s3-small", "sources", "journal",
                                       "memory", "latency"])
     ap.add_argument("--small-files", type=int, default=1000)
@@ -1297,6 +1544,8 @@ def main():
     ap.add_argument("--data", default="random,mixed")
     ap.add_argument("--modes", default="off,auto,1,3")
     ap.add_argument("--no-doc", action="store_true")
+    ap.add_argument("--oracle-links", default="100:1024,20:256",
+                    help="oracle: shaped links as Mbit/s:MiB of mixed data")
     ap.add_argument("--sizes-mib", default="1024,10240",
                     help="journal, memory: the upload sizes")
     ap.add_argument("--rtt-ms", type=float, default=50.0,
@@ -1316,6 +1565,11 @@ def main():
         med = bench_sources(args)
         if not args.no_doc:
             write_sources_doc(med, args)
+        return
+    if args.suite == "loopback":
+        med, calls = bench_loopback(args)
+        if not args.no_doc:
+            write_loopback_doc(med, calls, args)
         return
     if args.suite == "latency":
         rows = bench_latency(args)
@@ -1349,6 +1603,11 @@ def main():
         return
     if os.geteuid() != 0:
         sys.exit("bench.py needs root (network namespace and tc)")
+    if args.suite == "oracle":
+        rows = bench_oracle(args)
+        if not args.no_doc:
+            write_oracle_doc(rows, args)
+        return
     if args.suite == "peers":
         rows = bench_peers(args)
         if not args.no_doc:

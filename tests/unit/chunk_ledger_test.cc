@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The ledger every read of an uploading file goes through: fingerprints on
-// the first read, checks on later ones, the whole file's SHA-256 in order.
+// the first read, checks on later ones, the whole file's SHA-256 in order;
+// and the frame producer reading through it on several workers.
 #include "pipeline/chunk_ledger.h"
 
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -16,6 +18,7 @@
 
 #include "codec/hash.h"
 #include "pipeline/chunk_plan.h"
+#include "pipeline/frame_producer.h"
 #include "source/file_source.h"
 
 namespace ferry::internal {
@@ -127,6 +130,84 @@ TEST_F(ChunkLedgerTest, AWriteDuringTheRunIsSeenThroughCtime) {
   Status s = ledger.Read(1, buf.data());
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, FERRY_ERR_FILE_CHANGED);
+}
+
+// Frames made by several workers at once are the frames one encoder makes
+// alone, in order, and the ledger still sees its first reads in order.
+TEST_F(ChunkLedgerTest, FramesMadeOnSeveralWorkersAreTheFramesOfOne) {
+  std::vector<std::string> expected;
+  FrameEncoder alone;
+  for (uint64_t i = 0; i < plan_->count(); ++i) {
+    FrameInfo info;
+    ChunkRange c = plan_->Chunk(i);
+    expected.push_back(alone.Encode(
+        std::string_view(content_).substr(c.offset, c.length), 3, &info));
+  }
+  for (int workers : {1, 2, 4}) {
+    ChunkLedger ledger(source_.get(), plan_.get(), ChunkHash::kXxh3_128, {});
+    LevelChooser chooser(3);
+    FrameProducer producer(&ledger, plan_.get(), &chooser, workers);
+    for (uint64_t i = 0; i < plan_->count(); ++i) {
+      ProducedFrame frame = producer.Take(i);
+      ASSERT_TRUE(frame.status.ok()) << frame.status.error().message;
+      EXPECT_EQ(frame.index, i);
+      EXPECT_EQ(frame.bytes, expected[i]) << workers << " workers, frame " << i;
+      producer.Recycle(std::move(frame.bytes));
+    }
+    EXPECT_EQ(ledger.FileSha256().value(), Sha256(content_));
+  }
+}
+
+// Asking for a frame out of order (a retry from an earlier offset) drops
+// what was made ahead and makes it afresh, right.
+TEST_F(ChunkLedgerTest, FramesAskedForOutOfOrderAreMadeAfresh) {
+  ChunkLedger ledger(source_.get(), plan_.get(), ChunkHash::kXxh3_128, {});
+  LevelChooser chooser(1);
+  FrameProducer producer(&ledger, plan_.get(), &chooser, 3);
+  FrameEncoder alone;
+  for (uint64_t i : {0, 1, 2, 1, 2, 3, 0, 4, 5}) {
+    ProducedFrame frame = producer.Take(i);
+    ASSERT_TRUE(frame.status.ok()) << i;
+    ChunkRange c = plan_->Chunk(i);
+    FrameInfo info;
+    EXPECT_EQ(frame.bytes, alone.Encode(std::string_view(content_).substr(
+                                            c.offset, c.length),
+                                        1, &info))
+        << i;
+  }
+  producer.Drop();
+  EXPECT_TRUE(producer.Take(6).status.ok());
+}
+
+// A chunk the ledger refuses is the frame's error; nothing made after it
+// is handed out.
+TEST_F(ChunkLedgerTest, AFailedReadIsTheFramesError) {
+  ChunkLedger ledger(source_.get(), plan_.get(), ChunkHash::kXxh3_128, {});
+  LevelChooser chooser(1);
+  FrameProducer producer(&ledger, plan_.get(), &chooser, 2);
+  // Chunk 1 before chunk 0 is refused by the ledger (first reads in order).
+  ProducedFrame skipped = producer.Take(1);
+  ASSERT_FALSE(skipped.status.ok());
+  EXPECT_EQ(skipped.status.error().code, FERRY_ERR_INTERNAL_ERROR);
+  EXPECT_TRUE(producer.Take(0).status.ok());
+  EXPECT_TRUE(producer.Take(1).status.ok());
+}
+
+// One worker per core, as far as the memory holds a chunk, a frame and an
+// encoder for each; never none.
+TEST(FrameWorkers, OnePerCoreAsFarAsTheMemoryHolds) {
+  const uint64_t chunk = 4 << 20;
+  int cores =
+      static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  EXPECT_EQ(FrameWorkers(0, chunk, 3), 1);
+  EXPECT_EQ(FrameWorkers(uint64_t{1} << 40, chunk, 19), cores);
+  uint64_t each = 2 * chunk + EncoderMemory(19, chunk);
+  EXPECT_EQ(FrameWorkers(2 * each, chunk, 19), std::min(cores, 2));
+  EXPECT_EQ(FrameWorkers(2 * each - 1, chunk, 19), 1);
+  // Levels 10 and up keep their encoders near 9 MiB for 4 MiB chunks.
+  EXPECT_LT(EncoderMemory(19, chunk), uint64_t{12} << 20);
+  EXPECT_GT(EncoderMemory(19, chunk), EncoderMemory(1, chunk));
+  EXPECT_EQ(EncoderMemory(0, chunk), 0u);
 }
 
 }  // namespace

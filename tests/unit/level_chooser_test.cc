@@ -2,6 +2,7 @@
 #include "codec/level_chooser.h"
 
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 #include "codec/zstd_frames.h"
 
@@ -38,6 +39,37 @@ TEST(LevelChooser, FastLinkSendsStoredSlowLinkCompresses) {
   EXPECT_GT(level, 0);
 }
 
+// One worker cannot keep up with the link at any level above 1, so the
+// cheapest is taken; two can, so the link sets the pace and the best ratio
+// wins, up to the highest level the memory budget allows.
+TEST(LevelChooser, MoreWorkersAffordHigherLevelsUpToTheMemoryCap) {
+  auto measured = [](int workers, int max_level) {
+    LevelChooser c;
+    c.SetWorkers(workers, max_level);
+    c.OnSent(12.5e6, 1.0);  // 100 Mbit/s
+    c.OnFrameDone(0, 8e6, 0.64);
+    for (int level : {1, 3, 6, 9, 12, 15, 19}) {
+      // 25 MB/s a worker at every level; higher levels shrink more.
+      c.OnCompressed(level, 4e6, 0.16, 0.4 - level * 0.002, 0.4);
+    }
+    return c.Choose(0.4);
+  };
+  EXPECT_EQ(measured(1, 19), 1);
+  EXPECT_EQ(measured(2, 19), 19);
+  EXPECT_EQ(measured(2, 9), 9);
+}
+
+// Unmeasured levels are predicted from the measured ones: a slow link
+// moves past level 6 (the highest an automatic choice once took).
+TEST(LevelChooser, SlowLinkGoesPastLevelSix) {
+  LevelChooser c;
+  c.SetWorkers(2, 19);
+  c.OnSent(2.5e6, 1.0);  // 20 Mbit/s
+  c.OnFrameDone(0, 4e6, 1.6);
+  c.OnCompressed(1, 4e6, 0.01, 0.4, 0.4);
+  EXPECT_GT(c.Choose(0.4), 6);
+}
+
 TEST(LevelChooser, MeasuredThroughputOverridesTheModel) {
   LevelChooser c;
   c.OnSent(200e6, 1.0);
@@ -50,6 +82,32 @@ TEST(LevelChooser, MeasuredThroughputOverridesTheModel) {
   for (int i = 0; i < 32; ++i) stored += c.Choose(0.5) == 0;
   EXPECT_GT(stored, 24);  // mostly stored, with occasional probes
   EXPECT_LT(stored, 32);
+}
+
+// Levels 10 and up run with capped tables: their frames still decode to
+// the chunk, shrink about as well as level 9's, and encode the same
+// bytes twice (a resume regenerates them).
+TEST(ZstdFrames, CappedHighLevelsDecodeAndAreDeterministic) {
+  std::string text;
+  for (int i = 0; text.size() < (3u << 20); ++i) {
+    text += "line " + std::to_string(i % 977) + " of a log, value " +
+            std::to_string((i * 7919) % 10007) + "\n";
+  }
+  FrameEncoder enc;
+  FrameInfo info9;
+  size_t level9 = enc.Encode(text, 9, &info9).size();
+  for (int level : {12, 19}) {
+    FrameInfo info, again;
+    std::string frame = enc.Encode(text, level, &info);
+    EXPECT_EQ(info.level, level);
+    EXPECT_LT(frame.size(), level9 * 11 / 10) << level;
+    EXPECT_EQ(enc.Encode(text, level, &again), frame) << level;
+    std::string back(text.size(), '\0');
+    size_t n =
+        ZSTD_decompress(back.data(), back.size(), frame.data(), frame.size());
+    ASSERT_FALSE(ZSTD_isError(n)) << ZSTD_getErrorName(n);
+    EXPECT_EQ(back.substr(0, n), text) << level;
+  }
 }
 
 TEST(ZstdFrames, StoredFrameSizeMatchesTheFrame) {

@@ -7,14 +7,33 @@ namespace ferry::internal {
 namespace {
 
 constexpr double kWeight = 0.3;  // EWMA: recent chunks count most
-constexpr int kLevels[] = {1, 3, 6};
-// Speeds assumed before a level was measured (bytes/s on one core, mixed
-// data); replaced by measurements as soon as there are some.
-constexpr double kAssumedSpeed[] = {400e6, 200e6, 60e6};
+// The levels an automatic choice considers, what one core is assumed to
+// compress at each (bytes/s) and how much smaller than level 1 its frames
+// are assumed to come out, until measured (from `zstd -b` on a tar of
+// /usr/lib and /usr/share in 4 MiB blocks, levels 10+ with ferry's capped
+// tables; measurements replace them as soon as there are some).
+struct Candidate {
+  int level;
+  double speed;
+  double ratio_vs_level1;
+};
+constexpr Candidate kCandidates[] = {
+    {1, 600e6, 1.0},  {3, 280e6, 0.94},  {6, 90e6, 0.90},  {9, 60e6, 0.89},
+    {12, 50e6, 0.88}, {15, 15e6, 0.875}, {19, 4e6, 0.865},
+};
+// The compressors must keep up with the link with this much to spare:
+// the same cores hash, fingerprint and send, and data varies chunk to chunk.
+constexpr double kCpuHeadroom = 1.3;
 
 double Ewma(double old, double now) { return old + kWeight * (now - old); }
 
 }  // namespace
+
+void LevelChooser::SetWorkers(int workers, int max_level) {
+  MutexLock lock(&mu_);
+  workers_ = std::max(workers, 1);
+  max_level_ = max_level;
+}
 
 void LevelChooser::OnSent(double bytes, double seconds) {
   if (bytes < 64 * 1024 || seconds <= 0) return;  // latency, not bandwidth
@@ -24,17 +43,16 @@ void LevelChooser::OnSent(double bytes, double seconds) {
 }
 
 void LevelChooser::OnCompressed(int level, double raw, double seconds,
-                                double ratio) {
+                                double ratio, double sample_ratio) {
   if (level <= 0 || raw <= 0 || seconds <= 0) return;
   double speed = raw / seconds;
   MutexLock lock(&mu_);
-  auto it = c_.find(level);
-  if (it == c_.end()) {
-    c_[level] = {speed, ratio};
-  } else {
-    it->second = {Ewma(it->second.first, speed),
-                  Ewma(it->second.second, ratio)};
-  }
+  auto it = speed_.find(level);
+  speed_[level] = it == speed_.end() ? speed : Ewma(it->second, speed);
+  if (sample_ratio <= 0) return;
+  double vs = ratio / sample_ratio;
+  auto v = vs_sample_.find(level);
+  vs_sample_[level] = v == vs_sample_.end() ? vs : Ewma(v->second, vs);
 }
 
 void LevelChooser::OnFrameDone(int level, double raw, double seconds) {
@@ -59,31 +77,49 @@ int LevelChooser::Choose(double sample_ratio) {
   // (cheap on any link), the rest goes stored.
   if (!link_) return sample_ratio < 0.8 ? 1 : 0;
   // The model: the level with the lowest cost per file byte.
-  double best_cost = 1.0 / *link_;  // stored: the link sends every byte
+  double stored_cost = 1.0 / *link_;  // stored: the link sends every byte
+  double best_cost = stored_cost;
   int best = 0;
-  for (size_t i = 0; i < sizeof kLevels / sizeof kLevels[0]; ++i) {
-    int level = kLevels[i];
-    double speed = kAssumedSpeed[i];
-    // Higher levels shrink a little more than level 1's sample says.
-    double ratio = sample_ratio * (level == 1 ? 1.0 : level == 3 ? 0.93 : 0.88);
-    if (auto it = c_.find(level); it != c_.end()) {
-      speed = it->second.first;
-      ratio = it->second.second * 0.5 + ratio * 0.5;
+  // A level not measured yet is predicted from the highest one below it
+  // that was (its measured relation to the sample, scaled by the table).
+  double known_vs_sample = 1.0, known_vs_level1 = 1.0;
+  for (const Candidate& candidate : kCandidates) {
+    if (candidate.level > max_level_) break;
+    double speed = candidate.speed;
+    if (auto it = speed_.find(candidate.level); it != speed_.end()) {
+      speed = it->second;
     }
-    // Made while the previous frame is sent: the slower of the two sets
-    // the pace.
-    double cost = std::max(1.0 / speed, ratio / *link_);
-    if (cost < best_cost * 0.95) {  // compress only for a clear gain
+    double vs_sample =
+        known_vs_sample * candidate.ratio_vs_level1 / known_vs_level1;
+    if (auto it = vs_sample_.find(candidate.level); it != vs_sample_.end()) {
+      vs_sample = it->second;
+      known_vs_sample = vs_sample;
+      known_vs_level1 = candidate.ratio_vs_level1;
+    }
+    double ratio = sample_ratio * vs_sample;
+    // Made while earlier frames are sent: the slower of the two sets the
+    // pace.
+    double cost = std::max(kCpuHeadroom / (workers_ * speed), ratio / *link_);
+    // Compress only for a clear gain over stored; among levels, the
+    // higher one only when it is cheaper.
+    if (cost < std::min(best_cost, stored_cost * 0.95)) {
       best_cost = cost;
-      best = level;
+      best = candidate.level;
     }
   }
   if (best == 0) return 0;
   // The model cannot see every bottleneck (a server on this machine shares
   // its CPU with the compressor), so what stored and compressed frames
-  // really achieve decides: measure stored once, re-check every 32 frames.
+  // really achieve decides: measure one stored frame (frames chosen while
+  // it is on its way are compressed), then re-check now and then.
   auto stored = achieved_.find(0);
-  if (stored == achieved_.end() || n % 32 == 31) return 0;
+  if (stored == achieved_.end()) {
+    // The probe costs what compression would have saved on its chunk:
+    // take a chunk that shrinks little, unless there is none for long.
+    if (stored_probe_sent_ || (sample_ratio < 0.5 && n < 16)) return best;
+    stored_probe_sent_ = true;
+    return 0;
+  }
   auto compressed = achieved_.find(best);
   if (compressed == achieved_.end() && best != 1) {
     compressed = achieved_.find(1);
@@ -92,6 +128,10 @@ int LevelChooser::Choose(double sample_ratio) {
       compressed->second < stored->second * 1.02) {
     return n % 32 == 15 ? best : 0;  // keep probing now and then
   }
+  // A wide margin (a slow link) is not worth a stored frame every 32.
+  bool wide = compressed != achieved_.end() &&
+              compressed->second > stored->second * 1.5;
+  if (n % (wide ? 256 : 32) == 31) return 0;
   return best;
 }
 

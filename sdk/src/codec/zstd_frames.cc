@@ -2,8 +2,12 @@
 #include "codec/zstd_frames.h"
 
 #include <xxhash.h>
+// For ZSTD_getCParams and ZSTD_estimateCCtxSize_usingCParams: a level's
+// parameters and the memory they need (Debian's libzstd exports both).
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -33,6 +37,13 @@ uint32_t ContentChecksum(std::string_view data) {
 
 std::string StoredFrame(std::string_view data) {
   std::string out;
+  StoredFrameInto(data, &out);
+  return out;
+}
+
+void StoredFrameInto(std::string_view data, std::string* into) {
+  std::string& out = *into;
+  out.clear();
   out.reserve(data.size() + data.size() / kMaxBlock * 3 + 32);
   Put32(&out, kFrameMagic);
   // Frame header descriptor: 4-byte content size, single segment (the
@@ -49,7 +60,6 @@ std::string StoredFrame(std::string_view data) {
     pos += n;
   } while (pos < data.size());
   Put32(&out, ContentChecksum(data));
-  return out;
 }
 
 uint64_t StoredFrameSize(uint64_t raw_size) {
@@ -60,33 +70,68 @@ uint64_t StoredFrameSize(uint64_t raw_size) {
 FrameEncoder::FrameEncoder() : cctx_(ZSTD_createCCtx()) {}
 FrameEncoder::~FrameEncoder() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
 
+namespace {
+
+// Levels from 10 up use hash and chain tables of at most 2^20 entries: at
+// their defaults a 4 MiB chunk's encoder needs 25 to 65 MiB (more than the
+// whole default budget); capped, about 9 MiB, for ~0.5% more bytes. Levels
+// 1 to 9 keep zstd's defaults, so their frames are what they always were.
+constexpr int kFirstCappedLevel = 10;
+constexpr unsigned kMaxTableLog = 20;
+
+ZSTD_compressionParameters FrameParams(int level, uint64_t chunk_size) {
+  ZSTD_compressionParameters p = ZSTD_getCParams(level, chunk_size, 0);
+  if (level >= kFirstCappedLevel) {
+    p.hashLog = std::min(p.hashLog, kMaxTableLog);
+    p.chainLog = std::min(p.chainLog, kMaxTableLog);
+  }
+  return p;
+}
+
+}  // namespace
+
+uint64_t EncoderMemory(int level, uint64_t chunk_size) {
+  if (level <= 0) return 0;
+  return ZSTD_estimateCCtxSize_usingCParams(FrameParams(level, chunk_size));
+}
+
 std::string FrameEncoder::Encode(std::string_view data, int level,
                                  FrameInfo* info, ChunkHash hash) {
+  std::string out;
+  Encode(data, level, info, hash, &out);
+  return out;
+}
+
+void FrameEncoder::Encode(std::string_view data, int level, FrameInfo* info,
+                          ChunkHash hash, std::string* out) {
   info->raw_size = static_cast<uint32_t>(data.size());
   info->checksum = ContentChecksum(data);
-  std::string out;
   info->level = 0;
   if (level != 0 && cctx_ != nullptr) {
     auto* c = static_cast<ZSTD_CCtx*>(cctx_);
     ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
     ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+    if (level >= kFirstCappedLevel) {
+      ZSTD_compressionParameters p = FrameParams(level, data.size());
+      ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, static_cast<int>(p.hashLog));
+      ZSTD_CCtx_setParameter(c, ZSTD_c_chainLog, static_cast<int>(p.chainLog));
+    }
     ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
-    // Into a buffer kept across frames: a fresh one would be zero-filled
-    // (and faulted in) every time.
-    scratch_.resize(std::max(scratch_.size(), ZSTD_compressBound(data.size())));
-    size_t n = ZSTD_compress2(c, scratch_.data(), scratch_.size(), data.data(),
-                              data.size());
+    // Into the caller's buffer, kept across frames: a fresh one would be
+    // allocated, zero-filled and faulted in every time.
+    out->resize(ZSTD_compressBound(data.size()));
+    size_t n =
+        ZSTD_compress2(c, out->data(), out->size(), data.data(), data.size());
     // A frame that does not shrink the chunk is sent as stored blocks.
     if (!ZSTD_isError(n) && n < data.size()) {
-      out.assign(scratch_.data(), n);
+      out->resize(n);
       info->level = level;
     }
   }
-  if (info->level == 0) out = StoredFrame(data);
-  info->compressed_size = static_cast<uint32_t>(out.size());
-  info->digest = ChunkDigest(hash, out);
-  return out;
+  if (info->level == 0) StoredFrameInto(data, out);
+  info->compressed_size = static_cast<uint32_t>(out->size());
+  info->digest = ChunkDigest(hash, *out);
 }
 
 double FrameEncoder::SampleRatio(std::string_view sample, int level,

@@ -32,6 +32,8 @@ uint32_t ContentChecksum(std::string_view data);
 // A frame of stored (raw) blocks: costs a copy and a checksum, no search.
 // Its bytes are a function of the data alone (no zstd involved).
 std::string StoredFrame(std::string_view data);
+// The same, into `out` (replacing what it held; its capacity is reused).
+void StoredFrameInto(std::string_view data, std::string* out);
 uint64_t StoredFrameSize(uint64_t raw_size);
 
 class FrameEncoder {
@@ -46,6 +48,9 @@ class FrameEncoder {
   // and info->level says so. Deterministic for a given zstd version.
   std::string Encode(std::string_view data, int level, FrameInfo* info,
                      ChunkHash hash = ChunkHash::kXxh3_128);
+  // The same, into `out` (replacing what it held; its capacity is reused).
+  void Encode(std::string_view data, int level, FrameInfo* info, ChunkHash hash,
+              std::string* out);
 
   // Compresses a sample at `level`; returns compressed/raw (1.0 when it
   // does not shrink) and the seconds it took.
@@ -55,6 +60,10 @@ class FrameEncoder {
   void* cctx_;  // ZSTD_CCtx*
   std::string scratch_;
 };
+
+// The memory an encoder needs for chunks of `chunk_size` at `level` (zstd's
+// own estimate; 0 for stored frames): what the memory budget is charged.
+uint64_t EncoderMemory(int level, uint64_t chunk_size);
 
 // The seekable-format seek table (a skippable frame) for `frames`.
 std::string SeekTable(const std::vector<FrameInfo>& frames);

@@ -587,12 +587,10 @@ Result<std::optional<TusTransfer::Piece>> TusTransfer::NextPieceAt(
   }
   if (k < plan_->count()) {
     // A new frame (made ahead while the previous one was sent).
-    if (!producer_) {
-      producer_ = std::make_unique<FrameProducer>(ledger_.get(), plan_.get(),
-                                                  &chooser_);
-    }
+    if (!producer_) producer_ = MakeProducer();
     ProducedFrame made = producer_->Take(k);
     if (!made.status.ok()) return made.status.error();
+    producer_->Recycle(std::move(frame_));
     frame_ = std::move(made.bytes);
     frame_index_ = static_cast<int64_t>(k);
     frames.push_back(made.info);
@@ -621,6 +619,28 @@ Result<std::optional<TusTransfer::Piece>> TusTransfer::NextPieceAt(
   p.seek_table = true;
   if (!length_declared_) p.declare_length = total;
   return std::optional<Piece>(p);
+}
+
+std::unique_ptr<FrameProducer> TusTransfer::MakeProducer() {
+  // Frames are made by as many workers as there are cores, as far as the
+  // budget holds them beside the four chunk buffers, the frame on the wire
+  // and a stream's windows; an automatic level goes as high as that many
+  // encoders fit.
+  const ClientConfig& cfg = *ctx_->config;
+  uint64_t chunk = cfg.chunk_size;
+  uint64_t windows = source_->seekable() ? 0 : 2 * stream_window_chunks_;
+  uint64_t held = (5 + windows) * chunk;
+  uint64_t memory = cfg.memory_budget > held ? cfg.memory_budget - held : 0;
+  int fixed = chooser_.fixed_level();
+  int workers = FrameWorkers(memory, chunk, fixed > 0 ? fixed : 6);
+  int max_level = 1;
+  for (int level = 2; level <= 19; ++level) {
+    uint64_t each = 2 * chunk + EncoderMemory(level, chunk);
+    if (static_cast<uint64_t>(workers) * each <= memory) max_level = level;
+  }
+  chooser_.SetWorkers(workers, max_level);
+  return std::make_unique<FrameProducer>(ledger_.get(), plan_.get(), &chooser_,
+                                         workers);
 }
 
 bool TusTransfer::RestartCures(const Error& error) const {

@@ -71,6 +71,8 @@ class TusTransfer : public Transfer {
     bool seek_table = false;   // the end of a zstd upload
   };
   Result<std::optional<Piece>> NextPieceAt(uint64_t at);
+  // A frame producer sized from the memory budget and the cores.
+  std::unique_ptr<FrameProducer> MakeProducer();
 
   bool Zstd() const { return record_.encoding == "zstd"; }
   // Reads every chunk before creation (announce_sha256): the file's SHA-256.
