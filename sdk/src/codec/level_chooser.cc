@@ -76,7 +76,13 @@ int LevelChooser::Choose(double sample_ratio) {
   // Until the link is measured: clearly compressible data gets level 1
   // (cheap on any link), the rest goes stored.
   if (!link_) return sample_ratio < 0.8 ? 1 : 0;
-  // The model: the level with the lowest cost per file byte.
+  int best = ModelLevel(sample_ratio);
+  if (best == 0) return 0;
+  return MeasuredVerdict(best, sample_ratio, n);
+}
+
+int LevelChooser::ModelLevel(double sample_ratio) const {
+  // The level with the lowest cost per file byte.
   double stored_cost = 1.0 / *link_;  // stored: the link sends every byte
   double best_cost = stored_cost;
   int best = 0;
@@ -107,7 +113,10 @@ int LevelChooser::Choose(double sample_ratio) {
       best = candidate.level;
     }
   }
-  if (best == 0) return 0;
+  return best;
+}
+
+int LevelChooser::MeasuredVerdict(int best, double sample_ratio, uint64_t n) {
   // The model cannot see every bottleneck (a server on this machine shares
   // its CPU with the compressor), so what stored and compressed frames
   // really achieve decides: measure one stored frame (frames chosen while

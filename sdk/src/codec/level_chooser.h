@@ -54,6 +54,12 @@ class LevelChooser {
   }
 
  private:
+  // The model's level for a chunk (0: stored), the link being measured.
+  int ModelLevel(double sample_ratio) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `best` or stored, as the measured throughputs say (choice number n).
+  int MeasuredVerdict(int best, double sample_ratio, uint64_t n)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const int fixed_;
   mutable Mutex mu_;
   int workers_ ABSL_GUARDED_BY(mu_) = 1;
