@@ -362,7 +362,7 @@ def bench_loopback(args):
     med = {k: {f: statistics.median(r[f] for r in v)
                for f in ("wall", "cpu", "server_cpu", "busy")}
            for k, v in results.items()}
-    return med, calls
+    return {"med": med, "calls": calls}
 
 
 def loopback_runs(server, data, path, layout, work, args, results, calls):
@@ -396,7 +396,8 @@ def loopback_runs(server, data, path, layout, work, args, results, calls):
             calls[(data, name)] = loopback_syscalls(server, cmds[name], work)
 
 
-def write_loopback_doc(med, calls, args):
+def write_loopback_doc(results, args):
+    med, calls = results["med"], results["calls"]
     gib = args.size_mib / 1024
     lines = [f"Command: `tests/bench/bench.py loopback --size-mib "
              f"{args.size_mib} --runs {args.runs}` (stock @tus/server 2.4.5 "
@@ -1076,9 +1077,13 @@ def bench_s3_small(args):
                 print(f"run {run + 1} {name}: {r['wall']:.2f} s wall, "
                       f"{r['cpu']:.2f} s CPU, {r['rss_mib']:.1f} MiB, "
                       f"{r['wire'] / 2**20:.1f} MiB sent", flush=True)
-        return {name: {k: statistics.median(x[k] for x in rs)
-                       for k in ("wall", "cpu", "rss_mib", "wire")}
-                for name, rs in results.items()}
+        med = {name: {k: statistics.median(x[k] for x in rs)
+                      for k in ("wall", "cpu", "rss_mib", "wire")}
+               for name, rs in results.items()}
+        for name, m in med.items():
+            print(f"{name}: {m['wall']:.2f} s wall, {m['cpu']:.2f} s CPU, "
+                  f"{m['rss_mib']:.1f} MiB (medians of {args.runs})")
+        return med
     finally:
         counter.close()
         sh(str(ROOT / "tests/support/rgw_server.sh"), "stop", str(rgw_dir))
@@ -1403,6 +1408,7 @@ def bench_latency(args):
         rows.append({"name": name, "n": n, "wall": wall,
                      "cpu": statistics.median(x["cpu"]
                                               for x in results[name])})
+        print(f"{name}: {wall:.2f} s (median)")
     return rows
 
 
@@ -1626,70 +1632,28 @@ def main():
     args = ap.parse_args()
     if args.clients:
         args.no_doc = True
-    if args.suite == "micro":
-        bench_micro(args)
-        return
-    if args.suite == "sources":
-        med = bench_sources(args)
-        if not args.no_doc:
-            write_sources_doc(med, args)
-        return
-    if args.suite == "latency-big":
-        med = bench_latency_big(args)
-        if not args.no_doc:
-            write_latency_big_doc(med, args)
-        return
-    if args.suite == "loopback":
-        med, calls = bench_loopback(args)
-        if not args.no_doc:
-            write_loopback_doc(med, calls, args)
-        return
-    if args.suite == "latency":
-        rows = bench_latency(args)
-        for r in rows:
-            print(f"{r['name']}: {r['wall']:.2f} s (median)")
-        if not args.no_doc:
-            write_latency_doc(rows, args)
-        return
-    if args.suite == "memory":
-        rows = bench_memory(args)
-        if not args.no_doc:
-            write_memory_doc(rows, args)
-        return
-    if args.suite == "journal":
-        rows = bench_journal(args)
-        if not args.no_doc:
-            write_journal_doc(rows, args)
-        return
-    if args.suite == "s3-small":
-        med = bench_s3_small(args)
-        for name, m in med.items():
-            print(f"{name}: {m['wall']:.2f} s wall, {m['cpu']:.2f} s CPU, "
-                  f"{m['rss_mib']:.1f} MiB (medians of {args.runs})")
-        if not args.no_doc:
-            write_s3_small_doc(med, args)
-        return
-    if args.suite == "s3":
-        med = bench_s3(args)
-        if not args.no_doc:
-            write_s3_doc(med, args)
-        return
-    if os.geteuid() != 0:
+    # suite: (measure, write the results into docs/benchmarks.md, needs
+    # root for a network namespace and tc)
+    suites = {
+        "micro": (bench_micro, None, False),
+        "sources": (bench_sources, write_sources_doc, False),
+        "latency-big": (bench_latency_big, write_latency_big_doc, False),
+        "loopback": (bench_loopback, write_loopback_doc, False),
+        "latency": (bench_latency, write_latency_doc, False),
+        "memory": (bench_memory, write_memory_doc, False),
+        "journal": (bench_journal, write_journal_doc, False),
+        "s3-small": (bench_s3_small, write_s3_small_doc, False),
+        "s3": (bench_s3, write_s3_doc, False),
+        "oracle": (bench_oracle, write_oracle_doc, True),
+        "peers": (bench_peers, write_peers_doc, True),
+        "compression": (bench_compression, write_doc, True),
+    }
+    measure, write, needs_root = suites[args.suite]
+    if needs_root and os.geteuid() != 0:
         sys.exit("bench.py needs root (network namespace and tc)")
-    if args.suite == "oracle":
-        rows = bench_oracle(args)
-        if not args.no_doc:
-            write_oracle_doc(rows, args)
-        return
-    if args.suite == "peers":
-        rows = bench_peers(args)
-        if not args.no_doc:
-            write_peers_doc(rows, args)
-        return
-    rows = bench_compression(args)
-    if not args.no_doc:
-        write_doc(rows, args)
-
+    results = measure(args)
+    if write and not args.no_doc:
+        write(results, args)
 
 if __name__ == "__main__":
     main()

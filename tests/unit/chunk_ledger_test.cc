@@ -201,7 +201,8 @@ TEST(FrameWorkers, OnePerCoreAsFarAsTheMemoryHolds) {
       static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   EXPECT_EQ(FrameWorkers(0, chunk, 3), 1);
   EXPECT_EQ(FrameWorkers(uint64_t{1} << 40, chunk, 19), cores);
-  uint64_t each = 2 * chunk + EncoderMemory(19, chunk);
+  uint64_t each = FrameWorkerMemory(chunk, 19);
+  EXPECT_EQ(each, 2 * chunk + EncoderMemory(19, chunk));
   EXPECT_EQ(FrameWorkers(2 * each, chunk, 19), std::min(cores, 2));
   EXPECT_EQ(FrameWorkers(2 * each - 1, chunk, 19), 1);
   // Levels 10 and up keep their encoders near 9 MiB for 4 MiB chunks.

@@ -28,9 +28,13 @@ std::string EncodeMeasured(FrameEncoder& encoder, LevelChooser& chooser,
   return out;
 }
 
+uint64_t FrameWorkerMemory(uint64_t chunk_size, int level) {
+  return 2 * chunk_size + EncoderMemory(level, chunk_size);
+}
+
 int FrameWorkers(uint64_t memory, uint64_t chunk_size, int level) {
   uint64_t cores = std::max(1u, std::thread::hardware_concurrency());
-  uint64_t each = 2 * chunk_size + EncoderMemory(level, chunk_size);
+  uint64_t each = FrameWorkerMemory(chunk_size, level);
   return static_cast<int>(std::clamp<uint64_t>(memory / each, 1, cores));
 }
 

@@ -41,8 +41,10 @@ struct ProducedFrame {
   FrameInfo info;
 };
 
+// What one frame worker holds: a chunk, its frame and an encoder at `level`.
+uint64_t FrameWorkerMemory(uint64_t chunk_size, int level);
 // How many frames to make at once: one per core, as many as `memory` holds
-// at (two chunks and an encoder at `level`) each; at least one.
+// workers at `level`; at least one.
 int FrameWorkers(uint64_t memory, uint64_t chunk_size, int level);
 
 class FrameProducer {

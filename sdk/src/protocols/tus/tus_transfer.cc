@@ -635,7 +635,7 @@ std::unique_ptr<FrameProducer> TusTransfer::MakeProducer() {
   int workers = FrameWorkers(memory, chunk, fixed > 0 ? fixed : 6);
   int max_level = 1;
   for (int level = 2; level <= 19; ++level) {
-    uint64_t each = 2 * chunk + EncoderMemory(level, chunk);
+    uint64_t each = FrameWorkerMemory(chunk, level);
     if (static_cast<uint64_t>(workers) * each <= memory) max_level = level;
   }
   chooser_.SetWorkers(workers, max_level);
