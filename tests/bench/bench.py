@@ -1417,54 +1417,73 @@ def bench_latency_big(args):
     stock @tus/server: ferry with its defaults (compression auto) and with
     --compress off, tus-js-client and tuspy (8 MiB chunks), interleaved
     runs; every stored upload decoded and compared with the source's
-    SHA-256."""
+    SHA-256. The same again through the proxy with no delay, in the same
+    run: what the round trip adds, apart from how the clients, the proxy
+    and the server share the cores."""
     install_peers()
     work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-rtt-big-"))
-    src = make_inputs(work, args.big_mib << 20)["mixed"]
-    (work / "random.bin").unlink()
-    want = digest(src)
-    with delayed_server(work, args.rtt_ms) as (server, endpoint):
-        ferry = [str(CLI), "--endpoint", endpoint, "--state-dir",
-                 str(work / "state"), "--quiet", str(src)]
-        cmds = {
-            "ferry (defaults: auto)": ferry,
-            "ferry --compress off": ferry + ["--compress", "off"],
-            "tus-js-client": ["node", str(PEERS / "tusjs_upload.js"),
-                              endpoint, str(src)],
-            "tuspy (8 MiB chunks)": [PY3, str(PEERS / "tuspy_upload.py"),
-                                     endpoint, str(8 << 20), str(src)],
-        }
-        results = {name: [] for name in cmds}
-        for run in range(args.runs):
-            for name, cmd in cmds.items():
-                wait_until_idle()
-                r = run_client(cmd, "lo")
-                if stored_tus_sha256(server.store) != want:
-                    raise RuntimeError(f"{name}: stored bytes differ")
-                results[name].append(r)
-                print(f"run {run + 1} {name}: {r['wall']:.2f} s", flush=True)
-    return {name: {k: statistics.median(x[k] for x in v)
-                   for k in ("wall", "cpu")}
-            for name, v in results.items()}
+    try:
+        src = make_inputs(work, args.big_mib << 20)["mixed"]
+        (work / "random.bin").unlink()
+        want = digest(src)
+        results = {}
+        for rtt in (0.0, args.rtt_ms):
+            with delayed_server(work / f"rtt{rtt:g}", rtt) as (server,
+                                                               endpoint):
+                ferry = [str(CLI), "--endpoint", endpoint, "--state-dir",
+                         str(work / "state"), "--quiet", str(src)]
+                cmds = {
+                    "ferry (defaults: auto)": ferry,
+                    "ferry --compress off": ferry + ["--compress", "off"],
+                    "tus-js-client": ["node", str(PEERS / "tusjs_upload.js"),
+                                      endpoint, str(src)],
+                    "tuspy (8 MiB chunks)": [
+                        PY3, str(PEERS / "tuspy_upload.py"), endpoint,
+                        str(8 << 20), str(src)],
+                }
+                for run in range(args.runs):
+                    for name, cmd in cmds.items():
+                        wait_until_idle()
+                        r = run_client(cmd, "lo")
+                        if stored_tus_sha256(server.store) != want:
+                            raise RuntimeError(f"{name}: stored bytes differ")
+                        results.setdefault(name, {}).setdefault(
+                            rtt, []).append(r)
+                        print(f"rtt {rtt:g} ms run {run + 1} {name}: "
+                              f"{r['wall']:.2f} s", flush=True)
+        return {name: {rtt: {k: statistics.median(x[k] for x in v)
+                             for k in ("wall", "cpu")}
+                       for rtt, v in by_rtt.items()}
+                for name, by_rtt in results.items()}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def write_latency_big_doc(med, args):
+    rtt = args.rtt_ms
     lines = [f"Command: `tests/bench/bench.py latency-big --rtt-ms "
-             f"{args.rtt_ms:g} --big-mib {args.big_mib} --runs {args.runs}` "
+             f"{rtt:g} --big-mib {args.big_mib} --runs {args.runs}` "
              f"({args.big_mib} MiB of the mixed data through "
-             f"tests/support/delay_proxy.py, {args.rtt_ms:g} ms added to "
-             f"every round trip, to a stock @tus/server; medians of "
-             f"{args.runs} interleaved runs, each on an idle machine; every "
-             f"stored upload decoded and compared with the source's SHA-256; "
-             f"measured {time.strftime('%Y-%m-%d')}). No peak RSS: the "
-             f"proxy runs in the benchmark's own process, whose size the "
-             f"clients' wait4 figures include from before their exec.", "",
-             "| client | wall s | client CPU s | ferry's speed vs this |",
-             "|---|---:|---:|---:|"]
-    ferry = med["ferry (defaults: auto)"]["wall"]
+             f"tests/support/delay_proxy.py to a stock @tus/server, once with "
+             f"{rtt:g} ms added to every round trip and once with none, in "
+             f"the same run; medians of {args.runs} interleaved runs, each on "
+             f"an idle machine; every stored upload decoded and compared with "
+             f"the source's SHA-256; measured {time.strftime('%Y-%m-%d')}). "
+             f"No peak RSS: the proxy runs in the benchmark's own process, "
+             f"whose size the clients' wait4 figures include from before "
+             f"their exec.", "",
+             f"| client | wall s, {rtt:g} ms | client CPU s | ferry's speed "
+             f"vs this | wall s, 0 ms | ferry's speed vs this, 0 ms | "
+             f"added by the round trip, s |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    ferry = med["ferry (defaults: auto)"]
     for name, m in med.items():
-        lines.append(f"| {name} | {m['wall']:.2f} | {m['cpu']:.2f} | "
-                     f"{m['wall'] / ferry:.2f}x |")
+        lines.append(
+            f"| {name} | {m[rtt]['wall']:.2f} | {m[rtt]['cpu']:.2f} | "
+            f"{m[rtt]['wall'] / ferry[rtt]['wall']:.2f}x | "
+            f"{m[0.0]['wall']:.2f} | "
+            f"{m[0.0]['wall'] / ferry[0.0]['wall']:.2f}x | "
+            f"{m[rtt]['wall'] - m[0.0]['wall']:.2f} |")
     update_doc("latency-big", "Latency: one big file over a 50 ms round trip",
                lines)
 

@@ -15,6 +15,8 @@
 #include <string>
 #include <thread>
 
+#include "protocols/protocol_client.h"
+
 namespace ferry::internal {
 namespace {
 
@@ -111,6 +113,21 @@ TEST(HttpClient, ARequestWithoutBodyHasAnOverallDeadline) {
   EXPECT_EQ(out.transport.curl_code, 28);  // CURLE_OPERATION_TIMEDOUT
   EXPECT_GE(secs, 1.4);
   EXPECT_LT(secs, 10);
+}
+
+// The send buffer libcurl allocates for a large request is part of what
+// an upload holds: the memory budget counts it (for small files, sent in
+// one small request, it is not there to count).
+TEST(HttpClient, LargeRequestsSendBufferIsCountedAgainstTheBudget) {
+  ClientConfig config;
+  config.endpoint = "http://127.0.0.1:1/files/";
+  HttpClient http{HttpOptions{}};
+  auto tus = NewProtocolClient(config, &http);
+  ASSERT_TRUE(tus.ok());
+  uint64_t chunk = config.chunk_size;
+  EXPECT_EQ(tus.value()->PerUploadMemory(uint64_t{1} << 30),
+            4 * chunk + kLargeBodySendBuffer);
+  EXPECT_EQ(tus.value()->PerUploadMemory(64 * 1024), 4 * 64 * 1024u);
 }
 
 }  // namespace

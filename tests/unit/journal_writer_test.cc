@@ -110,6 +110,30 @@ TEST_F(JournalWriterTest, EveryStateReadsBack) {
   EXPECT_EQ(writer.bytes_written(), before);
 }
 
+TEST_F(JournalWriterTest, TheListingGivenIsWhatIsSaved) {
+  // The session fills in the listing for every protocol without touching
+  // the transfer's record: whole saves and deltas both carry it.
+  Journal j(dir_);
+  JournalWriter writer(&j);
+  JournalRecord r = Upload(64 * kMiB);
+  r.name.clear();
+  for (uint64_t i = 0; i < 4; ++i) {
+    AddChunk(&r, i);
+    JournalListing listing{"stdin", true, (i + 1) * 4 * kMiB, i * 4 * kMiB};
+    ASSERT_TRUE(writer.Save(r, listing, true).ok());
+    Journal::Loaded l = j.Load(r.endpoint, r.path);
+    ASSERT_EQ(l.state, Journal::LoadState::kLoaded) << i << l.problem;
+    JournalRecord want = r;
+    want.name = "stdin";
+    want.stream = true;
+    want.identity.size = (i + 1) * 4 * kMiB;
+    want.acked = i * 4 * kMiB;
+    EXPECT_EQ(l.record.Encode(), want.Encode()) << i;
+  }
+  EXPECT_EQ(writer.whole_writes(), 1u);
+  EXPECT_TRUE(r.name.empty());
+}
+
 TEST_F(JournalWriterTest, ATornLastDeltaIsDroppedAndTheStateBeforeItLoads) {
   Journal j(dir_);
   JournalWriter writer(&j);

@@ -118,6 +118,33 @@ TEST(ZstdFrames, StoredFrameSizeMatchesTheFrame) {
   }
 }
 
+// A frame buffer is reused from chunk to chunk, stored or compressed: it
+// must not grow by doubling (a 4 MiB chunk's buffer became 8 MiB when a
+// compressed frame followed a stored one, and peak memory grew with the
+// file's length).
+TEST(ZstdFrames, AReusedFrameBufferDoesNotDouble) {
+  constexpr size_t kChunk = 4u << 20;
+  std::string noise(kChunk, '\0'), text;
+  uint32_t x = 7;
+  for (char& c : noise) {
+    x = x * 1664525 + 1013904223;
+    c = static_cast<char>(x >> 24);
+  }
+  for (int i = 0; text.size() < kChunk; ++i) text += std::to_string(i) + ",";
+  text.resize(kChunk);
+  FrameEncoder enc;
+  FrameInfo info;
+  std::string buffer;
+  StoredFrameInto(noise, &buffer);
+  size_t room = buffer.capacity();
+  EXPECT_GE(room, ZSTD_compressBound(kChunk));
+  enc.Encode(text, 1, &info, ChunkHash::kXxh3_128, &buffer);
+  EXPECT_EQ(info.level, 1);
+  enc.Encode(noise, 1, &info, ChunkHash::kXxh3_128, &buffer);
+  EXPECT_EQ(info.level, 0);
+  EXPECT_EQ(buffer.capacity(), room);
+}
+
 TEST(ZstdFrames, EncodeFallsBackToStoredWhenItDoesNotShrink) {
   FrameEncoder enc;
   std::string random;

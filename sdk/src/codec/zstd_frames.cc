@@ -29,6 +29,26 @@ void Put24(std::string* out, uint32_t v) {
   for (int i = 0; i < 3; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
 }
 
+// The most bytes a frame of `raw_size` bytes can take, stored or
+// compressed.
+size_t FrameBound(size_t raw_size) {
+  return std::max<size_t>(ZSTD_compressBound(raw_size),
+                          StoredFrameSize(raw_size));
+}
+
+// Room for a frame of `raw_size` bytes in a buffer that is reused from
+// frame to frame. Exact: std::string's own growth would double a buffer
+// that is a little short (a stored frame's size, then a compressed
+// frame's bound), an 8 MiB block for a 4 MiB chunk.
+void ReserveFrame(size_t raw_size, std::string* out) {
+  size_t need = FrameBound(raw_size);
+  if (out->capacity() >= need) return;
+  std::string fresh;
+  fresh.reserve(need);
+  fresh.append(*out);
+  out->swap(fresh);
+}
+
 }  // namespace
 
 uint32_t ContentChecksum(std::string_view data) {
@@ -44,7 +64,7 @@ std::string StoredFrame(std::string_view data) {
 void StoredFrameInto(std::string_view data, std::string* into) {
   std::string& out = *into;
   out.clear();
-  out.reserve(data.size() + data.size() / kMaxBlock * 3 + 32);
+  ReserveFrame(data.size(), &out);
   Put32(&out, kFrameMagic);
   // Frame header descriptor: 4-byte content size, single segment (the
   // window is the content), content checksum, no dictionary.
@@ -107,6 +127,7 @@ void FrameEncoder::Encode(std::string_view data, int level, FrameInfo* info,
   info->raw_size = static_cast<uint32_t>(data.size());
   info->checksum = ContentChecksum(data);
   info->level = 0;
+  ReserveFrame(data.size(), out);
   if (level != 0 && cctx_ != nullptr) {
     auto* c = static_cast<ZSTD_CCtx*>(cctx_);
     ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);

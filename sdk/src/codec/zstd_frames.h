@@ -24,6 +24,8 @@ struct FrameInfo {
   // Fingerprint of the frame's bytes, of the record's ChunkHash kind: what
   // a resume checks a regenerated frame against.
   std::string digest;
+
+  bool operator==(const FrameInfo&) const = default;
 };
 
 // Low 32 bits of XXH64(data, seed 0): zstd's content checksum.

@@ -24,9 +24,6 @@ void ReplaceHeader(HeaderList* headers, const std::string& name,
 }
 namespace {
 
-constexpr uint64_t kBigBody = 4 << 20;
-constexpr long kBigBodyBuffer = 1 << 20;  // NOLINT(runtime/int): libcurl
-
 std::once_flag g_curl_init;
 
 std::string_view Trim(std::string_view s) {
@@ -310,11 +307,13 @@ HttpOutcome HttpClient::PerformOnce(const HttpRequest& request,
                      request.BodyLength() == BodySource::kUnknownLength
                          ? curl_off_t{-1}
                          : static_cast<curl_off_t>(request.BodyLength()));
-    if (request.BodyLength() > kBigBody && limiter_ == nullptr) {
+    if (request.BodyLength() > kLargeBodyBytes && limiter_ == nullptr) {
       // Fewer, larger reads and sends: less CPU for ferry and for the
       // server than libcurl's 64 KiB default. Not under a rate cap: there
       // it would send in bursts, and lose more in flight to a cut.
-      curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, kBigBodyBuffer);
+      curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE,
+                       static_cast<long>(  // NOLINT(runtime/int): libcurl
+                           kLargeBodySendBuffer));
     }
     curl_easy_setopt(h, CURLOPT_READFUNCTION, OnRead);
     curl_easy_setopt(h, CURLOPT_READDATA, &t);

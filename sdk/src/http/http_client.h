@@ -20,6 +20,13 @@ namespace ferry::internal {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// A request whose body is longer than kLargeBodyBytes is sent through a
+// libcurl buffer of kLargeBodySendBuffer (fewer, larger sends than its
+// 64 KiB default), allocated for each such request in flight: the
+// transfers count it against the memory budget.
+inline constexpr uint64_t kLargeBodyBytes = 4 << 20;
+inline constexpr uint64_t kLargeBodySendBuffer = 1 << 20;
+
 // Sets header `name` in `headers`, replacing any of that name (any case).
 void ReplaceHeader(HeaderList* headers, const std::string& name,
                    const std::string& value);

@@ -87,9 +87,48 @@ bool WriteFully(int fd, std::string_view bytes) {
 
 std::string JournalRecord::Encode() const { return SealRecord(ToJson()); }
 
-nlohmann::json JournalRecord::ToJson() const {
+nlohmann::json FrameJson(const FrameInfo& f) {
+  return {f.compressed_size, f.raw_size, f.checksum, f.level,
+          HexEncode(f.digest)};
+}
+
+nlohmann::json S3PartJson(const S3PartRecord& p) {
+  // A part's frames go to the seek table, which needs no digest.
+  nlohmann::json frames = nlohmann::json::array();
+  for (const FrameInfo& f : p.frames) {
+    frames.push_back({f.compressed_size, f.raw_size, f.checksum, f.level});
+  }
+  return {{"n", p.number},
+          {"raw", {p.raw_begin, p.raw_end}},
+          {"wire", p.wire_size},
+          {"etag", p.etag},
+          {"digest", HexEncode(p.digest)},
+          {"frames", std::move(frames)}};
+}
+
+JournalListing JournalRecord::Listing() const {
+  return {name, stream, identity.size, acked};
+}
+
+nlohmann::json JournalRecord::ToJson() const { return ToJson(Listing()); }
+
+nlohmann::json JournalRecord::ToJson(const JournalListing& listing) const {
+  nlohmann::json j = HeadJson(listing);
   nlohmann::json chunks = nlohmann::json::array();
   for (const auto& c : chunk_digests) chunks.push_back(HexEncode(c));
+  j["chunk_digests"] = std::move(chunks);
+  nlohmann::json frame_list = nlohmann::json::array();
+  for (const FrameInfo& f : frames) frame_list.push_back(FrameJson(f));
+  j["frames"] = std::move(frame_list);
+  if (!s3_parts.empty()) {
+    nlohmann::json parts = nlohmann::json::array();
+    for (const S3PartRecord& p : s3_parts) parts.push_back(S3PartJson(p));
+    j["s3_parts"] = std::move(parts);
+  }
+  return j;
+}
+
+nlohmann::json JournalRecord::HeadJson(const JournalListing& listing) const {
   nlohmann::json j = {
       {"version", 2},
       {"protocol", protocol},
@@ -98,42 +137,21 @@ nlohmann::json JournalRecord::ToJson() const {
       {"identity",
        {{"device", identity.device},
         {"inode", identity.inode},
-        {"size", identity.size},
+        {"size", listing.size},
         {"mtime_ns", identity.mtime_ns}}},
       {"upload_url", upload_url},
       {"chunk_size", chunk_size},
       {"chunk_hash", ChunkHashName(chunk_hash)},
-      {"chunk_digests", chunks},
       {"file_sha256", HexEncode(file_sha256)},
       {"expires", expires},
       {"created_unix", created_unix},
       {"encoding", encoding},
       {"zstd_version", zstd_version},
   };
-  nlohmann::json frame_list = nlohmann::json::array();
-  for (const FrameInfo& f : frames) {
-    frame_list.push_back({f.compressed_size, f.raw_size, f.checksum, f.level,
-                          HexEncode(f.digest)});
-  }
-  j["frames"] = frame_list;
-  nlohmann::json parts = nlohmann::json::array();
-  for (const S3PartRecord& p : s3_parts) {
-    nlohmann::json pf = nlohmann::json::array();
-    for (const FrameInfo& f : p.frames) {
-      pf.push_back({f.compressed_size, f.raw_size, f.checksum, f.level});
-    }
-    parts.push_back({{"n", p.number},
-                     {"raw", {p.raw_begin, p.raw_end}},
-                     {"wire", p.wire_size},
-                     {"etag", p.etag},
-                     {"digest", HexEncode(p.digest)},
-                     {"frames", pf}});
-  }
-  if (!s3_parts.empty()) j["s3_parts"] = parts;
   if (!s3_key.empty()) j["s3_key"] = s3_key;
-  if (!name.empty()) j["name"] = name;
-  if (stream) j["stream"] = true;
-  if (acked > 0) j["acked"] = acked;
+  if (!listing.name.empty()) j["name"] = listing.name;
+  if (listing.stream) j["stream"] = true;
+  if (listing.acked > 0) j["acked"] = listing.acked;
   if (last_error_code != 0) {
     j["last_error"] = {{"code", last_error_code},
                        {"message", last_error_message}};

@@ -33,6 +33,19 @@ struct S3PartRecord {
   // zstd: the frames it holds (compressed, raw, checksum; level 0 for
   // stored), for the seek table that ends the object.
   std::vector<FrameInfo> frames;
+
+  bool operator==(const S3PartRecord&) const = default;
+};
+
+// What the list of unfinished uploads shows of an upload (the record's
+// fields of the same names; `size` is identity.size). Kept apart so that
+// the session fills them in for every protocol without copying the whole
+// record on every save.
+struct JournalListing {
+  std::string name;
+  bool stream = false;
+  uint64_t size = 0;
+  uint64_t acked = 0;
 };
 
 struct JournalRecord {
@@ -78,7 +91,19 @@ struct JournalRecord {
   // The JSON Encode() seals, and its strict inverse.
   nlohmann::json ToJson() const;
   static Result<JournalRecord> FromJson(const nlohmann::json& j);
+
+  // This record's own listing fields.
+  JournalListing Listing() const;
+  // ToJson() with `listing` in place of the record's listing fields.
+  nlohmann::json ToJson(const JournalListing& listing) const;
+  // The same without the lists (chunk_digests, frames, s3_parts): what a
+  // save compares field by field (journal_writer.h).
+  nlohmann::json HeadJson(const JournalListing& listing) const;
 };
+
+// The JSON forms of a record's list items, as ToJson() writes them.
+nlohmann::json FrameJson(const FrameInfo& frame);
+nlohmann::json S3PartJson(const S3PartRecord& part);
 
 // A file descriptor, closed with its owner.
 class UniqueFd {

@@ -91,25 +91,6 @@ Block ReadBlock(std::string_view bytes, size_t at, bool delta) {
   return Block{Block::State::kOk, "", payload, at + nl + 1 + len};
 }
 
-// Items of `after` whose part number is new or whose part changed; false
-// when a part of `before` is gone.
-bool PartChanges(const nlohmann::json& before, const nlohmann::json& after,
-                 nlohmann::json* changed) {
-  std::map<uint64_t, const nlohmann::json*> old;
-  for (const nlohmann::json& p : before) {
-    if (!p.is_object() || !p.contains("n")) return false;
-    old[p.at("n").get<uint64_t>()] = &p;
-  }
-  size_t kept = 0;
-  for (const nlohmann::json& p : after) {
-    if (!p.is_object() || !p.contains("n")) return false;
-    auto it = old.find(p.at("n").get<uint64_t>());
-    if (it != old.end()) ++kept;
-    if (it == old.end() || *it->second != p) changed->push_back(p);
-  }
-  return kept == old.size();
-}
-
 }  // namespace
 
 Error CorruptState(const std::string& why) {
@@ -134,42 +115,6 @@ std::string SealRecord(const nlohmann::json& record) {
 
 std::string SealDelta(const nlohmann::json& delta) {
   return SealDeltaPayload(delta.dump());
-}
-
-std::optional<nlohmann::json> RecordDelta(const nlohmann::json& before,
-                                          const nlohmann::json& after) {
-  nlohmann::json delta = nlohmann::json::object();
-  for (const auto& [key, value] : after.items()) {
-    const nlohmann::json* old =
-        before.contains(key) ? &before.at(key) : nullptr;
-    if (IsAppendOnlyList(key)) {
-      size_t n = old ? old->size() : 0;
-      if (!value.is_array() || (old && !old->is_array()) || value.size() < n ||
-          !std::equal(value.begin(), value.begin() + static_cast<long>(n),
-                      old ? old->begin() : value.begin())) {
-        return std::nullopt;
-      }
-      if (value.size() > n) {
-        delta["append"][key] =
-            nlohmann::json(value.begin() + static_cast<long>(n), value.end());
-      }
-    } else if (key == kParts) {
-      nlohmann::json changed = nlohmann::json::array();
-      if (!value.is_array() || (old && !old->is_array()) ||
-          !PartChanges(old ? *old : nlohmann::json::array(), value, &changed)) {
-        return std::nullopt;
-      }
-      if (!changed.empty()) delta["parts"] = std::move(changed);
-    } else if (!old || *old != value) {
-      delta["set"][key] = value;
-    }
-  }
-  for (const auto& [key, value] : before.items()) {
-    if (after.contains(key)) continue;
-    if (IsList(key)) return std::nullopt;
-    delta["unset"].push_back(key);
-  }
-  return delta;
 }
 
 Status ApplyDelta(const nlohmann::json& delta, nlohmann::json* record) {

@@ -42,12 +42,6 @@ std::string SealDelta(const nlohmann::json& delta);
 std::string SealRecordPayload(std::string_view payload);
 std::string SealDeltaPayload(std::string_view payload);
 
-// What turns `before` into `after` (both JournalRecord::ToJson() forms):
-// an empty object when nothing changed; nullopt when it cannot be said by
-// appending (a list shrank or changed in place, an S3 part went away), so
-// the record must be written whole.
-std::optional<nlohmann::json> RecordDelta(const nlohmann::json& before,
-                                          const nlohmann::json& after);
 // Applies a delta. Errors (invalid_argument): a delta of the wrong shape.
 Status ApplyDelta(const nlohmann::json& delta, nlohmann::json* record);
 

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <string_view>
 #include <utility>
 
+#include "codec/hash.h"
 #include "journal/journal_log.h"
 
 namespace ferry::internal {
@@ -27,43 +29,110 @@ bool WholeRecordsOnly() {
 
 }  // namespace
 
-Status JournalWriter::Save(const JournalRecord& record, bool durable) {
-  nlohmann::json now = record.ToJson();
+std::optional<nlohmann::json> JournalWriter::DeltaSince(
+    const Written& before, const JournalRecord& after,
+    const nlohmann::json& head) {
+  nlohmann::json delta = nlohmann::json::object();
+  // The lists that only grow at their end: compared in place (no copy, no
+  // JSON), only the new items written.
+  auto grew = [](const auto& old, const auto& now) {
+    return now.size() >= old.size() &&
+           std::equal(old.begin(), old.end(), now.begin());
+  };
+  if (!grew(before.chunk_digests, after.chunk_digests) ||
+      !grew(before.frames, after.frames)) {
+    return std::nullopt;
+  }
+  for (size_t i = before.chunk_digests.size(); i < after.chunk_digests.size();
+       ++i) {
+    delta["append"]["chunk_digests"].push_back(
+        HexEncode(after.chunk_digests[i]));
+  }
+  for (size_t i = before.frames.size(); i < after.frames.size(); ++i) {
+    delta["append"]["frames"].push_back(FrameJson(after.frames[i]));
+  }
+  // S3 parts, acknowledged in any order: new or changed ones by number.
+  size_t kept = 0;
+  for (const S3PartRecord& part : after.s3_parts) {
+    auto old = before.parts.find(part.number);
+    if (old != before.parts.end()) ++kept;
+    if (old == before.parts.end() || old->second != part) {
+      delta["parts"].push_back(S3PartJson(part));
+    }
+  }
+  if (kept != before.parts.size()) return std::nullopt;
+  for (const auto& [key, value] : head.items()) {
+    auto old = before.head.find(key);
+    if (old == before.head.end() || *old != value) delta["set"][key] = value;
+  }
+  for (const auto& [key, value] : before.head.items()) {
+    if (!head.contains(key)) delta["unset"].push_back(key);
+  }
+  return delta;
+}
+
+void JournalWriter::Advance(const JournalRecord& after, nlohmann::json head,
+                            Written* written) {
+  written->head = std::move(head);
+  written->chunk_digests.insert(
+      written->chunk_digests.end(),
+      after.chunk_digests.begin() +
+          static_cast<ptrdiff_t>(written->chunk_digests.size()),
+      after.chunk_digests.end());
+  written->frames.insert(
+      written->frames.end(),
+      after.frames.begin() + static_cast<ptrdiff_t>(written->frames.size()),
+      after.frames.end());
+  for (const S3PartRecord& part : after.s3_parts) {
+    S3PartRecord& kept = written->parts[part.number];
+    if (kept != part) kept = part;
+  }
+}
+
+Status JournalWriter::Save(const JournalRecord& record,
+                           const JournalListing& listing, bool durable) {
+  nlohmann::json head = record.HeadJson(listing);
   MutexLock lock(&mu_);
   std::string entry = Journal::EntryName(record.endpoint, record.path);
   std::optional<nlohmann::json> delta;
   if (on_disk_ && entry == entry_ && !WholeRecordsOnly()) {
-    delta = RecordDelta(*on_disk_, now);
+    delta = DeltaSince(*on_disk_, record, head);
   }
-  if (!delta) return SaveWhole(std::move(now), record, entry, durable);
+  if (!delta) {
+    return SaveWhole(record, listing, std::move(head), entry, durable);
+  }
   if (delta->empty()) {
     if (!durable || synced_) return OkStatus();  // nothing new to keep
     Result<bool> synced = Append("", durable);   // make what is there durable
     if (!synced.ok()) return synced.error();
-    if (!synced.value())
-      return SaveWhole(std::move(now), record, entry, durable);
+    if (!synced.value()) {
+      return SaveWhole(record, listing, std::move(head), entry, durable);
+    }
     synced_ = true;
     return OkStatus();
   }
   std::string block = SealDelta(*delta);
   if (size_ - record_bytes_ + block.size() >
       std::max(record_bytes_, kMinAppendRoom)) {
-    return SaveWhole(std::move(now), record, entry,
-                     durable);  // fold the deltas in
+    // Fold the deltas in.
+    return SaveWhole(record, listing, std::move(head), entry, durable);
   }
   Result<bool> appended = Append(block, durable);
   if (!appended.ok()) return appended.error();
-  if (!appended.value())
-    return SaveWhole(std::move(now), record, entry, durable);
-  on_disk_ = std::move(now);
+  if (!appended.value()) {
+    return SaveWhole(record, listing, std::move(head), entry, durable);
+  }
+  Advance(record, std::move(head), &*on_disk_);
   synced_ = durable;
   return OkStatus();
 }
 
-Status JournalWriter::SaveWhole(nlohmann::json now, const JournalRecord& record,
-                                const std::string& entry, bool durable) {
+Status JournalWriter::SaveWhole(const JournalRecord& record,
+                                const JournalListing& listing,
+                                nlohmann::json head, const std::string& entry,
+                                bool durable) {
   on_disk_.reset();
-  std::string sealed = SealRecord(now);
+  std::string sealed = SealRecord(record.ToJson(listing));
   ino_t inode = 0;
   Status saved = journal_->SaveSealed(record, sealed, durable, &inode);
   if (!saved.ok()) return saved;
@@ -73,7 +142,8 @@ Status JournalWriter::SaveWhole(nlohmann::json now, const JournalRecord& record,
   inode_ = inode;
   size_ = record_bytes_ = sealed.size();
   synced_ = durable;
-  on_disk_ = std::move(now);
+  on_disk_.emplace();
+  Advance(record, std::move(head), &*on_disk_);
   return OkStatus();
 }
 

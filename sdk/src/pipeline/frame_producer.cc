@@ -20,14 +20,6 @@ void EncodeMeasured(FrameEncoder& encoder, LevelChooser& chooser,
       sample_ratio);
 }
 
-std::string EncodeMeasured(FrameEncoder& encoder, LevelChooser& chooser,
-                           std::string_view raw, int level, FrameInfo* info,
-                           ChunkHash hash) {
-  std::string out;
-  EncodeMeasured(encoder, chooser, raw, level, info, hash, 0, &out);
-  return out;
-}
-
 uint64_t FrameWorkerMemory(uint64_t chunk_size, int level) {
   return 2 * chunk_size + EncoderMemory(level, chunk_size);
 }

@@ -30,9 +30,6 @@ namespace ferry::internal {
 void EncodeMeasured(FrameEncoder& encoder, LevelChooser& chooser,
                     std::string_view raw, int level, FrameInfo* info,
                     ChunkHash hash, double sample_ratio, std::string* out);
-std::string EncodeMeasured(FrameEncoder& encoder, LevelChooser& chooser,
-                           std::string_view raw, int level, FrameInfo* info,
-                           ChunkHash hash);
 
 struct ProducedFrame {
   Status status = OkStatus();

@@ -27,13 +27,13 @@ UploadSession::UploadSession(const ClientConfig& config, const Journal& journal,
   context_.tick = [this] { return ReportProgress(false); };
   context_.save = [this](const JournalRecord& record, bool durable) {
     // What the list of unfinished uploads shows, filled in for every
-    // protocol.
-    JournalRecord listed = record;
-    listed.name = source_->name();
-    listed.stream = source_->absolute_path().empty();
-    if (listed.stream) listed.identity.size = source_->size();
-    listed.acked = transfer_->Position().raw_acked;
-    return journal_writer_.Save(listed, durable);
+    // protocol (without copying the record: it grows with the upload).
+    JournalListing listing;
+    listing.name = source_->name();
+    listing.stream = source_->absolute_path().empty();
+    listing.size = listing.stream ? source_->size() : record.identity.size;
+    listing.acked = transfer_->Position().raw_acked;
+    return journal_writer_.Save(record, listing, durable);
   };
   context_.cancelled = [this] { return Stopping(); };
 }

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "absl/strings/match.h"
+#include "http/http_client.h"
 #include "http/url.h"
 #include "session/source_checks.h"
 #include "source/content_type.h"
@@ -109,10 +110,12 @@ Status S3Transfer::SetCompression(int level) {
   const ClientConfig& cfg = *ctx_->config;
   // Adaptive means level 1 here: parts are big and sent in parallel.
   level_ = level < 0 ? 1 : level;
-  // A part in memory: its bytes, plus a frame of overshoot with zstd; a
-  // stream also keeps the part's raw bytes until it is acknowledged.
-  per_part_ = S3PartBytes(part_size_, source_->expected_size()) +
-              (level_ > 0 ? cfg.chunk_size + kMiB : 0);
+  // A part in memory: its bytes, plus a frame of overshoot with zstd, and
+  // the request's libcurl send buffer; a stream also keeps the part's raw
+  // bytes until it is acknowledged.
+  uint64_t part_bytes = S3PartBytes(part_size_, source_->expected_size());
+  per_part_ = part_bytes + (level_ > 0 ? cfg.chunk_size + kMiB : 0) +
+              (part_bytes > kLargeBodyBytes ? kLargeBodySendBuffer : 0);
   if (!source_->seekable()) per_part_ += part_size_;
   if (per_part_ > cfg.memory_budget) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "errors/classify.h"
+#include "http/http_client.h"
 #include "http/url.h"
 #include "protocols/protocol_client.h"
 #include "protocols/tus/tus_protocol.h"
@@ -30,8 +31,10 @@ class TusClient : public ProtocolClient {
   }
 
   uint64_t PerUploadMemory(uint64_t file_size) const override {
-    // Four chunk buffers: one being sent, three read ahead.
-    return 4 * std::min(config_.chunk_size, std::max<uint64_t>(file_size, 1));
+    // Four chunk buffers: one being sent, three read ahead; and libcurl's
+    // send buffer when the file is sent in large requests.
+    return 4 * std::min(config_.chunk_size, std::max<uint64_t>(file_size, 1)) +
+           (file_size > kLargeBodyBytes ? kLargeBodySendBuffer : 0);
   }
 
   void Probe(DoctorReport* report) override {

@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "codec/hash.h"
+#include "http/http_client.h"
 #include "http/url.h"
 #include "session/source_checks.h"
 #include "source/content_type.h"
@@ -509,8 +510,8 @@ Status TusTransfer::EncodeFrame(uint64_t index, int level, FrameInfo* info) {
   Status loaded = LoadChunk(index);
   if (!loaded.ok()) return loaded;
   std::string_view raw(buffer_.data(), plan_->Chunk(index).length);
-  frame_ =
-      EncodeMeasured(encoder_, chooser_, raw, level, info, record_.chunk_hash);
+  EncodeMeasured(encoder_, chooser_, raw, level, info, record_.chunk_hash, 0,
+                 &frame_);
   frame_index_ = static_cast<int64_t>(index);
   return OkStatus();
 }
@@ -588,9 +589,12 @@ Result<std::optional<TusTransfer::Piece>> TusTransfer::NextPieceAt(
   if (k < plan_->count()) {
     // A new frame (made ahead while the previous one was sent).
     if (!producer_) producer_ = MakeProducer();
+    // The sent frame's buffer goes back first, for the frame made ahead
+    // next: the buffers stay depth + 1 however long the file.
+    producer_->Recycle(std::move(frame_));
+    frame_index_ = -1;
     ProducedFrame made = producer_->Take(k);
     if (!made.status.ok()) return made.status.error();
-    producer_->Recycle(std::move(frame_));
     frame_ = std::move(made.bytes);
     frame_index_ = static_cast<int64_t>(k);
     frames.push_back(made.info);
@@ -623,13 +627,13 @@ Result<std::optional<TusTransfer::Piece>> TusTransfer::NextPieceAt(
 
 std::unique_ptr<FrameProducer> TusTransfer::MakeProducer() {
   // Frames are made by as many workers as there are cores, as far as the
-  // budget holds them beside the four chunk buffers, the frame on the wire
-  // and a stream's windows; an automatic level goes as high as that many
-  // encoders fit.
+  // budget holds them beside the four chunk buffers, the frame on the wire,
+  // a stream's windows and libcurl's send buffer; an automatic level goes as
+  // high as that many encoders fit.
   const ClientConfig& cfg = *ctx_->config;
   uint64_t chunk = cfg.chunk_size;
   uint64_t windows = source_->seekable() ? 0 : 2 * stream_window_chunks_;
-  uint64_t held = (5 + windows) * chunk;
+  uint64_t held = (5 + windows) * chunk + kLargeBodySendBuffer;
   uint64_t memory = cfg.memory_budget > held ? cfg.memory_budget - held : 0;
   int fixed = chooser_.fixed_level();
   int workers = FrameWorkers(memory, chunk, fixed > 0 ? fixed : 6);
