@@ -88,18 +88,24 @@ def tus_server(tmp_path):
     server.stop()
 
 
-@pytest.fixture
-def tus_server_factory(tmp_path):
+def server_factory(tmp_path, server_class):
+    """A fixture body: make(*args) starts a server_class in a directory of
+    its own; all of them stop when the test ends."""
     servers = []
 
     def make(*args):
         sub = tmp_path / f"srv{len(servers)}"
         sub.mkdir()
-        servers.append(TusServer(sub, *args))
+        servers.append(server_class(sub, *args))
         return servers[-1]
     yield make
     for s in servers:
         s.stop()
+
+
+@pytest.fixture
+def tus_server_factory(tmp_path):
+    yield from server_factory(tmp_path, TusServer)
 
 
 @pytest.fixture

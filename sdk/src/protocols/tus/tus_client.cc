@@ -94,6 +94,9 @@ class TusClient : public ProtocolClient {
         caps.value().max_size >= 0
             ? "; max size " + std::to_string(caps.value().max_size) + " bytes"
             : "; no announced max size";
+    if (caps.value().ietf_draft) {
+      detail += "; also the IETF resumable-upload draft (Accept-Patch)";
+    }
     report->Ok("server", detail);
     probe_caps_ = caps.value();
     return true;

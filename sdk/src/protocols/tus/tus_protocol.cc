@@ -9,6 +9,7 @@
 
 #include "errors/classify.h"
 #include "http/url.h"
+#include "protocols/ietf/ietf_discovery.h"
 #include "protocols/tus/tus_headers.h"
 
 namespace ferry::internal {
@@ -122,11 +123,19 @@ Result<ServerCapabilities> TusProtocol::Discover() {
   caps.extensions = tus::ParseList(r.Header("tus-extension").value_or(""));
   caps.checksum_algorithms =
       tus::ParseList(r.Header("tus-checksum-algorithm").value_or(""));
+  caps.ietf_draft = ietf::OffersDraft(r);
   if (std::find(caps.versions.begin(), caps.versions.end(), kTusVersion) ==
       caps.versions.end()) {
-    Error e = MakeError(FERRY_ERR_PROTOCOL_UNSUPPORTED,
-                        "the endpoint does not offer tus 1.0.0 (Tus-Version: " +
-                            r.Header("tus-version").value_or("absent") + ")");
+    std::string tus_version = r.Header("tus-version").value_or("absent");
+    Error e = MakeError(
+        FERRY_ERR_PROTOCOL_UNSUPPORTED,
+        caps.ietf_draft
+            ? "the endpoint speaks the IETF resumable-upload draft "
+              "(Accept-Patch: application/partial-upload), not tus 1.0.0 "
+              "(Tus-Version: " +
+                  tus_version + "); ferry does not upload with the draft yet"
+            : "the endpoint does not offer tus 1.0.0 (Tus-Version: " +
+                  tus_version + ")");
     e.http_status = r.status;
     e.url = redacted;
     return e;

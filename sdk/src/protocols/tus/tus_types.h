@@ -20,6 +20,8 @@ struct ServerCapabilities {
   std::vector<std::string> extensions;
   std::vector<std::string> checksum_algorithms;
   int64_t max_size = -1;  // -1: not announced
+  // The same endpoint also speaks the IETF resumable-upload draft.
+  bool ietf_draft = false;
   bool Has(std::string_view extension) const;
 };
 
