@@ -126,9 +126,10 @@ function expired(upload) {
 }
 
 // The request still sending to `upload` ends: the client has given up on
-// it (the draft's recommended handling of concurrent requests).
-function endActive(upload) {
-  if (upload.active) {
+// it (the draft's recommended handling of concurrent requests). One on the
+// same connection as `req` has already ended (HTTP/1.1 does not interleave).
+function endActive(upload, req) {
+  if (upload.active && upload.active !== req.socket) {
     log('  ending a request still sending to this upload');
     upload.active.destroy();
     upload.active = null;
@@ -414,7 +415,7 @@ function handler(req, res) {
     refuse(req, res, 404, 'about:blank', 'no such upload');
     return;
   }
-  endActive(upload);
+  endActive(upload, req);
   if (upload.gone) {
     refuse(req, res, 410, 'about:blank', `the upload was deactivated: ${upload.gone}`);
     return;

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // RFC 9651 structured fields as a server sends them (Upload-Offset,
 // Upload-Limit, Content-Digest, ...): whatever parses serialises, and the
-// serialisation parses back to the same value and is its own fixed point.
+// serialisation parses back to the same value and is its own fixed point;
+// the IETF draft's typed fields built on them stay in their ranges.
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "fuzz_check.h"
 #include "http/structured_fields.h"
+#include "protocols/ietf/ietf_headers.h"
 
 using namespace ferry::internal;  // NOLINT(build/namespaces)
 
@@ -36,5 +38,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   RoundTrip<sf::Item>(in, sf::ParseItem, sf::SerializeItem);
   RoundTrip<sf::List>(in, sf::ParseList, sf::SerializeList);
   RoundTrip<sf::Dictionary>(in, sf::ParseDictionary, sf::SerializeDictionary);
+  constexpr uint64_t kMaxInteger = 999'999'999'999'999;
+  if (auto limits = ietf::ParseUploadLimit(in)) {
+    FUZZ_CHECK(Printable(limits->ToString()));
+    FUZZ_CHECK(!limits->max_size || *limits->max_size <= kMaxInteger);
+  }
+  if (auto size = ietf::ParseSize(in)) FUZZ_CHECK(*size <= kMaxInteger);
+  if (auto version = ietf::ParseInteropVersion(in)) {
+    FUZZ_CHECK(*version >= 0 && *version <= 1000);
+  }
+  ietf::ParseComplete(in);
   return 0;
 }

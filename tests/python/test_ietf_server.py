@@ -314,7 +314,7 @@ def test_ferry_explains_a_draft_endpoint(ietf_server, cli, tmp_path):
     """Until ferry uploads with the draft, an endpoint that speaks only the
     draft is refused with what it speaks, before a byte is sent; the
     doctor says the same."""
-    server = ietf_server()
+    server = ietf_server("--max-size", "1000000", "--max-append-size", "65536")
     src = write_random(tmp_path / "a.bin", 1000, 1)
     p = subprocess.run([cli, "--endpoint", server.endpoint, "--state-dir",
                         str(tmp_path / "st"), "--json", src],
@@ -330,3 +330,19 @@ def test_ferry_explains_a_draft_endpoint(ietf_server, cli, tmp_path):
     checks = {c["check"]: c for c in json.loads(doctor.stdout)["checks"]}
     assert checks["server"]["status"] == "fail"
     assert "IETF resumable-upload draft" in json.dumps(checks["server"])
+    # What it does speak: each interop version tried with an empty upload,
+    # removed again.
+    assert checks["draft"]["status"] == "ok", checks["draft"]
+    assert "interop versions 8, 6;" in checks["draft"]["detail"]
+    assert "limits: max-size=1000000, max-append-size=65536" in \
+        checks["draft"]["detail"]
+    assert list(server.store.iterdir()) == []
+
+
+def test_doctor_skips_the_draft_on_a_tus_endpoint(tus_server):
+    doctor = subprocess.run(
+        [str(BUILD_DIR / "samples" / "ferry-doctor"), "--json",
+         tus_server.endpoint], capture_output=True, text=True, timeout=60)
+    assert doctor.returncode == 0, doctor.stdout
+    checks = {c["check"]: c for c in json.loads(doctor.stdout)["checks"]}
+    assert checks["draft"]["status"] == "skipped"

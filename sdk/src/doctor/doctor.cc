@@ -187,6 +187,8 @@ class Doctor {
       return Finish();
     }
     client.value()->Probe(&report_);
+    // What else the endpoint speaks (a tus endpoint: the IETF draft).
+    ProbeOtherProtocols(config_, &http, &report_);
     return Finish();
   }
 

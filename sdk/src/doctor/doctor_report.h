@@ -14,7 +14,8 @@
 namespace ferry::internal {
 
 struct DoctorCheck {
-  std::string name;    // dns, tcp, tls, server, clock, auth, bucket, upload
+  // dns, tcp, tls, server, clock, auth, bucket, upload, draft
+  std::string name;
   std::string status;  // ok, warn, fail, skipped
   std::string detail;
   std::optional<Error> error;  // for warn and fail

@@ -42,6 +42,11 @@ class ProtocolClient {
 Result<std::unique_ptr<ProtocolClient>> NewProtocolClient(
     const ClientConfig& config, HttpClient* http);
 
+// ferry-doctor's checks of other protocols the endpoint may speak besides
+// config.protocol (a tus endpoint: the IETF resumable-upload draft).
+void ProbeOtherProtocols(const ClientConfig& config, HttpClient* http,
+                         DoctorReport* report);
+
 // Whether `protocol` sets the header `name` itself (any case), so the app
 // may not: framing, offsets, signatures.
 bool ProtocolManagesHeader(ferry_protocol protocol, std::string_view name);

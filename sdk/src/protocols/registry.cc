@@ -2,9 +2,17 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "protocols/ietf/ietf_probe.h"
 #include "protocols/protocol_client.h"
 
 namespace ferry::internal {
+
+void ProbeOtherProtocols(const ClientConfig& config, HttpClient* http,
+                         DoctorReport* report) {
+  if (config.protocol == FERRY_PROTOCOL_TUS) {
+    ietf::ProbeDraft(http, config, report);
+  }
+}
 
 bool ProtocolManagesHeader(ferry_protocol protocol, std::string_view name) {
   std::string lower = absl::AsciiStrToLower(std::string(name));

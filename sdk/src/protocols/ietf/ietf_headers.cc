@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "protocols/ietf/ietf_headers.h"
+
+#include <utility>
+
+#include "http/structured_fields.h"
+
+namespace ferry::internal::ietf {
+namespace {
+
+std::optional<uint64_t> NonNegative(const sf::BareItem& v) {
+  if (v.type != sf::BareItem::Type::kInteger || v.number < 0) {
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(v.number);
+}
+
+}  // namespace
+
+std::string UploadLimits::ToString() const {
+  std::string out;
+  auto add = [&](const char* key, const std::optional<uint64_t>& v) {
+    if (!v) return;
+    if (!out.empty()) out += ", ";
+    out += std::string(key) + "=" + std::to_string(*v);
+  };
+  add("max-size", max_size);
+  add("min-size", min_size);
+  add("max-append-size", max_append_size);
+  add("min-append-size", min_append_size);
+  add("max-age", max_age);
+  return out.empty() ? "none" : out;
+}
+
+std::optional<UploadLimits> ParseUploadLimit(std::string_view field) {
+  std::optional<sf::Dictionary> dict = sf::ParseDictionary(field);
+  if (!dict) return std::nullopt;
+  UploadLimits limits;
+  std::pair<const char*, std::optional<uint64_t>*> known[] = {
+      {"max-size", &limits.max_size},
+      {"min-size", &limits.min_size},
+      {"max-append-size", &limits.max_append_size},
+      {"min-append-size", &limits.min_append_size},
+      {"max-age", &limits.max_age},
+      {"expires", &limits.max_age},
+  };
+  for (const auto& [key, slot] : known) {
+    const sf::Member* m = sf::Find(*dict, key);
+    if (m == nullptr) continue;
+    if (m->is_inner_list) return std::nullopt;
+    std::optional<uint64_t> v = NonNegative(m->item.value);
+    if (!v) return std::nullopt;
+    *slot = v;
+  }
+  return limits;
+}
+
+std::optional<uint64_t> ParseSize(std::string_view field) {
+  std::optional<sf::Item> item = sf::ParseItem(field);
+  return item ? NonNegative(item->value) : std::nullopt;
+}
+
+std::optional<bool> ParseComplete(std::string_view field) {
+  std::optional<sf::Item> item = sf::ParseItem(field);
+  if (!item || item->value.type != sf::BareItem::Type::kBoolean) {
+    return std::nullopt;
+  }
+  return item->value.number != 0;
+}
+
+std::optional<int> ParseInteropVersion(std::string_view field) {
+  std::optional<sf::Item> item = sf::ParseItem(field);
+  if (!item || item->value.type != sf::BareItem::Type::kInteger ||
+      item->value.number < 0 || item->value.number > 1000) {
+    return std::nullopt;
+  }
+  return static_cast<int>(item->value.number);
+}
+
+}  // namespace ferry::internal::ietf
