@@ -7,7 +7,8 @@
 //
 //   node server.mjs [--port N] [--dir DIR] [--max-size N] [--min-size N]
 //                   [--max-append-size N] [--min-append-size N]
-//                   [--max-age SECONDS] [--progress-every BYTES] [--verbose]
+//                   [--max-age SECONDS] [--progress-every BYTES]
+//                   [--policy FILE] [--verbose]
 //
 // Prints one line "FERRY_IETF_SERVER_URL=<creation URL>" once it listens,
 // then serves until SIGINT/SIGTERM. Uploads are created at that URL
@@ -29,6 +30,12 @@
 // draft recommends. 104 (Upload Resumption Supported) interim responses
 // carry the upload's URL at creation and, with --progress-every, the
 // offset while a body arrives.
+//
+// --policy FILE refuses uploads the way real services do, with the tus
+// sample server's profile (../tus-server/policy.mjs): the file name comes
+// from Content-Disposition (the draft's recommendation), the length from
+// Upload-Length or Content-Length with Upload-Complete: ?1, and the content
+// scan runs over the bytes as they arrive.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -37,6 +44,7 @@ import path from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 
+import { Policy } from '../tus-server/policy.mjs';
 import { boolean, nonNegativeInteger, parseDictionary } from './sf.mjs';
 
 const { values: args } = parseArgs({
@@ -49,6 +57,7 @@ const { values: args } = parseArgs({
     'min-append-size': { type: 'string', default: '0' },
     'max-age': { type: 'string', default: '0' },
     'progress-every': { type: 'string', default: '0' },
+    policy: { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -64,6 +73,9 @@ const limits = {
   maxAge: Number(args['max-age']),
 };
 const progressEvery = Number(args['progress-every']);
+const policy = args.policy
+  ? new Policy(JSON.parse(fs.readFileSync(args.policy, 'utf8')))
+  : null;
 fs.mkdirSync(args.dir, { recursive: true });
 
 // id -> { file, offset, length (null: unknown), complete, gone (why, or
@@ -104,12 +116,48 @@ function problem(res, status, kind, title, extra = {}, headers = {}) {
   log(`  -> ${status} ${title}`);
 }
 
-// Refused before the body is read: say so and drop the connection after
-// the answer rather than reading (and storing) what follows.
+// Refused before the body is read: nothing of it is stored. A body of a
+// bounded, announced length is read and dropped, so the client reads the
+// answer rather than a reset connection while it is still sending; any
+// other ends the connection after the answer.
+const DRAIN_LIMIT = 64 * 1024 * 1024;
 function refuse(req, res, ...rest) {
-  res.setHeader('Connection', 'close');
+  const length = req.headers['content-length'];
+  if (length === undefined || Number(length) > DRAIN_LIMIT) {
+    res.setHeader('Connection', 'close');
+  }
   problem(res, ...rest);
   req.resume();
+}
+
+function send(res, refusal) {
+  res.writeHead(refusal.status, {
+    ...refusal.headers, 'Content-Length': Buffer.byteLength(refusal.body),
+  });
+  res.end(refusal.body);
+  log(`  -> ${refusal.status} (policy)`);
+}
+
+// The filename parameter of Content-Disposition (RFC 6266), plain or
+// quoted; "" without one.
+function dispositionName(field) {
+  const m = /;\s*filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(field || '');
+  if (!m) return '';
+  return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
+}
+
+// The policy's view of a request, in the tus terms it was written for.
+function policyHeaders(req, complete) {
+  const view = { ...req.headers };
+  delete view['upload-metadata'];
+  if (req.method === 'POST') {
+    delete view['upload-length'];
+    const name = dispositionName(req.headers['content-disposition']);
+    if (name) view['upload-metadata'] = `filename ${Buffer.from(name).toString('base64')}`;
+    const length = lengthFrom(req, 0, complete);
+    if (length !== null && length !== false) view['upload-length'] = String(length);
+  }
+  return view;
 }
 
 function interim(res, headers) {
@@ -221,6 +269,7 @@ function append(req, res, upload, complete, creating) {
   const requestHash = crypto.createHash('sha256');
   let received = 0;
   let nextProgress = progressEvery;
+  let scanTail = Buffer.alloc(0);  // the end of the last chunk, for markers across chunks
   let failed = false;
   // Refused mid-body: the rest is read and dropped, and the connection
   // closes after the answer.
@@ -252,6 +301,17 @@ function append(req, res, upload, complete, creating) {
       stop(413, 'https://ferry.invalid/problems/max-append-size',
         'the request content grew past max-append-size', uploadLimit(upload, upload.interop));
       return;
+    }
+    if (policy && policy.config.scan_marker) {
+      const window = Buffer.concat([scanTail, chunk]);
+      const rejected = policy.scan(window);
+      if (rejected) {
+        failed = true;
+        res.setHeader('Connection', 'close');
+        send(res, rejected);
+        return;
+      }
+      scanTail = window.subarray(Math.max(0, window.length - policy.config.scan_marker.length));
     }
     if (contentDigest) {
       requestHash.update(chunk);
@@ -335,6 +395,10 @@ function create(req, res, interop) {
   if (!checkLength(req, res, upload, complete, true)) return;
   fs.writeFileSync(upload.file, '');
   uploads.set(id, upload);
+  if (policy) {
+    upload.user = policy.userFor(req.headers);
+    policy.created(upload.user, upload.length || 0);
+  }
   interim(res, { Location: `${PATH}${id}`, 'Upload-Draft-Interop-Version': String(interop),
     ...uploadLimit(upload, interop) });
   append(req, res, upload, complete, true);
@@ -401,6 +465,19 @@ function handler(req, res) {
     refuse(req, res, 400, 'https://ferry.invalid/problems/interop-version',
       `Upload-Draft-Interop-Version must be one of ${INTEROP_VERSIONS.join(', ')}`);
     return;
+  }
+  if (policy) {
+    res.setHeader('Date', new Date(policy.serverNow()).toUTCString());
+    const known = uploads.get(id);
+    const refusal = policy.check(req.method,
+      policyHeaders(req, boolean(req.headers['upload-complete'])),
+      known ? { user: known.user } : null);
+    if (refusal && !refusal.accept) {
+      res.setHeader('Connection', 'close');
+      send(res, refusal);
+      req.resume();
+      return;
+    }
   }
   if (id === '') {
     if (req.method !== 'POST') {

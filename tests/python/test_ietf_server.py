@@ -346,3 +346,39 @@ def test_doctor_skips_the_draft_on_a_tus_endpoint(tus_server):
     assert doctor.returncode == 0, doctor.stdout
     checks = {c["check"]: c for c in json.loads(doctor.stdout)["checks"]}
     assert checks["draft"]["status"] == "skipped"
+
+
+def test_the_policy_profile_refuses_as_services_do(ietf_server, tmp_path):
+    """The tus sample server's policy profile, on the draft server: the
+    file name from Content-Disposition, the length from Upload-Length, the
+    content scan over the bytes as they arrive."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({
+        "blocked_extensions": [".exe"], "max_file_bytes": 1000,
+        "tokens": {"tok-a": {"user": "alice"}},
+        "scan_marker": "FERRY-TEST-MALWARE"}))
+    server = ietf_server("--policy", str(policy))
+    auth = ("Authorization", "Bearer tok-a")
+    _, status, fields, body = server.create("?1", b"x")
+    assert status == 401 and "Bearer" in fields["www-authenticate"]
+    _, status, _, body = server.create(
+        "?1", b"MZ", [auth, ("Content-Disposition",
+                             'inline; filename="setup.EXE"')])
+    assert status == 403
+    assert problem(body)["code"] == "file_type_blocked"
+    _, status, _, body = server.create("?0", b"", [auth,
+                                                   ("Upload-Length", "1001")])
+    assert status == 413 and problem(body)["code"] == "file_too_large"
+    _, status, fields, _ = server.create("?0", b"", [auth])
+    url = fields["location"]
+    # The marker split across two chunks of a chunked body is still found.
+    _, status, _, body = server.exchange(
+        "PATCH", url, [("Upload-Draft-Interop-Version", "8"), auth,
+                       ("Content-Type", "application/partial-upload"),
+                       ("Upload-Offset", "0"), ("Upload-Complete", "?1"),
+                       ("Transfer-Encoding", "chunked")],
+        send=b"9\r\nFERRY-TES\r\n9\r\nT-MALWARE\r\n0\r\n\r\n")
+    assert status == 422 and problem(body)["code"] == "content_rejected"
+    _, status, fields, _ = server.exchange(
+        "HEAD", url, [("Upload-Draft-Interop-Version", "8"), auth])
+    assert status == 204 and fields["upload-complete"] == "?0"
