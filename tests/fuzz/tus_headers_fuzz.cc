@@ -6,6 +6,7 @@
 
 #include "codec/hash.h"
 #include "fuzz_check.h"
+#include "http/http_client.h"
 #include "protocols/tus/tus_headers.h"
 
 using namespace ferry::internal;  // NOLINT(build/namespaces)
@@ -16,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(*v <= static_cast<uint64_t>(INT64_MAX));
     FUZZ_CHECK(std::to_string(*v).size() <= in.size());
   }
-  for (const std::string& item : tus::ParseList(in)) {
+  for (const std::string& item : ParseHeaderList(in)) {
     FUZZ_CHECK(!item.empty());
     FUZZ_CHECK(item.front() != ' ' && item.back() != ' ');
     FUZZ_CHECK(item.find(',') == std::string::npos);

@@ -42,18 +42,31 @@ def write_random(path, size, seed):
     return str(path)
 
 
-class TusServer:
-    def __init__(self, tmp, *args):
-        self.store = tmp / "store"
+class NodeServer:
+    """One of the sample servers: `node SCRIPT --port 0 --dir STORE ARGS`,
+    whose first line announces its endpoint as ANNOUNCE=<url>."""
+
+    def __init__(self, script, announce, store, args):
+        self.store = store
         self.proc = subprocess.Popen(
-            ["node", str(SOURCE_DIR / "samples/tus-server/server.mjs"),
-             "--port", "0", "--dir", str(self.store), *args],
+            ["node", str(SOURCE_DIR / script), "--port", "0", "--dir",
+             str(self.store), *args],
             stdout=subprocess.PIPE, text=True,
             # node must not inherit a sanitizer runtime preloaded for ferry.
             env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"})
         line = self.proc.stdout.readline()
-        assert line.startswith("FERRY_TUS_SERVER_URL="), line
+        assert line.startswith(announce + "="), line
         self.endpoint = line.strip().split("=", 1)[1]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+class TusServer(NodeServer):
+    def __init__(self, tmp, *args):
+        super().__init__("samples/tus-server/server.mjs",
+                         "FERRY_TUS_SERVER_URL", tmp / "store", args)
 
     def stored_sha256(self, url):
         """SHA-256 of the stored content; a zstd-encoded upload (per its
@@ -75,10 +88,6 @@ class TusServer:
     def uploads(self):
         return [p for p in self.store.iterdir() if p.suffix != ".json"] \
             if self.store.exists() else []
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 @pytest.fixture

@@ -8,32 +8,24 @@ exchanges read interim responses too (http.client stops at a 104)."""
 import base64
 import hashlib
 import json
-import os
 import socket
 import subprocess
 import time
 
 import pytest
 
-from conftest import (BUILD_DIR, SOURCE_DIR, server_factory, sha256_file,
-                      write_random)
+from conftest import (BUILD_DIR, SOURCE_DIR, NodeServer, server_factory,
+                      sha256_file, write_random)
 
 TUSJS = SOURCE_DIR / "tests/support/tusjs_ietf_upload.js"
 PEERS = SOURCE_DIR / "tests/bench/peers/node_modules/tus-js-client"
 PROBLEMS = "https://iana.org/assignments/http-problem-types#"
 
 
-class IetfServer:
+class IetfServer(NodeServer):
     def __init__(self, tmp, *args):
-        self.store = tmp / "ietf-store"
-        self.proc = subprocess.Popen(
-            ["node", str(SOURCE_DIR / "samples/ietf-server/server.mjs"),
-             "--port", "0", "--dir", str(self.store), *args],
-            stdout=subprocess.PIPE, text=True,
-            env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"})
-        line = self.proc.stdout.readline()
-        assert line.startswith("FERRY_IETF_SERVER_URL="), line
-        self.endpoint = line.strip().split("=", 1)[1]
+        super().__init__("samples/ietf-server/server.mjs",
+                         "FERRY_IETF_SERVER_URL", tmp / "ietf-store", args)
         self.port = int(self.endpoint.split(":")[2].split("/")[0])
 
     def stored_sha256(self, url):
@@ -86,9 +78,6 @@ class IetfServer:
         return self.exchange("HEAD", url,
                              [("Upload-Draft-Interop-Version", "8")])
 
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 @pytest.fixture

@@ -130,5 +130,14 @@ TEST(HttpClient, LargeRequestsSendBufferIsCountedAgainstTheBudget) {
   EXPECT_EQ(tus.value()->PerUploadMemory(64 * 1024), 4 * 64 * 1024u);
 }
 
+TEST(HttpClient, ParseHeaderList) {
+  EXPECT_EQ(ParseHeaderList("creation, termination ,checksum"),
+            (std::vector<std::string>{"creation", "termination", "checksum"}));
+  EXPECT_TRUE(ParseHeaderList("").empty());
+  EXPECT_EQ(ParseHeaderList(",,a,,"), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(ParseHeaderList("\ta ;q=1,\tb\t"),
+            (std::vector<std::string>{"a ;q=1", "b"}));
+}
+
 }  // namespace
 }  // namespace ferry::internal

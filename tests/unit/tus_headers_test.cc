@@ -16,13 +16,6 @@ TEST(TusHeaders, ParseSizeIsStrict) {
   }
 }
 
-TEST(TusHeaders, ParseList) {
-  EXPECT_EQ(ParseList("creation, termination ,checksum"),
-            (std::vector<std::string>{"creation", "termination", "checksum"}));
-  EXPECT_TRUE(ParseList("").empty());
-  EXPECT_EQ(ParseList(",,a,,"), (std::vector<std::string>{"a"}));
-}
-
 TEST(TusHeaders, MetadataEncoding) {
   auto m = EncodeMetadata(
       {{"filename", "world_domination_plan.pdf"}, {"is_confidential", ""}});

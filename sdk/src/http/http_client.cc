@@ -22,11 +22,7 @@ void ReplaceHeader(HeaderList* headers, const std::string& name,
   });
   headers->emplace_back(name, value);
 }
-namespace {
-
-std::once_flag g_curl_init;
-
-std::string_view Trim(std::string_view s) {
+std::string_view TrimHeaderValue(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
     s.remove_prefix(1);
   }
@@ -36,6 +32,23 @@ std::string_view Trim(std::string_view s) {
   }
   return s;
 }
+
+std::vector<std::string> ParseHeaderList(std::string_view value) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string_view item = TrimHeaderValue(value.substr(start, comma - start));
+    if (!item.empty()) out.emplace_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+namespace {
+
+std::once_flag g_curl_init;
 
 // Everything the libcurl callbacks of one transfer touch.
 struct Transfer {
@@ -83,8 +96,9 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   size_t colon = line.find(':');
   if (colon != std::string_view::npos && line.substr(0, 5) != "HTTP/") {
     t->response.headers.emplace_back(
-        absl::AsciiStrToLower(std::string(Trim(line.substr(0, colon)))),
-        std::string(Trim(line.substr(colon + 1))));
+        absl::AsciiStrToLower(
+            std::string(TrimHeaderValue(line.substr(0, colon)))),
+        std::string(TrimHeaderValue(line.substr(colon + 1))));
   }
   return len;
 }

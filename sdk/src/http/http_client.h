@@ -30,6 +30,11 @@ inline constexpr uint64_t kLargeBodySendBuffer = 1 << 20;
 // Sets header `name` in `headers`, replacing any of that name (any case).
 void ReplaceHeader(HeaderList* headers, const std::string& name,
                    const std::string& value);
+// A header value without the spaces and tabs around it (and a line end).
+std::string_view TrimHeaderValue(std::string_view value);
+// A comma-separated header value (Tus-Extension, Accept-Patch, ...): each
+// item trimmed, empty items dropped.
+std::vector<std::string> ParseHeaderList(std::string_view value);
 
 struct HttpOptions {
   std::string ca_file;

@@ -3,27 +3,14 @@
 
 #include <strings.h>
 
+#include <string>
+
 namespace ferry::internal::ietf {
-namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 bool AcceptsPartialUpload(std::string_view accept_patch) {
-  while (!accept_patch.empty()) {
-    size_t comma = accept_patch.find(',');
-    std::string_view type = accept_patch.substr(0, comma);
-    accept_patch.remove_prefix(
-        comma == std::string_view::npos ? accept_patch.size() : comma + 1);
-    type = Trim(type.substr(0, type.find(';')));
+  for (const std::string& item : ParseHeaderList(accept_patch)) {
+    std::string_view type =
+        TrimHeaderValue(std::string_view(item).substr(0, item.find(';')));
     if (type.size() == kPartialUpload.size() &&
         ::strncasecmp(type.data(), kPartialUpload.data(), type.size()) == 0) {
       return true;

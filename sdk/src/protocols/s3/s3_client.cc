@@ -31,18 +31,14 @@ class S3Client : public ProtocolClient {
 
   uint64_t PerUploadMemory(uint64_t file_size) const override {
     // What S3Transfer holds: parts in flight (no more than the file has),
-    // each at most its bytes plus a frame of zstd overshoot and libcurl's
-    // send buffer.
+    // each as compressed (the most a part can hold).
     uint64_t part = S3PartSize(file_size, config_.s3_part_size);
     uint64_t parts = std::min<uint64_t>(
         uint64_t{std::max<uint32_t>(1, config_.s3_parallel_parts)} + 1,
         std::max<uint64_t>(1, (file_size + part - 1) / part));
-    uint64_t part_bytes = S3PartBytes(part, file_size);
-    uint64_t send_buffer =
-        part_bytes > kLargeBodyBytes ? kLargeBodySendBuffer : 0;
-    return std::min<uint64_t>(
-        config_.memory_budget,
-        parts * (part_bytes + config_.chunk_size + (1ull << 20) + send_buffer));
+    return std::min<uint64_t>(config_.memory_budget,
+                              parts * S3PartMemory(S3PartBytes(part, file_size),
+                                                   config_.chunk_size, true));
   }
 
   bool OwnsEntry(const JournalRecord& record) const override {

@@ -106,16 +106,20 @@ uint64_t S3PartBytes(uint64_t part_size, std::optional<uint64_t> file_size) {
   return std::min(part_size, *file_size + *file_size / 16 + 64 * 1024);
 }
 
+uint64_t S3PartMemory(uint64_t part_bytes, uint64_t chunk_size,
+                      bool compressed) {
+  return part_bytes + (compressed ? chunk_size + kMiB : 0) +
+         (part_bytes > kLargeBodyBytes ? kLargeBodySendBuffer : 0);
+}
+
 Status S3Transfer::SetCompression(int level) {
   const ClientConfig& cfg = *ctx_->config;
   // Adaptive means level 1 here: parts are big and sent in parallel.
   level_ = level < 0 ? 1 : level;
-  // A part in memory: its bytes, plus a frame of overshoot with zstd, and
-  // the request's libcurl send buffer; a stream also keeps the part's raw
+  // A part in memory (S3PartMemory); a stream also keeps the part's raw
   // bytes until it is acknowledged.
-  uint64_t part_bytes = S3PartBytes(part_size_, source_->expected_size());
-  per_part_ = part_bytes + (level_ > 0 ? cfg.chunk_size + kMiB : 0) +
-              (part_bytes > kLargeBodyBytes ? kLargeBodySendBuffer : 0);
+  per_part_ = S3PartMemory(S3PartBytes(part_size_, source_->expected_size()),
+                           cfg.chunk_size, level_ > 0);
   if (!source_->seekable()) per_part_ += part_size_;
   if (per_part_ > cfg.memory_budget) {
     return MakeError(FERRY_ERR_INVALID_ARGUMENT,

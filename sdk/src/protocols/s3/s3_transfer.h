@@ -42,6 +42,11 @@ uint64_t S3PartSize(uint64_t file_size, uint64_t asked);
 // for zstd's worst case, so small files do not take a whole part's share of
 // the memory budget.
 uint64_t S3PartBytes(uint64_t part_size, std::optional<uint64_t> file_size);
+// The memory one part in flight holds: its bytes (S3PartBytes), with zstd
+// a frame of overshoot (`chunk_size` + 1 MiB), and its request's libcurl
+// send buffer when the part is a large body.
+uint64_t S3PartMemory(uint64_t part_bytes, uint64_t chunk_size,
+                      bool compressed);
 
 class S3Transfer : public Transfer {
  public:

@@ -17,25 +17,6 @@ std::optional<uint64_t> ParseSize(std::string_view value) {
   return v;
 }
 
-std::vector<std::string> ParseList(std::string_view value) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= value.size()) {
-    size_t comma = value.find(',', start);
-    if (comma == std::string_view::npos) comma = value.size();
-    std::string_view item = value.substr(start, comma - start);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
-      item.remove_prefix(1);
-    }
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
-      item.remove_suffix(1);
-    }
-    if (!item.empty()) out.emplace_back(item);
-    start = comma + 1;
-  }
-  return out;
-}
-
 bool ValidMetadataKey(std::string_view key) {
   if (key.empty() || key.size() > 256) return false;
   for (unsigned char c : key) {

@@ -17,10 +17,6 @@ namespace ferry::internal::tus {
 // integer without sign, spaces or leading junk, fitting in 63 bits.
 std::optional<uint64_t> ParseSize(std::string_view value);
 
-// Comma-separated lists (Tus-Version, Tus-Extension,
-// Tus-Checksum-Algorithm): trimmed, empty items dropped.
-std::vector<std::string> ParseList(std::string_view value);
-
 // A metadata key is non-empty, ASCII, without spaces or commas.
 bool ValidMetadataKey(std::string_view key);
 // "key base64(value),key2 base64(value2)"; values may be empty (key only).

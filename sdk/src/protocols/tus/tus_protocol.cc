@@ -119,10 +119,10 @@ Result<ServerCapabilities> TusProtocol::Discover() {
     return Classify(r, RequestKind::kDiscover, endpoint_);
   }
   ServerCapabilities caps;
-  caps.versions = tus::ParseList(r.Header("tus-version").value_or(""));
-  caps.extensions = tus::ParseList(r.Header("tus-extension").value_or(""));
+  caps.versions = ParseHeaderList(r.Header("tus-version").value_or(""));
+  caps.extensions = ParseHeaderList(r.Header("tus-extension").value_or(""));
   caps.checksum_algorithms =
-      tus::ParseList(r.Header("tus-checksum-algorithm").value_or(""));
+      ParseHeaderList(r.Header("tus-checksum-algorithm").value_or(""));
   caps.ietf_draft = ietf::OffersDraft(r);
   if (std::find(caps.versions.begin(), caps.versions.end(), kTusVersion) ==
       caps.versions.end()) {
