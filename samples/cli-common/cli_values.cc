@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli_values.h"
 
+#include <ferry/ferry.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -124,6 +126,14 @@ HeaderPairs HeadersFromEnvironment() {
     if (!HasControl(value)) out.emplace_back(name, value);
   }
   return out;
+}
+
+std::optional<int> ParseProtocol(const std::string& name) {
+  if (name == "tus") return FERRY_PROTOCOL_TUS;
+  if (name == "s3") return FERRY_PROTOCOL_S3;
+  if (name == "ietf") return FERRY_PROTOCOL_IETF;
+  if (name == "auto") return FERRY_PROTOCOL_AUTO;
+  return std::nullopt;
 }
 
 }  // namespace ferry_cli

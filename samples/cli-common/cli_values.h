@@ -37,6 +37,11 @@ std::optional<std::string> AddHeaderArg(const std::string& arg,
 // hyphens).
 HeaderPairs HeadersFromEnvironment();
 
+// --protocol's values: "tus", "s3", "ietf", "auto" (ferry_protocol values),
+// nullopt for anything else.
+std::optional<int> ParseProtocol(const std::string& name);
+inline constexpr const char* kProtocolChoices = "tus, s3, ietf or auto";
+
 }  // namespace ferry_cli
 
 #endif  // FERRY_SAMPLES_CLI_COMMON_CLI_VALUES_H_

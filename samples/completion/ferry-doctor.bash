@@ -9,7 +9,7 @@ _ferry_doctor() {
     --ca-file --max-clock-skew
     --insecure-skip-tls-verify --output --json --help --version"
   case $prev in
-    --protocol) COMPREPLY=($(compgen -W "tus s3" -- "$cur")); return ;;
+    --protocol) COMPREPLY=($(compgen -W "tus s3 ietf auto" -- "$cur")); return ;;
     -o|--output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --ca-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --addressing) COMPREPLY=($(compgen -W "auto path virtual" -- "$cur")); return ;;

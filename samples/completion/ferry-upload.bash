@@ -19,7 +19,7 @@ _ferry_upload() {
     --insecure-skip-tls-verify --pending --resume-all --forget
     --discard-remote --output --json --verbose --quiet --help --version"
   case $prev in
-    --protocol) COMPREPLY=($(compgen -W "tus s3" -- "$cur")); return ;;
+    --protocol) COMPREPLY=($(compgen -W "tus s3 ietf auto" -- "$cur")); return ;;
     --compress) COMPREPLY=($(compgen -W "auto off 1 3 6 9 12 19" -- "$cur")); return ;;
     --on-change) COMPREPLY=($(compgen -W "fail restart" -- "$cur")); return ;;
     -o|--output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;

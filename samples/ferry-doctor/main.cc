@@ -29,7 +29,8 @@ credentials and a 1-byte upload; for S3 a signed request to the bucket and a
 multipart upload created and aborted. Prints what is wrong and what to do.
 
 Options:
-      --protocol tus|s3   the server's protocol (default tus)
+      --protocol tus|s3|ietf|auto
+                          the server's protocol (default tus)
       --bucket NAME       S3 bucket (with --protocol s3)
       --region REGION     S3 region (default $AWS_REGION, the profile's,
                           or us-east-1)
@@ -126,10 +127,12 @@ int main(int argc, char** argv) {
         json = arg == "json";
         break;
       case kProtocol:
-        if (arg != "tus" && arg != "s3") {
-          return UsageError("--protocol takes tus or s3");
+        if (auto p = ferry_cli::ParseProtocol(arg)) {
+          o.protocol = static_cast<ferry_protocol>(*p);
+        } else {
+          return UsageError(std::string("--protocol takes ") +
+                            ferry_cli::kProtocolChoices);
         }
-        o.protocol = arg == "s3" ? FERRY_PROTOCOL_S3 : FERRY_PROTOCOL_TUS;
         break;
       case kBucket:
         o.s3_bucket = arg;

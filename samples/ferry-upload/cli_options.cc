@@ -28,9 +28,13 @@ by a later run.
 Where and how:
       --endpoint URL      tus creation endpoint, or the S3 service endpoint
                           with --protocol s3 (required)
-      --protocol tus|s3   wire protocol (default tus). s3: multipart upload
+      --protocol tus|s3|ietf|auto
+                          wire protocol (default tus). s3: multipart upload
                           to ENDPOINT/BUCKET/KEY, signed with SigV4, keys
-                          found as the AWS CLI finds them (docs/s3.md)
+                          found as the AWS CLI finds them (docs/s3.md);
+                          ietf: the IETF resumable-upload draft
+                          (docs/ietf.md); auto: tus or ietf, as the
+                          endpoint's OPTIONS answer says
   -H, --header 'K: V'     extra request header (repeatable); @FILE reads
                           'K: V' lines from FILE, so a token need not be on
                           the command line (see also FERRY_TOKEN below)
@@ -303,11 +307,12 @@ const OptionSpec kOptions[] = {
      [](A a, O o) { return (o->client.endpoint = a, kDone); }},
     {"protocol", 0, true,
      [](A a, O o) {
-       std::string p;
-       if (SetChoice(a, "--protocol", {"tus", "s3"}, &p)) {
-         return OptionError("--protocol takes tus or s3");
+       std::optional<int> p = ferry_cli::ParseProtocol(a);
+       if (!p) {
+         return OptionError(std::string("--protocol takes ") +
+                            ferry_cli::kProtocolChoices);
        }
-       o->client.protocol = p == "s3" ? FERRY_PROTOCOL_S3 : FERRY_PROTOCOL_TUS;
+       o->client.protocol = static_cast<ferry_protocol>(*p);
        return kDone;
      }},
     {"header", 'H', true,

@@ -8,7 +8,8 @@
 //   node server.mjs [--port N] [--dir DIR] [--max-size N] [--min-size N]
 //                   [--max-append-size N] [--min-append-size N]
 //                   [--max-age SECONDS] [--progress-every BYTES]
-//                   [--policy FILE] [--verbose]
+//                   [--policy FILE] [--want-content-digest]
+//                   [--interop-versions 6,8] [--verbose]
 //
 // Prints one line "FERRY_IETF_SERVER_URL=<creation URL>" once it listens,
 // then serves until SIGINT/SIGTERM. Uploads are created at that URL
@@ -30,6 +31,9 @@
 // draft recommends. 104 (Upload Resumption Supported) interim responses
 // carry the upload's URL at creation and, with --progress-every, the
 // offset while a body arrives.
+//
+// --want-content-digest announces Want-Content-Digest: sha-256 (OPTIONS)
+// and refuses content that comes without a Content-Digest.
 //
 // --policy FILE refuses uploads the way real services do, with the tus
 // sample server's profile (../tus-server/policy.mjs): the file name comes
@@ -58,11 +62,16 @@ const { values: args } = parseArgs({
     'max-age': { type: 'string', default: '0' },
     'progress-every': { type: 'string', default: '0' },
     policy: { type: 'string' },
+    'want-content-digest': { type: 'boolean', default: false },
+    'interop-versions': { type: 'string', default: '6,8' },
     verbose: { type: 'boolean', default: false },
   },
 });
 
-const INTEROP_VERSIONS = [6, 8];
+// Those spoken (--interop-versions takes a subset, to test a client's
+// negotiation against a server of one revision).
+const INTEROP_VERSIONS = args['interop-versions'].split(',').map(Number)
+  .filter((v) => v === 6 || v === 8);
 const PATH = '/uploads/';
 const PROBLEM_BASE = 'https://iana.org/assignments/http-problem-types#';
 const limits = {
@@ -244,7 +253,10 @@ function checkLength(req, res, upload, complete, creating) {
       {}, limitHeaders);
     return false;
   }
-  if (limits.minAppend && !complete && cl !== undefined && Number(cl) < limits.minAppend) {
+  // A creation without content appends nothing (tus-js-client creates so).
+  const appends = !(creating && (cl === undefined || Number(cl) === 0));
+  if (limits.minAppend && !complete && appends && cl !== undefined &&
+      Number(cl) < limits.minAppend) {
     refuse(req, res, 400, 'https://ferry.invalid/problems/min-append-size',
       `the request content is smaller than min-append-size (${limits.minAppend})`,
       {}, limitHeaders);
@@ -261,6 +273,13 @@ function append(req, res, upload, complete, creating) {
   if (req.headers['content-digest'] !== undefined && contentDigest === null) {
     refuse(req, res, 400, 'https://ferry.invalid/problems/content-digest',
       'Content-Digest has no sha-256 this server can check');
+    return;
+  }
+  const announced = Number(req.headers['content-length'] || 0);
+  if (args['want-content-digest'] && contentDigest === null &&
+      (announced > 0 || req.headers['transfer-encoding'] !== undefined)) {
+    refuse(req, res, 400, 'https://ferry.invalid/problems/content-digest',
+      'this server wants a Content-Digest (sha-256) with every content');
     return;
   }
   upload.active = req.socket;
@@ -333,8 +352,11 @@ function append(req, res, upload, complete, creating) {
     if (failed) return;
     if (contentDigest) {
       if (!requestHash.digest().equals(contentDigest)) {
+        // `code` names ferry's error (a server may): the bytes were damaged
+        // on the way, and sending them again is the cure.
         problem(res, 400, 'https://ferry.invalid/problems/content-digest',
-          'Content-Digest does not match the content: nothing was appended');
+          'Content-Digest does not match the content: nothing was appended',
+          { code: 'checksum_mismatch' });
         return;
       }
       for (const chunk of held) store(chunk);
@@ -394,6 +416,14 @@ function create(req, res, interop) {
   upload.wantRepr = Boolean(want && want.has('sha-256'));
   if (!checkLength(req, res, upload, complete, true)) return;
   fs.writeFileSync(upload.file, '');
+  // What the creation said of the representation, beside its bytes: a
+  // reader decodes a Content-Encoding (ferry's zstd) from here.
+  fs.writeFileSync(`${upload.file}.json`, JSON.stringify({
+    interop,
+    contentType: req.headers['content-type'] || null,
+    contentEncoding: req.headers['content-encoding'] || null,
+    contentDisposition: req.headers['content-disposition'] || null,
+  }));
   uploads.set(id, upload);
   if (policy) {
     upload.user = policy.userFor(req.headers);
@@ -413,6 +443,8 @@ function appendTo(req, res, upload) {
   }
   const offset = nonNegativeInteger(req.headers['upload-offset']);
   const complete = boolean(req.headers['upload-complete']);
+  const want = parseDictionary(req.headers['want-repr-digest']);
+  if (want && want.has('sha-256')) upload.wantRepr = true;
   if (offset === null || complete === null) {
     refuse(req, res, 400, 'https://ferry.invalid/problems/append-headers',
       'an append needs Upload-Offset (an integer) and Upload-Complete (?0 or ?1)');
@@ -443,6 +475,7 @@ function options(req, res) {
   res.writeHead(204, {
     'Accept-Patch': 'application/partial-upload',
     Allow: 'OPTIONS, POST',
+    ...(args['want-content-digest'] ? { 'Want-Content-Digest': 'sha-256=10' } : {}),
     ...uploadLimit(null, 8),
   });
   res.end();
@@ -507,6 +540,7 @@ function handler(req, res) {
   } else if (req.method === 'DELETE') {
     uploads.delete(id);
     fs.rmSync(upload.file, { force: true });
+    fs.rmSync(`${upload.file}.json`, { force: true });
     res.writeHead(204);
     res.end();
   } else {

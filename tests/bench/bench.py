@@ -1174,6 +1174,98 @@ def bench_sources(args):
         shutil.rmtree(work, ignore_errors=True)
 
 
+IETF_SERVER = ROOT / "samples" / "ietf-server" / "server.mjs"
+TUSJS_IETF = ROOT / "tests" / "support" / "tusjs_ietf_upload.js"
+
+
+def ietf_stored_sha256(store):
+    """SHA-256 of the one upload in the IETF server's store (decoded when
+    its creation said Content-Encoding: zstd); the store is then emptied."""
+    [f] = [f for f in store.iterdir() if f.suffix != ".json"]
+    made = json.loads(f.with_suffix(".json").read_text())
+    if made.get("contentEncoding") == "zstd":
+        out = subprocess.run(["sh", "-c", f"zstd -dc '{f}' | sha256sum"],
+                             check=True, capture_output=True, text=True)
+        got = out.stdout.split()[0]
+    else:
+        got = digest(f)
+    for g in store.iterdir():
+        g.unlink()
+    return got
+
+
+def bench_ietf(args):
+    """The IETF draft on loopback: ferry (--protocol ietf) against
+    tus-js-client's IETF mode, both to the strict draft server."""
+    install_peers()
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ferry-bench-ietf-"))
+    try:
+        size = args.size_mib << 20
+        inputs = make_inputs(work, size)
+        store = work / "store"
+        proc = subprocess.Popen(["node", str(IETF_SERVER), "--port", "0",
+                                 "--dir", str(store)],
+                                stdout=subprocess.PIPE, text=True)
+        endpoint = proc.stdout.readline().strip().split("=", 1)[1]
+        state = str(work / "state")
+        cli = [str(CLI), "--endpoint", endpoint, "--state-dir", state,
+               "--protocol", "ietf", "--json"]
+        cmds = {"ferry --compress off": cli + ["--compress", "off"],
+                "ferry (auto)": cli,
+                "tus-js-client ietf-draft-05": ["node", str(TUSJS_IETF),
+                                                endpoint]}
+        results = {(d, n): [] for d in args.data.split(",") for n in cmds}
+        for run in range(args.runs):
+            for data, name in results:
+                path = inputs[data]
+                server_cpu = proc_cpu(proc.pid)
+                start = time.monotonic()
+                p = subprocess.Popen(cmds[name] + [str(path)],
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+                _, status, usage = os.wait4(p.pid, 0)
+                wall = time.monotonic() - start
+                if os.waitstatus_to_exitcode(status) != 0:
+                    raise RuntimeError(f"{name}: " +
+                                       p.stderr.read().decode()[-2000:])
+                if ietf_stored_sha256(store) != digest(path, cache=True):
+                    raise RuntimeError(f"{name}: stored bytes differ")
+                results[(data, name)].append(
+                    {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                     "server_cpu": proc_cpu(proc.pid) - server_cpu,
+                     "rss_mib": usage.ru_maxrss / 1024})
+                print(f"run {run + 1} {data} {name}: {wall:.2f} s",
+                      flush=True)
+        proc.terminate()
+        proc.wait(timeout=10)
+        return {k: {m: statistics.median(x[m] for x in rs)
+                    for m in ("wall", "cpu", "server_cpu", "rss_mib")}
+                for k, rs in results.items()}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_ietf_doc(med, args):
+    lines = [f"Command: `tests/bench/bench.py ietf --size-mib "
+             f"{args.size_mib} --runs {args.runs} --data {args.data}` "
+             f"({args.size_mib} MiB to the strict draft server "
+             f"(samples/ietf-server) on loopback, medians of {args.runs} "
+             f"interleaved runs, measured {time.strftime('%Y-%m-%d')} on "
+             f"{os.cpu_count()} cores; every stored upload checked against "
+             f"the source's SHA-256). tus-js-client 4.3.1 in its IETF mode "
+             f"(`protocol: 'ietf-draft-05'`, the whole file in one request) "
+             f"is the peer.", "",
+             "| data | client | wall s | client CPU s | server CPU s | "
+             "peak RSS MiB | speed vs tus-js-client |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for (data, name), m in med.items():
+        ref = med[(data, "tus-js-client ietf-draft-05")]["wall"]
+        lines.append(f"| {data} | {name} | {m['wall']:.2f} | {m['cpu']:.2f} "
+                     f"| {m['server_cpu']:.2f} | {m['rss_mib']:.1f} | "
+                     f"{ref / m['wall']:.2f}x |")
+    update_doc("ietf", "The IETF resumable-upload draft", lines)
+
+
 def write_sources_doc(med, args):
     doc = ROOT / "docs/benchmarks.md"
     text = doc.read_text()
@@ -1625,7 +1717,7 @@ def main():
                                       "latency-big", "peers",
                                       "micro", "s3",
                                       "s3-small", "sources", "journal",
-                                      "memory", "latency"])
+                                      "memory", "latency", "ietf"])
     ap.add_argument("--small-files", type=int, default=1000)
     ap.add_argument("--shaped-runs", type=int, default=2)
     ap.add_argument("--size-mib", type=int, default=256)
@@ -1656,6 +1748,7 @@ def main():
     suites = {
         "micro": (bench_micro, None, False),
         "sources": (bench_sources, write_sources_doc, False),
+        "ietf": (bench_ietf, write_ietf_doc, False),
         "latency-big": (bench_latency_big, write_latency_big_doc, False),
         "loopback": (bench_loopback, write_loopback_doc, False),
         "latency": (bench_latency, write_latency_doc, False),

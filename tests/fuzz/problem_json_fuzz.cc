@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Error responses: status, headers and a body (problem+json, JSON, text),
-// classified into a typed error.
+// classified into a typed error, also as the IETF draft's client reads them
+// (its problem types first).
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include "errors/classify.h"
 #include "errors/error.h"
 #include "fuzz_check.h"
+#include "protocols/ietf/ietf_problem.h"
 
 using namespace ferry::internal;  // NOLINT(build/namespaces)
 
@@ -45,5 +47,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(Printable(e.request_id));
   FUZZ_CHECK(e.retry_after_ms <= 86400000);
   FUZZ_CHECK(!e.ToJson().empty());
+  // The IETF draft's problem types, read before the generic reading.
+  ClassifyOptions draft;
+  draft.protocol_body = ietf::ReadDraftProblem;
+  Error d = ClassifyResponse(r, kind, "https://files.example/files/x", draft);
+  FUZZ_CHECK(CodeName(d.code) != nullptr && d.code != FERRY_OK);
+  FUZZ_CHECK(Printable(d.message) && Printable(d.server_code));
+  if (auto v = ietf::ReadDraftProblem(r)) {
+    FUZZ_CHECK(v->mapped.has_value() && Printable(v->message));
+  }
   return 0;
 }

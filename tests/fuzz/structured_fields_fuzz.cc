@@ -2,7 +2,8 @@
 // RFC 9651 structured fields as a server sends them (Upload-Offset,
 // Upload-Limit, Content-Digest, ...): whatever parses serialises, and the
 // serialisation parses back to the same value and is its own fixed point;
-// the IETF draft's typed fields built on them stay in their ranges.
+// the IETF draft's typed fields built on them stay in their ranges, and a
+// sha-256 digest read is one that serialises back to itself.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -48,5 +49,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(*version >= 0 && *version <= 1000);
   }
   ietf::ParseComplete(in);
+  ietf::WantsSha256(in);
+  if (auto digest = ietf::ParseSha256Digest(in)) {
+    FUZZ_CHECK(digest->size() == 32);
+    FUZZ_CHECK(ietf::ParseSha256Digest(ietf::Sha256DigestField(*digest)) ==
+               digest);
+  }
   return 0;
 }

@@ -90,6 +90,37 @@ class TusServer(NodeServer):
             if self.store.exists() else []
 
 
+class IetfServer(NodeServer):
+    """samples/ietf-server: the strict IETF resumable-upload draft server."""
+
+    def __init__(self, tmp, *args):
+        super().__init__("samples/ietf-server/server.mjs",
+                         "FERRY_IETF_SERVER_URL", tmp / "ietf-store", args)
+        self.port = int(self.endpoint.split(":")[2].split("/")[0])
+
+    def stored_sha256(self, url):
+        """SHA-256 of the stored representation, decoded with `zstd -d`
+        when its creation said Content-Encoding: zstd."""
+        path = self.store / url.rstrip("/").rsplit("/", 1)[-1]
+        if not path.exists():
+            return None
+        if self.creation(url).get("contentEncoding") != "zstd":
+            return sha256_file(path)
+        out = subprocess.run(["zstd", "-dc", str(path)], check=True,
+                             capture_output=True).stdout
+        return hashlib.sha256(out).hexdigest()
+
+    def creation(self, url):
+        """What the creation request said (the server's sidecar file)."""
+        import json
+        meta = self.store / (url.rstrip("/").rsplit("/", 1)[-1] + ".json")
+        return json.loads(meta.read_text())
+
+    def uploads(self):
+        return [p for p in self.store.iterdir() if p.suffix != ".json"] \
+            if self.store.exists() else []
+
+
 @pytest.fixture
 def tus_server(tmp_path):
     server = TusServer(tmp_path)

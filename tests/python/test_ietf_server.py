@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import (BUILD_DIR, SOURCE_DIR, NodeServer, server_factory,
+from conftest import (BUILD_DIR, SOURCE_DIR, IetfServer, server_factory,
                       sha256_file, write_random)
 
 TUSJS = SOURCE_DIR / "tests/support/tusjs_ietf_upload.js"
@@ -22,14 +22,8 @@ PEERS = SOURCE_DIR / "tests/bench/peers/node_modules/tus-js-client"
 PROBLEMS = "https://iana.org/assignments/http-problem-types#"
 
 
-class IetfServer(NodeServer):
-    def __init__(self, tmp, *args):
-        super().__init__("samples/ietf-server/server.mjs",
-                         "FERRY_IETF_SERVER_URL", tmp / "ietf-store", args)
-        self.port = int(self.endpoint.split(":")[2].split("/")[0])
-
-    def stored_sha256(self, url):
-        return sha256_file(self.store / url.rstrip("/").rsplit("/", 1)[-1])
+class DraftServer(IetfServer):
+    """The strict server, spoken to by hand (raw exchanges)."""
 
     def exchange(self, method, path, headers=(), body=b"", send=None):
         """One request on its own connection: (interim responses, status,
@@ -82,7 +76,7 @@ class IetfServer(NodeServer):
 
 @pytest.fixture
 def ietf_server(tmp_path):
-    yield from server_factory(tmp_path, IetfServer)
+    yield from server_factory(tmp_path, DraftServer)
 
 
 def tusjs(server, path, chunk=None):
@@ -312,7 +306,7 @@ def test_ferry_explains_a_draft_endpoint(ietf_server, cli, tmp_path):
     err = [json.loads(line) for line in p.stdout.splitlines()][-1]["error"]
     assert err["code"] == "protocol_unsupported"
     assert "IETF resumable-upload draft" in err["message"]
-    assert list(server.store.iterdir()) == []
+    assert server.uploads() == []
     doctor = subprocess.run(
         [str(BUILD_DIR / "samples" / "ferry-doctor"), "--json",
          server.endpoint], capture_output=True, text=True, timeout=60)
@@ -325,7 +319,7 @@ def test_ferry_explains_a_draft_endpoint(ietf_server, cli, tmp_path):
     assert "interop versions 8, 6;" in checks["draft"]["detail"]
     assert "limits: max-size=1000000, max-append-size=65536" in \
         checks["draft"]["detail"]
-    assert list(server.store.iterdir()) == []
+    assert server.uploads() == []
 
 
 def test_doctor_skips_the_draft_on_a_tus_endpoint(tus_server):
@@ -371,3 +365,14 @@ def test_the_policy_profile_refuses_as_services_do(ietf_server, tmp_path):
     _, status, fields, _ = server.exchange(
         "HEAD", url, [("Upload-Draft-Interop-Version", "8"), auth])
     assert status == 204 and fields["upload-complete"] == "?0"
+
+
+def test_tusjs_sends_no_content_digest(ietf_server, tmp_path):
+    """Measured for the README's table: tus-js-client's IETF mode sends no
+    Content-Digest, so a server that wants one refuses its content (ferry
+    passes against the same server: test_ietf_upload.py)."""
+    server = ietf_server("--want-content-digest")
+    src = write_random(tmp_path / "w.bin", 100_000, 12)
+    p = tusjs(server, src)
+    assert p.returncode != 0
+    assert "content-digest" in p.stdout + p.stderr

@@ -68,10 +68,11 @@ def stored_size(server, url):
 
 
 def kill_and_resume_trials(cli, tus_server, fault_proxy, tmp_path, trials,
-                           seed):
-    """`trials` seeded SIGKILL-and-resume runs against `tus_server`; every
-    stored file is checked and the bytes sent twice are bounded. Returns
-    one result a trial."""
+                           seed, protocol=(), group="test_kill_trials"):
+    """`trials` seeded SIGKILL-and-resume runs against `tus_server` (or the
+    IETF draft server, with protocol=("--protocol", "ietf")); every stored
+    file is checked and the bytes sent twice are bounded. Returns one
+    result a trial."""
     rng = random.Random(seed)
     proxy = fault_proxy(tus_server.endpoint)  # counts bytes at the wire
     endpoint = proxy.url(urllib.parse.urlsplit(tus_server.endpoint).path)
@@ -88,7 +89,7 @@ def kill_and_resume_trials(cli, tus_server, fault_proxy, tmp_path, trials,
         rate = 8 << 20
         delay = rng.uniform(0.0, 0.05 + size / rate)
         state = str(tmp_path / f"st{i}")
-        opts = ["--chunk-size", chunk, "--compress", compress]
+        opts = [*protocol, "--chunk-size", chunk, "--compress", compress]
         before = proxy.body_bytes
         rc, first = kill_at(cli, endpoint, state, f, delay, *opts,
                             "--max-send-rate", str(rate))
@@ -149,7 +150,7 @@ def kill_and_resume_trials(cli, tus_server, fault_proxy, tmp_path, trials,
                         "killed_after_s": round(delay, 3), "killed": killed,
                         "resumed_from": done[0]["resumed_from"],
                         "bytes_sent_twice": twice})
-        record_scenario("test_kill_trials", "SIGKILL + resume", 1, size)
+        record_scenario(group, "SIGKILL + resume", 1, size)
     return results
 
 

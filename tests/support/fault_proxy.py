@@ -51,7 +51,8 @@ class Fault:
                 `headers` and `body`
       rewrite   forward, then change the real response: `status`,
                 `set_headers` {name: value or callable(old)->new},
-                `remove_headers`, `pad_header` (bytes of one extra header),
+                `remove_headers`, `interim_headers` {name: value} (set in
+                each 1xx before it), `pad_header` (bytes of one extra header),
                 `body` (bytes), `body_size` (bytes of filler), or `fn`
                 (callable(Response) in-process)
       redirect  answer `status` (307) with Location `location`; "{self}" in it
@@ -85,6 +86,9 @@ class Response:
         self.reason = reason
         self.headers = headers  # list of [name, value]
         self.body = body
+        # Interim (1xx) responses before this one, each a Response; sent
+        # ahead of it, heads only.
+        self.interims = []
 
     def header(self, name):
         for k, v in self.headers:
@@ -104,7 +108,8 @@ class Response:
         self.set_header("Content-Length", str(len(self.body)))
         head = f"HTTP/1.1 {self.status} {self.reason}\r\n"
         head += "".join(f"{k}: {v}\r\n" for k, v in self.headers) + "\r\n"
-        return head.encode("latin-1") + self.body
+        return (b"".join(_head_only(i) for i in self.interims) +
+                head.encode("latin-1") + self.body)
 
 
 class _Closed(Exception):
@@ -344,6 +349,7 @@ class FaultProxy:
         if action == "rewrite":
             self._rewrite(response, p)
             client.sendall(response.serialize() if method != "HEAD" else
+                           b"".join(_head_only(i) for i in response.interims) +
                            _head_only(response))
         else:
             client.sendall(raw)
@@ -426,12 +432,20 @@ class FaultProxy:
                 return
 
     def _read_response(self, upstream, method):
-        head, rest = _recv_head(upstream, b"")
-        lines = head.decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ", 2)
-        status = int(parts[1])
-        reason = parts[2] if len(parts) > 2 else ""
-        headers = _parse_headers(lines[1:])
+        interims, interim_raw, rest = [], b"", b""
+        while True:
+            head, rest = _recv_head(upstream, rest)
+            lines = head.decode("latin-1").split("\r\n")
+            parts = lines[0].split(" ", 2)
+            status = int(parts[1])
+            reason = parts[2] if len(parts) > 2 else ""
+            headers = _parse_headers(lines[1:])
+            if not 100 <= status < 200:
+                break
+            # An interim response (the IETF draft's 104): kept, then the
+            # final one is read.
+            interims.append(Response(status, reason, headers, b""))
+            interim_raw += head + b"\r\n\r\n"
         body = b""
         if method == "HEAD" or status in (204, 304) or status < 200:
             pass
@@ -450,8 +464,10 @@ class FaultProxy:
                         raise _Closed()
                     rest += data
                 body, rest = rest[:length], rest[length:]
-        raw = head + b"\r\n\r\n" + body
-        return raw, Response(status, reason, headers, body)
+        raw = interim_raw + head + b"\r\n\r\n" + body
+        response = Response(status, reason, headers, body)
+        response.interims = interims
+        return raw, response
 
     def _rewrite(self, r, p):
         if "status" in p:
@@ -467,6 +483,9 @@ class FaultProxy:
             r.body = p["body"]
         if "body_size" in p:
             r.body = b"x" * p["body_size"]
+        for name, value in p.get("interim_headers", {}).items():
+            for i in r.interims:
+                i.set_header(name, value)
         if "fn" in p:
             p["fn"](r)
 

@@ -42,6 +42,11 @@ def render(report):
             report["kill_trials_streaming"],
             "The same trials on the streaming path (`@tus/server` without "
             "the sample's checksum buffering)")
+    if report.get("kill_trials_ietf"):
+        lines += render_trials(
+            report["kill_trials_ietf"],
+            "The same trials with the IETF resumable-upload draft "
+            "(`--protocol ietf`, the strict draft server)")
     jk = report.get("journal_kills")
     if jk:
         lines.append("")
@@ -97,7 +102,7 @@ def inputs(report):
     out = {"scenarios": report["scenarios"],
            "uploads_verified": report["uploads_verified"],
            "bytes_verified": report["bytes_verified"]}
-    for key in ("kill_trials", "kill_trials_streaming"):
+    for key in ("kill_trials", "kill_trials_streaming", "kill_trials_ietf"):
         if key in report:
             kt = report[key]
             out[key] = {"seed": kt["seed"], "trials": [

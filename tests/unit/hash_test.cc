@@ -38,5 +38,14 @@ TEST(Hash, Base64) {
   EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
 }
 
+TEST(Hash, HexRoundTrip) {
+  std::string raw("\x00\x7f\x80\xff ferry", 9);
+  EXPECT_EQ(HexDecode(HexEncode(raw)), raw);
+  EXPECT_EQ(HexDecode("ABcd"), std::string("\xab\xcd"));
+  EXPECT_EQ(HexDecode(""), std::string());
+  EXPECT_FALSE(HexDecode("abc"));  // odd
+  EXPECT_FALSE(HexDecode("zz"));
+}
+
 }  // namespace
 }  // namespace ferry::internal

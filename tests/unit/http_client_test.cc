@@ -100,6 +100,43 @@ TEST(HttpClient, EndlessInterimResponsesAreCut) {
   EXPECT_LT(secs, 10);
 }
 
+// The IETF draft's 104 reaches the caller while the request goes on; the
+// final response is the one returned. A caller that refuses what a 104
+// says (a Location elsewhere) ends the request there.
+TEST(HttpClient, InterimResponsesReachTheCallerWhoMayEndTheRequest) {
+  const std::string answer =
+      "HTTP/1.1 104 Upload Resumption Supported\r\nLocation: /u/1\r\n"
+      "Upload-Limit: max-append-size=10\r\n\r\n"
+      "HTTP/1.1 201 Created\r\nLocation: /u/1\r\nContent-Length: 0\r\n"
+      "\r\n";
+  for (bool go_on : {true, false}) {
+    DrippingServer server(answer, "", std::chrono::milliseconds(20));
+    HttpClient http{HttpOptions()};
+    HttpRequest r;
+    r.method = "POST";
+    r.url = server.url();
+    r.has_body = true;
+    std::vector<std::pair<int, std::string>> seen;
+    r.on_interim = [&](const HttpResponse& interim) {
+      seen.emplace_back(interim.status,
+                        interim.Header("location").value_or(""));
+      return go_on;
+    };
+    HttpOutcome out = http.Perform(r);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0], std::make_pair(104, std::string("/u/1")));
+    if (go_on) {
+      ASSERT_TRUE(out.ok);
+      EXPECT_EQ(out.response.status, 201);
+      // The final response's headers only.
+      EXPECT_FALSE(out.response.Header("upload-limit"));
+    } else {
+      ASSERT_FALSE(out.ok);
+      EXPECT_TRUE(out.transport.aborted_by_caller);
+    }
+  }
+}
+
 TEST(HttpClient, ARequestWithoutBodyHasAnOverallDeadline) {
   // A header line that grows by a byte every 100 ms: never a stall, never
   // an end.

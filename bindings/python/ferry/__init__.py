@@ -107,6 +107,8 @@ def _b(s: Union[None, str, "os.PathLike[str]"]) -> Optional[bytes]:
 
 
 _LOGGER = logging.getLogger("ferry")
+# Client(protocol=...) names, in ferry_protocol's order (ferry.h).
+_PROTOCOLS = ("tus", "s3", "ietf", "auto")
 
 
 def _log_line(level: int, message: bytes, _: Any) -> None:
@@ -197,7 +199,9 @@ class Client:
             retry_max_delay_ms: Optional[float] = None,
             retry_deadline_ms: Optional[float] = None,
             clock_offset_ms: Optional[float] = None) -> None:
-        """protocol: "tus", or "s3" for S3 multipart to endpoint/bucket/key
+        """protocol: "tus"; "ietf" for the IETF resumable-upload draft
+        (docs/ietf.md); "auto" for tus or the draft, as the endpoint's
+        OPTIONS answer says; or "s3" for S3 multipart to endpoint/bucket/key
         (credentials found as the AWS CLI finds them; addressing "auto",
         "path" or "virtual": where the bucket goes; files smaller than
         multipart_threshold bytes, default 8 MiB, 0 never, go in one
@@ -244,9 +248,10 @@ class Client:
         o.request_size = request_size or 0
         o.memory_budget = memory_budget or 0
         o.announce_sha256 = 1 if announce_sha256 else 0
-        if protocol not in ("tus", "s3"):
-            raise ValueError("protocol must be 'tus' or 's3'")
-        o.protocol = 1 if protocol == "s3" else 0
+        if protocol not in _PROTOCOLS:
+            raise ValueError("protocol must be one of " +
+                             ", ".join(repr(p) for p in _PROTOCOLS))
+        o.protocol = _PROTOCOLS.index(protocol)
         s3_strings = [_b(bucket), _b(access_key_id), _b(secret_access_key),
                       _b(session_token), _b(region), _b(profile)]
         self._keep += s3_strings

@@ -167,7 +167,13 @@ FERRY_API const char* ferry_error_json(const ferry_error* error);
 /** The wire protocol a client speaks. */
 typedef enum ferry_protocol {
   FERRY_PROTOCOL_TUS = 0, /**< tus 1.0 resumable uploads */
-  FERRY_PROTOCOL_S3 = 1   /**< S3 multipart (AWS, Ceph RGW, MinIO), SigV4 */
+  FERRY_PROTOCOL_S3 = 1,  /**< S3 multipart (AWS, Ceph RGW, MinIO), SigV4 */
+  /** The IETF resumable-upload draft (draft-ietf-httpbis-resumable-upload,
+   * interop versions 8 to 5, negotiated); see docs/ietf.md. */
+  FERRY_PROTOCOL_IETF = 2,
+  /** tus or the IETF draft, as the endpoint's OPTIONS answer says (tus when
+   * it offers both), chosen once per client on its first upload. */
+  FERRY_PROTOCOL_AUTO = 3
 } ferry_protocol;
 
 /* ---- Credentials refresh ------------------------------------------------ */
@@ -256,7 +262,8 @@ typedef int (*ferry_s3_presign_fn)(const ferry_s3_presign_request* request,
  * from FERRY_CLIENT_OPTIONS_INIT; a zero field takes its default. */
 typedef struct ferry_client_options {
   uint32_t struct_size; /**< sizeof the struct, set by its _INIT macro */
-  /** Required: the tus creation endpoint, e.g. "https://host/files/"; for
+  /** Required: the tus creation endpoint, e.g. "https://host/files/" (for
+   * FERRY_PROTOCOL_IETF and _AUTO the URL uploads are created at); for
    * FERRY_PROTOCOL_S3 the service endpoint ("https://s3.example:443"),
    * requests going path-style to endpoint/bucket/key. */
   const char* endpoint;
@@ -838,7 +845,7 @@ typedef struct ferry_pending_entry {
   const char* path;         /**< the file's absolute path; "" for a stream */
   const char* name;         /**< what the upload went by, or "" */
   const char* endpoint;     /**< redacted: no user info, query or fragment */
-  const char* protocol;     /**< "tus" or "s3" */
+  const char* protocol;     /**< "tus", "ietf" or "s3" */
   uint64_t size;            /**< for a stream: the bytes read when last saved */
   uint64_t bytes_on_server; /**< the server had these when last saved */
   const char* expires;      /**< the server's expiry as it said it, or "" */

@@ -132,7 +132,7 @@ struct S3PresignRequest {
 struct ClientOptions {
   /// tus: the creation endpoint; S3: the service endpoint.
   std::string endpoint;
-  ferry_protocol protocol = FERRY_PROTOCOL_TUS;  ///< tus or S3
+  ferry_protocol protocol = FERRY_PROTOCOL_TUS;  ///< tus, S3, IETF, auto
   /// S3 (docs/s3.md): bucket, credentials ("" → the AWS_* environment
   /// variables), UNSIGNED-PAYLOAD instead of signed SHA-256, part size
   /// (0 → 8 MiB), parts at once (0 → 4), a known clock error (server − local).

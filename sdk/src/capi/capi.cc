@@ -379,7 +379,9 @@ ferry_client* ferry_client_new(const ferry_client_options* options,
     ferry_client_options o = ReadVersioned(options);
     ferry::internal::ClientConfig cfg;
     cfg.endpoint = Str(o.endpoint);
-    if (o.protocol != FERRY_PROTOCOL_TUS && o.protocol != FERRY_PROTOCOL_S3) {
+    if (o.protocol != FERRY_PROTOCOL_TUS && o.protocol != FERRY_PROTOCOL_S3 &&
+        o.protocol != FERRY_PROTOCOL_IETF &&
+        o.protocol != FERRY_PROTOCOL_AUTO) {
       Fail(FERRY_ERR_INVALID_ARGUMENT, "unknown protocol", error_out);
       return nullptr;
     }

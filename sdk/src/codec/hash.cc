@@ -91,8 +91,7 @@ std::string ChunkDigest(ChunkHash hash, std::string_view data) {
   if (hash == ChunkHash::kSha256) return Sha256(data);
   XXH128_canonical_t c;
   XXH128_canonicalFromHash(&c, XXH3_128bits(data.data(), data.size()));
-  return std::string(reinterpret_cast<const char*>(c.digest),
-                     sizeof(c.digest));
+  return std::string(reinterpret_cast<const char*>(c.digest), sizeof(c.digest));
 }
 
 std::string Sha256(std::string_view data) {
@@ -108,6 +107,24 @@ std::string HexEncode(std::string_view bytes) {
   for (unsigned char c : bytes) {
     out.push_back(kDigits[c >> 4]);
     out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::optional<std::string> HexDecode(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
   }
   return out;
 }

@@ -46,6 +46,9 @@ std::string Sha256(std::string_view data);
 std::string ChunkDigest(ChunkHash hash, std::string_view data);
 
 std::string HexEncode(std::string_view bytes);
+// Inverse of HexEncode (either case); nullopt for an odd length or a
+// character that is not a hex digit.
+std::optional<std::string> HexDecode(std::string_view hex);
 // Standard base64 with padding (RFC 4648), as tus metadata and checksums use.
 std::string Base64Encode(std::string_view bytes);
 // Strict inverse: nullopt unless `text` is canonical padded base64.

@@ -312,7 +312,17 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
   std::string type = content_type ? absl::AsciiStrToLower(*content_type) : "";
   bool named_by_server = false;
   std::string body_request_id;
-  if (type.find("application/problem+json") != std::string::npos) {
+  std::optional<ServerVerdict> said;
+  if (options.protocol_body) said = options.protocol_body(r);
+  if (said) {
+    server_code = said->code;
+    server_message = said->message;
+    if (said->mapped) {
+      code = *said->mapped;
+      named_by_server = said->exact;
+    }
+    body_request_id = said->request_id;
+  } else if (type.find("application/problem+json") != std::string::npos) {
     if (auto p = ParseProblem(r.body)) {
       // A server that names a ferry code is taken at its word.
       if (auto named = CodeFromName(p->code)) {
@@ -324,16 +334,6 @@ Error ClassifyResponse(const HttpResponse& r, RequestKind kind,
     }
   } else if (type.find("json") != std::string::npos) {
     FromPlainJson(r.body, &server_code, &server_message);
-  } else if (options.protocol_body) {
-    if (auto said = options.protocol_body(r)) {
-      server_code = said->code;
-      server_message = said->message;
-      if (said->mapped) {
-        code = *said->mapped;
-        named_by_server = said->exact;
-      }
-      body_request_id = said->request_id;
-    }
   }
   if (server_message.empty()) server_message = SanitizeServerText(r.body);
   if (server_code.empty()) server_code = LeadingCodeToken(server_message);

@@ -49,7 +49,9 @@ struct ClassifyOptions {
   // A 401/403 while the server's clock differs by more than this is
   // clock_skew (signed requests and tokens fail on skewed clocks).
   int64_t max_clock_skew_ms = 120000;
-  // The protocol's own error bodies, consulted after problem+json and JSON.
+  // The protocol's own error bodies (S3's XML, the IETF draft's problem
+  // types), consulted first; nullopt leaves the body to the generic
+  // problem+json and JSON reading.
   ProtocolBodyReader protocol_body;
 };
 

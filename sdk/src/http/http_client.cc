@@ -70,7 +70,20 @@ struct Transfer {
   // The blank line ending the last response's headers arrived. libcurl
   // (7.88) reports success for a response cut off inside its headers.
   bool headers_complete = false;
+  int status_line = 0;  // the status of the response being read
 };
+
+// The status code of a status line ("HTTP/1.1 104 ..."), or 0.
+int StatusOf(std::string_view line) {
+  size_t space = line.find(' ');
+  if (space == std::string_view::npos || line.size() < space + 4) return 0;
+  int code = 0;
+  for (size_t i = space + 1; i < space + 4; ++i) {
+    if (line[i] < '0' || line[i] > '9') return 0;
+    code = code * 10 + (line[i] - '0');
+  }
+  return code;
+}
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -81,12 +94,25 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     // but not how many came: interim responses cannot go on for ever.
     t->response.headers.clear();
     t->headers_complete = false;
+    t->status_line = StatusOf(line);
     if (++t->responses > t->options->max_interim_responses + 1) {
       t->too_large = true;
       return 0;
     }
   }
-  if (line == "\r\n" || line == "\n") t->headers_complete = true;
+  if (line == "\r\n" || line == "\n") {
+    t->headers_complete = true;
+    if (t->status_line > 100 && t->status_line < 200 &&
+        t->request->on_interim) {
+      t->response.status = t->status_line;
+      bool go_on = t->request->on_interim(t->response);
+      t->response.status = 0;
+      if (!go_on) {
+        t->aborted = true;
+        return 0;
+      }
+    }
+  }
   // Counted over every response of the request, interim ones included.
   t->header_bytes += len;
   if (t->header_bytes > t->options->max_response_headers) {

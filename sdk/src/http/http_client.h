@@ -68,6 +68,8 @@ struct BodySource {
   std::function<int64_t(uint64_t pos, char* out, size_t max)> read;
 };
 
+struct HttpResponse;
+
 struct HttpRequest {
   std::string method;
   std::string url;
@@ -77,6 +79,10 @@ struct HttpRequest {
   std::string_view body;
   const BodySource* source = nullptr;
   bool has_body = false;
+  // Called with each interim (1xx) response but 100 Continue, headers
+  // complete, on the calling thread during Perform (the body may still be
+  // going out); false aborts the request (aborted_by_caller).
+  std::function<bool(const HttpResponse& interim)> on_interim;
   uint64_t BodyLength() const { return source ? source->length : body.size(); }
 };
 

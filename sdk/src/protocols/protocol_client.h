@@ -56,8 +56,14 @@ Result<std::unique_ptr<ProtocolClient>> NewTusClient(const ClientConfig& config,
                                                      HttpClient* http);
 Result<std::unique_ptr<ProtocolClient>> NewS3Client(const ClientConfig& config,
                                                     HttpClient* http);
+Result<std::unique_ptr<ProtocolClient>> NewIetfClient(
+    const ClientConfig& config, HttpClient* http);
+// protocol auto: tus or the IETF draft, as the endpoint's OPTIONS says.
+Result<std::unique_ptr<ProtocolClient>> NewAutoClient(
+    const ClientConfig& config, HttpClient* http);
 bool TusManagesHeader(std::string_view lower_name);
 bool S3ManagesHeader(std::string_view lower_name);
+bool IetfManagesHeader(std::string_view lower_name);
 
 }  // namespace ferry::internal
 

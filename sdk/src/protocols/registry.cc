@@ -26,6 +26,10 @@ bool ProtocolManagesHeader(ferry_protocol protocol, std::string_view name) {
       return TusManagesHeader(lower);
     case FERRY_PROTOCOL_S3:
       return S3ManagesHeader(lower);
+    case FERRY_PROTOCOL_IETF:
+      return IetfManagesHeader(lower);
+    case FERRY_PROTOCOL_AUTO:
+      return TusManagesHeader(lower) || IetfManagesHeader(lower);
   }
   return false;
 }
@@ -37,6 +41,10 @@ Result<std::unique_ptr<ProtocolClient>> NewProtocolClient(
       return NewTusClient(config, http);
     case FERRY_PROTOCOL_S3:
       return NewS3Client(config, http);
+    case FERRY_PROTOCOL_IETF:
+      return NewIetfClient(config, http);
+    case FERRY_PROTOCOL_AUTO:
+      return NewAutoClient(config, http);
   }
   return MakeError(FERRY_ERR_INVALID_ARGUMENT, "unknown protocol");
 }

@@ -77,4 +77,33 @@ std::optional<int> ParseInteropVersion(std::string_view field) {
   return static_cast<int>(item->value.number);
 }
 
+std::optional<std::string> ParseSha256Digest(std::string_view field) {
+  std::optional<sf::Dictionary> dict = sf::ParseDictionary(field);
+  if (!dict) return std::nullopt;
+  const sf::Member* m = sf::Find(*dict, "sha-256");
+  if (m == nullptr || m->is_inner_list ||
+      m->item.value.type != sf::BareItem::Type::kByteSequence ||
+      m->item.value.text.size() != 32) {
+    return std::nullopt;
+  }
+  return m->item.value.text;
+}
+
+std::string Sha256DigestField(std::string_view raw) {
+  sf::Dictionary dict;
+  sf::Member m;
+  m.item.value = sf::ByteSequence(raw);
+  dict.emplace_back("sha-256", m);
+  return sf::SerializeDictionary(dict).value_or("");
+}
+
+bool WantsSha256(std::string_view field) {
+  std::optional<sf::Dictionary> dict = sf::ParseDictionary(field);
+  if (!dict) return false;
+  const sf::Member* m = sf::Find(*dict, "sha-256");
+  return m != nullptr && !m->is_inner_list &&
+         m->item.value.type == sf::BareItem::Type::kInteger &&
+         m->item.value.number > 0;
+}
+
 }  // namespace ferry::internal::ietf

@@ -42,6 +42,15 @@ std::optional<bool> ParseComplete(std::string_view field);
 // Upload-Draft-Interop-Version: an Integer, else nullopt.
 std::optional<int> ParseInteropVersion(std::string_view field);
 
+// Content-Digest / Repr-Digest (RFC 9530, a Dictionary): the raw 32-byte
+// sha-256 digest, or nullopt when absent, malformed or not 32 bytes.
+std::optional<std::string> ParseSha256Digest(std::string_view field);
+// "sha-256=:base64:" for a raw 32-byte digest.
+std::string Sha256DigestField(std::string_view raw);
+// Want-Content-Digest / Want-Repr-Digest: whether sha-256 is asked for
+// (a preference above 0).
+bool WantsSha256(std::string_view field);
+
 }  // namespace ferry::internal::ietf
 
 #endif  // FERRY_SDK_SRC_PROTOCOLS_IETF_IETF_HEADERS_H_

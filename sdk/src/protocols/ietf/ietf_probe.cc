@@ -102,7 +102,7 @@ void ProbeDraft(HttpClient* http, const ClientConfig& config,
              "IETF resumable-upload draft, interop version" +
                  std::string(spoken.size() > 1 ? "s " : " ") + versions +
                  "; limits: " + (limits ? limits->ToString() : "none") +
-                 "; ferry does not upload with the draft yet");
+                 "; ferry uploads with it (protocol ietf, or auto)");
 }
 
 }  // namespace ferry::internal::ietf

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // tus's client-wide half: the TusProtocol all uploads of a client share
-// (its discovery is asked once), a TusTransfer per upload, and the probe
+// (its discovery is asked once; an AppendTransfer per upload), and the probe
 // ferry-doctor runs: OPTIONS (capabilities, the server's clock), then a
 // 1-byte upload removed again (credentials).
 #include <memory>
@@ -9,50 +9,29 @@
 #include "errors/classify.h"
 #include "http/http_client.h"
 #include "http/url.h"
+#include "protocols/append/append_client.h"
 #include "protocols/protocol_client.h"
 #include "protocols/tus/tus_protocol.h"
-#include "protocols/tus/tus_transfer.h"
 
 namespace ferry::internal {
 namespace {
 
-class TusClient : public ProtocolClient {
+class TusClient : public AppendClient {
  public:
   TusClient(const ClientConfig& config, HttpClient* http)
-      : config_(config),
-        http_(http),
+      : AppendClient(config, http),
         tus_(
             http, config.endpoint, config.headers,
             ClassifyOptions{&config.rules, config.max_clock_skew_ms, nullptr}) {
-  }
-
-  std::unique_ptr<Transfer> NewTransfer() override {
-    return std::make_unique<TusTransfer>(&tus_, config_.compress_level);
-  }
-
-  uint64_t PerUploadMemory(uint64_t file_size) const override {
-    // Four chunk buffers: one being sent, three read ahead; and libcurl's
-    // send buffer when the file is sent in large requests.
-    return 4 * std::min(config_.chunk_size, std::max<uint64_t>(file_size, 1)) +
-           (file_size > kLargeBodyBytes ? kLargeBodySendBuffer : 0);
   }
 
   void Probe(DoctorReport* report) override {
     if (CheckServer(report)) CheckUpload(report);
   }
 
-  bool OwnsEntry(const JournalRecord& record) const override {
-    return record.protocol == "tus" &&
-           record.endpoint == RedactUrl(config_.endpoint);
-  }
-
-  Status DiscardSaved(const JournalRecord& record) override {
-    // Only an upload URL the client would follow: an entry cannot send
-    // credentials elsewhere.
-    Status allowed = tus_.CheckUploadUrl(record.upload_url);
-    if (!allowed.ok()) return allowed;
-    return tus_.Terminate(record.upload_url);
-  }
+ protected:
+  AppendWire& wire() override { return tus_; }
+  const AppendWire& wire() const override { return tus_; }
 
  private:
   bool CheckServer(DoctorReport* report) {
@@ -109,24 +88,13 @@ class TusClient : public ProtocolClient {
     static const char kByte[] = "f";
     if (probe_caps_.Has("creation-with-upload"))
       p.first_bytes = std::string_view(kByte, 1);
-    uint64_t wire = 0;
-    Result<CreateResult> created = tus_.Create(p, nullptr, &wire);
-    if (!created.ok()) {
-      const Error& e = created.error();
-      bool auth = e.category == FERRY_CATEGORY_AUTH;
-      report->Fail(auth ? "auth" : "upload",
-                   auth ? "the server refused these credentials"
-                        : "the server refused a 1-byte upload",
-                   e);
-      return;
-    }
-    report->Ok("auth", config_.headers.empty()
-                           ? "no credentials needed to create"
-                           : "credentials accepted");
+    uint64_t wire_bytes = 0;
+    Result<CreateResult> created = tus_.Create(p, nullptr, &wire_bytes);
+    if (!ReportProbeCreation(created, report)) return;
     if (created.value().offset < 1) {
       Result<SendResult> sent =
           tus_.Send(created.value().url, 0, std::string_view(kByte, 1), "", {},
-                    nullptr, &wire);
+                    nullptr, &wire_bytes);
       if (!sent.ok()) {
         report->Fail("upload", "a 1-byte PATCH failed", sent.error());
         return;
@@ -140,8 +108,6 @@ class TusClient : public ProtocolClient {
     report->Ok("upload", "a 1-byte upload succeeded" + cleanup);
   }
 
-  const ClientConfig& config_;
-  HttpClient* http_;
   TusProtocol tus_;
   ServerCapabilities probe_caps_;
 };

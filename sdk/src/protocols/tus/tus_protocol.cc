@@ -7,6 +7,7 @@
 #include <ctime>
 #include <utility>
 
+#include "codec/hash.h"
 #include "errors/classify.h"
 #include "http/url.h"
 #include "protocols/ietf/ietf_discovery.h"
@@ -37,7 +38,7 @@ Result<uint64_t> TusProtocol::RequireOffset(const HttpResponse& r,
                                             const std::string& url) const {
   auto value = r.Header("upload-offset");
   if (!value && !r.body.empty()) {
-    Error e = Classify(r, kind, url);
+    Error e = at_.Classify(r, kind, url);
     e.message = "the server answered " + std::to_string(r.status) +
                 " without Upload-Offset, with an error body: " + e.message;
     return e;
@@ -50,73 +51,31 @@ Result<uint64_t> TusProtocol::RequireOffset(const HttpResponse& r,
 
 TusProtocol::TusProtocol(HttpClient* http, std::string endpoint,
                          HeaderList headers, ClassifyOptions classify)
-    : http_(http),
-      endpoint_(std::move(endpoint)),
-      classify_(classify),
-      headers_(std::move(headers)) {}
+    : at_(http, std::move(endpoint), std::move(headers), std::move(classify)) {}
 
 void TusProtocol::SetHeader(const std::string& name, const std::string& value) {
-  MutexLock lock(&mu_);
-  ReplaceHeader(&headers_, name, value);
-}
-
-Error TusProtocol::Classify(const HttpResponse& r, RequestKind kind,
-                            const std::string& url) const {
-  Error e = ClassifyResponse(r, kind, RedactUrl(url), classify_);
-  std::vector<std::string> secrets = SecretsOf(url);
-  for (std::string& s : SecretsOf(endpoint_)) secrets.push_back(std::move(s));
-  {
-    MutexLock lock(&mu_);
-    for (std::string& s : SecretsOf(headers_)) secrets.push_back(std::move(s));
-  }
-  ScrubSecrets(secrets, &e);
-  return e;
+  at_.SetHeader(name, value);
 }
 
 HttpRequest TusProtocol::NewRequest(std::string method, std::string url) const {
-  HttpRequest req;
-  req.method = std::move(method);
-  req.url = std::move(url);
-  {
-    MutexLock lock(&mu_);
-    req.headers = headers_;
-  }
+  HttpRequest req = at_.NewRequest(std::move(method), std::move(url));
   req.headers.emplace_back("Tus-Resumable", kTusVersion);
   // The client's clock, so a server can refuse (and explain) a skewed one.
-  char date[64];
-  time_t now = time(nullptr);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  req.headers.emplace_back("Date", date);
+  req.headers.emplace_back("Date", HttpDate(time(nullptr)));
   return req;
 }
 
 Status TusProtocol::CheckUploadUrl(const std::string& url) const {
-  auto origin = UrlOrigin(url);
-  if (!origin) {
-    Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
-                        "the server gave an upload URL that does not parse");
-    return e;
-  }
-  if (!http_->OriginAllowed(endpoint_, url)) {
-    Error e =
-        MakeError(FERRY_ERR_REDIRECT_REFUSED,
-                  "the server placed the upload on another origin (" + *origin +
-                      "); ferry does not send your credentials there");
-    e.url = RedactUrl(url);
-    return e;
-  }
-  return OkStatus();
+  return at_.CheckUploadUrl(url);
 }
 
 Result<ServerCapabilities> TusProtocol::Discover() {
-  HttpOutcome out = http_->Perform(NewRequest("OPTIONS", endpoint_));
-  std::string redacted = RedactUrl(endpoint_);
+  HttpOutcome out = at_.http()->Perform(NewRequest("OPTIONS", at_.url()));
+  std::string redacted = RedactUrl(at_.url());
   if (!out.ok) return ClassifyTransport(out.transport, redacted);
   const HttpResponse& r = out.response;
   if (r.status != 200 && r.status != 204) {
-    return Classify(r, RequestKind::kDiscover, endpoint_);
+    return at_.Classify(r, RequestKind::kDiscover, at_.url());
   }
   ServerCapabilities caps;
   caps.versions = ParseHeaderList(r.Header("tus-version").value_or(""));
@@ -133,7 +92,7 @@ Result<ServerCapabilities> TusProtocol::Discover() {
             ? "the endpoint speaks the IETF resumable-upload draft "
               "(Accept-Patch: application/partial-upload), not tus 1.0.0 "
               "(Tus-Version: " +
-                  tus_version + "); ferry does not upload with the draft yet"
+                  tus_version + "): upload with protocol ietf (or auto)"
             : "the endpoint does not offer tus 1.0.0 (Tus-Version: " +
                   tus_version + ")");
     e.http_status = r.status;
@@ -142,7 +101,7 @@ Result<ServerCapabilities> TusProtocol::Discover() {
   }
   if (auto max = r.Header("tus-max-size")) {
     auto v = tus::ParseSize(*max);
-    if (!v) return Unexpected("Tus-Max-Size is not a number", r, endpoint_);
+    if (!v) return Unexpected("Tus-Max-Size is not a number", r, at_.url());
     caps.max_size = static_cast<int64_t>(*v);
   }
   if (!caps.Has("creation")) {
@@ -157,7 +116,7 @@ Result<ServerCapabilities> TusProtocol::Discover() {
 Result<CreateResult> TusProtocol::Create(const CreateParams& params,
                                          const SendProgressFn& on_send,
                                          uint64_t* wire_bytes) {
-  HttpRequest req = NewRequest("POST", endpoint_);
+  HttpRequest req = NewRequest("POST", at_.url());
   if (params.defer_length) {
     req.headers.emplace_back("Upload-Defer-Length", "1");
   } else {
@@ -179,25 +138,25 @@ Result<CreateResult> TusProtocol::Create(const CreateParams& params,
     req.body = params.first_bytes;
     req.has_body = true;
   }
-  HttpOutcome out = http_->Perform(req, on_send);
+  HttpOutcome out = at_.http()->Perform(req, on_send);
   *wire_bytes += out.body_bytes_sent;
-  std::string redacted = RedactUrl(endpoint_);
+  std::string redacted = RedactUrl(at_.url());
   if (!out.ok) return ClassifyTransport(out.transport, redacted);
   const HttpResponse& r = out.response;
   if (r.status != 201) {
     if (r.status >= 200 && r.status < 300) {
       return Unexpected(
           "creation answered " + std::to_string(r.status) + " instead of 201",
-          r, endpoint_);
+          r, at_.url());
     }
-    return Classify(r, RequestKind::kCreate, endpoint_);
+    return at_.Classify(r, RequestKind::kCreate, at_.url());
   }
   auto location = r.Header("location");
   if (!location || location->empty()) {
-    return Unexpected("201 without a Location", r, endpoint_);
+    return Unexpected("201 without a Location", r, at_.url());
   }
-  auto url = ResolveUrl(endpoint_, *location);
-  if (!url) return Unexpected("Location does not parse", r, endpoint_);
+  auto url = ResolveUrl(at_.url(), *location);
+  if (!url) return Unexpected("Location does not parse", r, at_.url());
   Status same_origin = CheckUploadUrl(*url);
   if (!same_origin.ok()) return same_origin.error();
   CreateResult result;
@@ -209,7 +168,7 @@ Result<CreateResult> TusProtocol::Create(const CreateParams& params,
       auto offset = tus::ParseSize(*value);
       if (!offset || *offset > params.first_bytes.size()) {
         return Unexpected("Upload-Offset after creation is out of range", r,
-                          endpoint_);
+                          at_.url());
       }
       result.offset = *offset;
     }
@@ -218,12 +177,12 @@ Result<CreateResult> TusProtocol::Create(const CreateParams& params,
 }
 
 Result<OffsetResult> TusProtocol::QueryOffset(const std::string& url) {
-  HttpOutcome out = http_->Perform(NewRequest("HEAD", url));
+  HttpOutcome out = at_.http()->Perform(NewRequest("HEAD", url));
   std::string redacted = RedactUrl(url);
   if (!out.ok) return ClassifyTransport(out.transport, redacted);
   const HttpResponse& r = out.response;
   if (r.status != 200 && r.status != 204) {
-    return Classify(r, RequestKind::kOffset, url);
+    return at_.Classify(r, RequestKind::kOffset, url);
   }
   Result<uint64_t> offset = RequireOffset(r, RequestKind::kOffset, url);
   if (!offset.ok()) return offset.error();
@@ -256,13 +215,13 @@ Result<SendResult> TusProtocol::Send(const std::string& url, uint64_t offset,
   if (!checksum.empty()) req.headers.emplace_back("Upload-Checksum", checksum);
   req.source = &body;
   req.has_body = true;
-  HttpOutcome out = http_->Perform(req, on_send);
+  HttpOutcome out = at_.http()->Perform(req, on_send);
   *wire_bytes += out.body_bytes_sent;
   std::string redacted = RedactUrl(url);
   if (!out.ok) return ClassifyTransport(out.transport, redacted);
   const HttpResponse& r = out.response;
   if (r.status != 204 && r.status != 200) {
-    return Classify(r, RequestKind::kSend, url);
+    return at_.Classify(r, RequestKind::kSend, url);
   }
   Result<uint64_t> new_offset = RequireOffset(r, RequestKind::kSend, url);
   if (!new_offset.ok()) return new_offset.error();
@@ -281,22 +240,6 @@ Result<SendResult> TusProtocol::Send(const std::string& url, uint64_t offset,
   return result;
 }
 
-Result<SendResult> TusProtocol::Send(const std::string& url, uint64_t offset,
-                                     std::string_view data,
-                                     const std::string& checksum,
-                                     std::optional<uint64_t> declare_length,
-                                     const SendProgressFn& on_send,
-                                     uint64_t* wire_bytes) {
-  BodySource body;
-  body.length = data.size();
-  body.read = [data](uint64_t pos, char* out, size_t max) -> int64_t {
-    size_t n = std::min<size_t>(max, data.size() - pos);
-    std::memcpy(out, data.data() + pos, n);
-    return static_cast<int64_t>(n);
-  };
-  return Send(url, offset, body, checksum, declare_length, on_send, wire_bytes);
-}
-
 Result<ServerCapabilities> TusProtocol::CachedDiscover() {
   {
     MutexLock lock(&mu_);
@@ -310,15 +253,44 @@ Result<ServerCapabilities> TusProtocol::CachedDiscover() {
   return caps;
 }
 
+Result<AppendCapabilities> TusProtocol::CachedCapabilities() {
+  Result<ServerCapabilities> discovered = CachedDiscover();
+  if (!discovered.ok()) return discovered.error();
+  const ServerCapabilities& caps = discovered.value();
+  AppendCapabilities c;
+  c.create_with_bytes = caps.Has("creation-with-upload");
+  c.deferred_length = caps.Has("creation-defer-length");
+  c.limits.max_size = caps.max_size;
+  if (caps.Has("checksum")) {
+    const auto& algos = caps.checksum_algorithms;
+    auto offered = [&](const char* a) {
+      return std::find(algos.begin(), algos.end(), a) != algos.end();
+    };
+    if (offered("sha256")) {
+      c.checksum_algorithm = "sha256";
+    } else if (offered("sha1")) {
+      c.checksum_algorithm = "sha1";
+    } else {
+      for (const auto& a : algos) {
+        if (Hasher::Create(a)) {
+          c.checksum_algorithm = a;
+          break;
+        }
+      }
+    }
+  }
+  return c;
+}
+
 Status TusProtocol::Terminate(const std::string& url) {
-  HttpOutcome out = http_->Perform(NewRequest("DELETE", url));
+  HttpOutcome out = at_.http()->Perform(NewRequest("DELETE", url));
   std::string redacted = RedactUrl(url);
   if (!out.ok) return ClassifyTransport(out.transport, redacted);
   int status = out.response.status;
   if (status == 204 || status == 200 || status == 404 || status == 410) {
     return OkStatus();
   }
-  return Classify(out.response, RequestKind::kTerminate, url);
+  return at_.Classify(out.response, RequestKind::kTerminate, url);
 }
 
 }  // namespace ferry::internal

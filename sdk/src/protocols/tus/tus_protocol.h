@@ -10,12 +10,14 @@
 
 #include "errors/classify.h"
 #include "http/http_client.h"
+#include "protocols/append/append_endpoint.h"
+#include "protocols/append/append_wire.h"
 #include "protocols/tus/tus_types.h"
 #include "sync/mutex.h"
 
 namespace ferry::internal {
 
-class TusProtocol {
+class TusProtocol : public AppendWire {
  public:
   // http must outlive this object. headers: sent with every request (the
   // app's Authorization and so on); upload URLs on another origin than the
@@ -25,45 +27,39 @@ class TusProtocol {
 
   // Replaces (or adds) a header for every later request, e.g. a refreshed
   // Authorization. Thread-safe.
-  void SetHeader(const std::string& name, const std::string& value);
+  void SetHeader(const std::string& name, const std::string& value) override;
 
   Result<ServerCapabilities> Discover();
-  Result<CreateResult> Create(const CreateParams& params,
-                              const SendProgressFn& on_send,
-                              uint64_t* wire_bytes);
-  Result<OffsetResult> QueryOffset(const std::string& url);
-  Result<SendResult> Send(const std::string& url, uint64_t offset,
-                          const BodySource& body, const std::string& checksum,
-                          std::optional<uint64_t> declare_length,
-                          const SendProgressFn& on_send, uint64_t* wire_bytes);
-  // The same with a body already in memory.
-  Result<SendResult> Send(const std::string& url, uint64_t offset,
-                          std::string_view data, const std::string& checksum,
-                          std::optional<uint64_t> declare_length,
-                          const SendProgressFn& on_send, uint64_t* wire_bytes);
-  Status Terminate(const std::string& url);
-
   // Discover(), asked once per client: later calls return the first
   // successful answer. Thread-safe.
   Result<ServerCapabilities> CachedDiscover();
 
-  // unexpected_response / redirect_refused unless url is an http(s) URL on
-  // the endpoint's origin.
-  Status CheckUploadUrl(const std::string& url) const;
+  // AppendWire.
+  std::string_view Name() const override { return "tus"; }
+  // From CachedDiscover: the extensions ferry uses, the checksum algorithm
+  // it picks (sha256, else sha1, else any it knows) and Tus-Max-Size.
+  Result<AppendCapabilities> CachedCapabilities() override;
+  Status CheckUploadUrl(const std::string& url) const override;
+  Result<CreateResult> Create(const CreateParams& params,
+                              const SendProgressFn& on_send,
+                              uint64_t* wire_bytes) override;
+  Result<OffsetResult> QueryOffset(const std::string& url) override;
+  using AppendWire::Send;
+  Result<SendResult> Send(const std::string& url, uint64_t offset,
+                          const BodySource& body, const std::string& checksum,
+                          std::optional<uint64_t> declare_length,
+                          const SendProgressFn& on_send,
+                          uint64_t* wire_bytes) override;
+  Status Terminate(const std::string& url) override;
 
  private:
   HttpRequest NewRequest(std::string method, std::string url) const;
 
   Result<uint64_t> RequireOffset(const HttpResponse& r, RequestKind kind,
                                  const std::string& url) const;
-  Error Classify(const HttpResponse& r, RequestKind kind,
-                 const std::string& url) const;
 
-  HttpClient* http_;
-  std::string endpoint_;
-  ClassifyOptions classify_;
+  AppendEndpoint at_;
   mutable Mutex mu_;
-  HeaderList headers_ ABSL_GUARDED_BY(mu_);
   std::optional<ServerCapabilities> caps_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "protocols/tus/tus_transfer.h"
+#include "protocols/append/append_transfer.h"
 
 #include <curl/curl.h>
 
@@ -18,12 +18,17 @@
 
 namespace ferry::internal {
 
-TusTransfer::TusTransfer(TusProtocol* tus, int fixed_level)
-    : tus_(tus), chooser_(std::max(fixed_level, 0)) {}
+uint64_t AppendUploadMemory(const ClientConfig& config, uint64_t file_size) {
+  return 4 * std::min(config.chunk_size, std::max<uint64_t>(file_size, 1)) +
+         (file_size > kLargeBodyBytes ? kLargeBodySendBuffer : 0);
+}
 
-TusTransfer::~TusTransfer() = default;
+AppendTransfer::AppendTransfer(AppendWire* wire, int fixed_level)
+    : wire_(wire), chooser_(std::max(fixed_level, 0)) {}
 
-void TusTransfer::Attach(const TransferContext* context) {
+AppendTransfer::~AppendTransfer() = default;
+
+void AppendTransfer::Attach(const TransferContext* context) {
   ctx_ = context;
   source_ = context->source;
   on_send_ = [this](uint64_t sent) {
@@ -32,22 +37,25 @@ void TusTransfer::Attach(const TransferContext* context) {
   };
 }
 
-Status TusTransfer::Discover() {
-  Result<ServerCapabilities> caps = tus_->CachedDiscover();
+Status AppendTransfer::Discover() {
+  Result<AppendCapabilities> caps = wire_->CachedCapabilities();
   if (!caps.ok()) return caps.error();
   caps_ = caps.value();
   return OkStatus();
 }
 
-Status TusTransfer::Preflight() {
+Status AppendTransfer::Preflight() {
   for (const auto& h : ctx_->params->object.headers) {
-    // tus stores bytes, not an object: only the media type has a place,
-    // the "filetype" metadata tus-js-client sends.
+    // tus and the draft store bytes, not an object: only the media type
+    // has a place (tus: the "filetype" metadata tus-js-client sends; the
+    // draft: the creating request's Content-Type).
     if (!absl::EqualsIgnoreCase(h.first, "content-type")) {
-      return MakeError(FERRY_ERR_INVALID_ARGUMENT,
-                       "tus uploads take no object header but Content-Type "
-                       "(sent as filetype metadata); " +
-                           h.first + " is S3's");
+      std::string message(wire_->Name());
+      message.append(
+          " uploads take no object header but Content-Type (the file's "
+          "media type); ");
+      message.append(h.first).append(" is S3's");
+      return MakeError(FERRY_ERR_INVALID_ARGUMENT, message);
     }
   }
   if (!source_->seekable()) {
@@ -65,40 +73,81 @@ Status TusTransfer::Preflight() {
     stream_window_chunks_ = std::min<uint64_t>(4, spare / 2);
   }
   // A stream of unknown length is checked as it is read (Grow).
+  return CheckLimits();
+}
+
+Status AppendTransfer::CheckLimits() const {
   uint64_t size = source_->expected_size().value_or(source_->size());
   if (OverMaxSize(size)) {
-    Error e =
-        TooLarge("the file is " + std::to_string(size) +
-                 " bytes; the server accepts at most " +
-                 std::to_string(caps_.max_size) + " (refused before sending)");
+    Error e = TooLarge("the file is " + std::to_string(size) +
+                       " bytes; the server accepts at most " +
+                       std::to_string(caps_.limits.max_size) +
+                       " (refused before sending)");
     e.url = RedactUrl(ctx_->config->endpoint);
+    return e;
+  }
+  // Requests are as long as the rest of the file (a stream: its window;
+  // zstd: every frame in one request, the seek table last), one chunk
+  // where each carries a checksum. A server that wants every append but
+  // the last larger than that cannot be served so.
+  // (A retry that resumes inside a chunk sends its rest alone, which such
+  // a server refuses: the upload then fails, typed.)
+  uint64_t min = caps_.limits.min_append_size;
+  uint64_t cap = AppendCap();
+  const ClientConfig& cfg = *ctx_->config;
+  bool per_chunk = !ChecksumAlgorithm().empty();
+  uint64_t per_request = per_chunk ? cfg.chunk_size : UINT64_MAX;
+  if (!source_->seekable()) {
+    per_request = std::min(per_request, stream_window_chunks_ * cfg.chunk_size);
+  }
+  if (cap > 0) per_request = std::min(per_request, cap);
+  if (min > 0 && per_request < min) {
+    Error e = MakeError(
+        FERRY_ERR_INVALID_ARGUMENT,
+        "the server wants appends of at least " + std::to_string(min) +
+            " bytes (Upload-Limit min-append-size) but this upload sends " +
+            std::to_string(per_request) +
+            " per request: raise the chunk (or request) size");
+    e.origin = FERRY_ORIGIN_SERVER;
+    e.limit = static_cast<int64_t>(min);
     return e;
   }
   return OkStatus();
 }
 
-std::optional<std::string> TusTransfer::CompressionUnsupported() const {
+uint64_t AppendTransfer::AppendCap() const {
+  uint64_t cap = caps_.limits.max_append_size;
+  uint64_t app = ctx_->config->request_size;
+  if (app > 0 && (cap == 0 || app < cap)) cap = app;
+  return cap;
+}
+
+void AppendTransfer::Observed(const AppendLimits& limits) {
+  caps_.limits.Merge(limits);
+}
+
+std::optional<std::string> AppendTransfer::CompressionUnsupported() const {
   // The compressed length is not known up front; without deferring it the
   // choice is to send the file as it is (documented).
-  if (!caps_.Has("creation-defer-length")) {
+  if (!caps_.deferred_length) {
     return "the server does not offer creation-defer-length: sending the "
            "file uncompressed";
   }
   return std::nullopt;
 }
 
-Status TusTransfer::SetCompression(int level) {
+Status AppendTransfer::SetCompression(int level) {
   level_ = level;
   return OkStatus();
 }
 
 // Redacted: the state directory never holds the endpoint's user info or
 // query (a token, a signature), and a rotated signature keeps the entry.
-std::string TusTransfer::JournalKey() const {
+std::string AppendTransfer::JournalKey() const {
   return RedactUrl(ctx_->config->endpoint);
 }
 
-Status TusTransfer::HashFile() {
+Status AppendTransfer::HashFile() {
   // Announcing the SHA-256 at creation needs it before the first byte:
   // one pass through the ledger (which then knows every chunk).
   if (!source_->seekable() && !plan_->complete()) {
@@ -120,7 +169,7 @@ Status TusTransfer::HashFile() {
   return OkStatus();
 }
 
-Status TusTransfer::LoadChunk(uint64_t index) {
+Status AppendTransfer::LoadChunk(uint64_t index) {
   if (buffered_index_ == static_cast<int64_t>(index)) return OkStatus();
   ChunkRange c = plan_->Chunk(index);
   buffer_.resize(std::max<size_t>(buffer_.size(), c.length));
@@ -131,7 +180,7 @@ Status TusTransfer::LoadChunk(uint64_t index) {
   return OkStatus();
 }
 
-Status TusTransfer::Journaled(uint64_t index) {
+Status AppendTransfer::Journaled(uint64_t index) {
   if (index < journaled_chunks_) return OkStatus();
   // A chunk's fingerprint is on disk before any byte of it leaves, so a
   // resume can check whatever the server holds. Not fsynced: it survives
@@ -148,33 +197,19 @@ Status TusTransfer::Journaled(uint64_t index) {
   return OkStatus();
 }
 
-std::string TusTransfer::ChecksumAlgorithm() const {
-  if (!caps_.Has("checksum")) return "";
-  const auto& algos = caps_.checksum_algorithms;
-  auto offered = [&](const char* a) {
-    return std::find(algos.begin(), algos.end(), a) != algos.end();
-  };
-  if (offered("sha256")) return "sha256";
-  if (offered("sha1")) return "sha1";
-  for (const auto& a : algos) {
-    if (Hasher::Create(a)) return a;
-  }
-  return "";
-}
-
-const std::string* TusTransfer::FrameSha256(const FrameInfo& frame) const {
+const std::string* AppendTransfer::FrameSha256(const FrameInfo& frame) const {
   return record_.chunk_hash == ChunkHash::kSha256 ? &frame.digest : nullptr;
 }
 
-const std::string* TusTransfer::ChunkSha256(uint64_t index) const {
+const std::string* AppendTransfer::ChunkSha256(uint64_t index) const {
   return record_.chunk_hash == ChunkHash::kSha256 &&
                  index < record_.chunk_digests.size()
              ? &record_.chunk_digests[index]
              : nullptr;
 }
 
-std::string TusTransfer::ChecksumHeader(std::string_view data,
-                                        const std::string* sha256) {
+std::string AppendTransfer::ChecksumHeader(std::string_view data,
+                                           const std::string* sha256) {
   std::string algo = ChecksumAlgorithm();
   if (algo.empty()) return "";
   if (algo == "sha256" && sha256 != nullptr) {
@@ -185,12 +220,13 @@ std::string TusTransfer::ChecksumHeader(std::string_view data,
   return algo + " " + Base64Encode(h->Finish());
 }
 
-std::optional<ResumeVerdict> TusTransfer::Screen(const JournalRecord& saved) {
-  if (saved.protocol != "tus") {
+std::optional<ResumeVerdict> AppendTransfer::Screen(
+    const JournalRecord& saved) {
+  if (saved.protocol != wire_->Name()) {
     return Unusable(FERRY_ERR_UPLOAD_EXPIRED,
                     "the saved upload belongs to another protocol");
   }
-  if (!tus_->CheckUploadUrl(saved.upload_url).ok()) {
+  if (!wire_->CheckUploadUrl(saved.upload_url).ok()) {
     return Unusable(FERRY_ERR_REDIRECT_REFUSED,
                     "the saved upload URL is not on the endpoint's origin");
   }
@@ -204,9 +240,9 @@ std::optional<ResumeVerdict> TusTransfer::Screen(const JournalRecord& saved) {
   return std::nullopt;
 }
 
-Result<std::optional<ResumeVerdict>> TusTransfer::QueryServer(
+Result<std::optional<ResumeVerdict>> AppendTransfer::QueryServer(
     const JournalRecord& saved) {
-  Result<OffsetResult> server = tus_->QueryOffset(saved.upload_url);
+  Result<OffsetResult> server = wire_->QueryOffset(saved.upload_url);
   if (!server.ok()) {
     const Error& err = server.error();
     if (err.code == FERRY_ERR_UPLOAD_EXPIRED ||
@@ -221,7 +257,7 @@ Result<std::optional<ResumeVerdict>> TusTransfer::QueryServer(
   return std::optional<ResumeVerdict>();
 }
 
-void TusTransfer::ExtendStoredFrames(uint64_t offset) {
+void AppendTransfer::ExtendStoredFrames(uint64_t offset) {
   // Frames sent stored were not journaled: the server may hold more than
   // the list says. Stored frames are a function of their chunk, so the
   // list is extended (and each extended frame rebuilt and checked later).
@@ -238,7 +274,7 @@ void TusTransfer::ExtendStoredFrames(uint64_t offset) {
   }
 }
 
-Result<ResumeVerdict> TusTransfer::Adopt(const JournalRecord& saved) {
+Result<ResumeVerdict> AppendTransfer::Adopt(const JournalRecord& saved) {
   const OffsetResult& at = server_at_;
   // The server's copy must be of this content: a server that reports the
   // sha256 it was created with tells whether this is still our upload.
@@ -286,7 +322,15 @@ Result<ResumeVerdict> TusTransfer::Adopt(const JournalRecord& saved) {
                     "the server's copy has another length or an offset past "
                     "what was sent");
   }
-  length_declared_ = at.length >= 0;
+  if (caps_.marks_last_request && at.complete && at.offset < known_end) {
+    hashed_ = false;
+    return Unusable(FERRY_ERR_UNEXPECTED_RESPONSE,
+                    "the server's copy is complete at " +
+                        std::to_string(at.offset) + " bytes, short of the " +
+                        std::to_string(known_end) + " of the file");
+  }
+  length_declared_ = caps_.marks_last_request ? at.complete : at.length >= 0;
+  Observed(at.limits);
   hashed_ = true;
   Result<std::optional<ResumeVerdict>> held = VerifyHeld(at.offset);
   if (!held.ok()) return held.error();
@@ -296,7 +340,8 @@ Result<ResumeVerdict> TusTransfer::Adopt(const JournalRecord& saved) {
   return Resumed(at.offset, "resuming where the server's copy ends");
 }
 
-Result<std::optional<ResumeVerdict>> TusTransfer::VerifyHeld(uint64_t offset) {
+Result<std::optional<ResumeVerdict>> AppendTransfer::VerifyHeld(
+    uint64_t offset) {
   // Re-read what the server holds and compare it with the hashes recorded
   // when it was sent: a file edited in place is never resumed onto.
   bool zstd = Zstd();
@@ -332,7 +377,7 @@ Result<std::optional<ResumeVerdict>> TusTransfer::VerifyHeld(uint64_t offset) {
   return std::optional<ResumeVerdict>();
 }
 
-Status TusTransfer::PrepareFresh() {
+Status AppendTransfer::PrepareFresh() {
   // Frames and chunks read ahead belong to the old upload (and read record_).
   producer_.reset();
   reader_.reset();
@@ -341,7 +386,7 @@ Status TusTransfer::PrepareFresh() {
     // Fingerprints of a previous upload of this file are not reused: it
     // may have changed since.
     record_ = JournalRecord();
-    record_.protocol = "tus";
+    record_.protocol = std::string(wire_->Name());
     record_.endpoint = JournalKey();
     record_.path = ctx_->source_key;
     record_.identity = source_->identity();
@@ -368,6 +413,7 @@ Status TusTransfer::PrepareFresh() {
   frame_index_ = -1;
   length_declared_ = false;
   irreproducible_ = false;
+  stored_sha256_.clear();
   offset_ = 0;
 
   // The app's metadata may replace the defaults, never add a duplicate key.
@@ -390,7 +436,7 @@ Status TusTransfer::PrepareFresh() {
     meta["encoding"] = "zstd";
     if (expected) meta["original-length"] = std::to_string(*expected);
   }
-  if (!expected && !caps_.Has("creation-defer-length")) {
+  if (!expected && !caps_.deferred_length) {
     return MakeError(FERRY_ERR_PROTOCOL_UNSUPPORTED,
                      "a stream of unknown length needs the server's "
                      "creation-defer-length extension, which it does not "
@@ -400,25 +446,62 @@ Status TusTransfer::PrepareFresh() {
   create_.length = expected.value_or(0);
   create_.defer_length = zstd || !expected;
   create_.metadata.assign(meta.begin(), meta.end());
-  with_upload_ =
-      !zstd && caps_.Has("creation-with-upload") && expected && *expected > 0;
-  if (with_upload_) {
+  // Where the last request is marked, an empty file is one creation that
+  // says it is complete.
+  with_upload_ = !zstd && caps_.create_with_bytes && expected &&
+                 (*expected > 0 || caps_.marks_last_request);
+  if (with_upload_ && *expected > 0) {
     Result<std::string_view> first = Reader().Get(0);
     if (!first.ok()) return first.error();
     create_.first_bytes = first.value();
-    create_.checksum = ChecksumHeader(create_.first_bytes, ChunkSha256(0));
+    const std::string* sha256 = ChunkSha256(0);
+    uint64_t cap = AppendCap();
+    uint64_t probe = caps_.creation_bytes_cap;
+    if (probe > 0 && (cap == 0 || probe < cap)) cap = probe;
+    if (cap > 0 && create_.first_bytes.size() > cap) {
+      create_.first_bytes = create_.first_bytes.substr(0, cap);
+      sha256 = nullptr;
+    }
+    if (create_.first_bytes.size() < caps_.limits.min_append_size &&
+        create_.first_bytes.size() < *expected) {
+      // Too little for an append the server takes: the appends carry it.
+      with_upload_ = false;
+      create_.first_bytes = {};
+    }
+    create_.checksum = ChecksumHeader(create_.first_bytes, sha256);
   }
+  // The upload's URL, as soon as the server names it (before its answer):
+  // journaled, so a process killed while the creation's bytes are sent
+  // resumes that upload. Not for a creation that carries the whole file
+  // (at most a chunk): no state to write and fsync only to delete it.
+  bool whole = with_upload_ && create_.first_bytes.size() == *expected;
+  if (whole) return OkStatus();
+  create_.on_url = [this](const std::string& url) {
+    record_.upload_url = url;
+    record_.chunk_digests = ledger_->Fingerprints();
+    if (ctx_->save(record_, /*durable=*/true).ok()) {
+      journaled_chunks_ = record_.chunk_digests.size();
+    }
+  };
   return OkStatus();
 }
 
-Status TusTransfer::Create() {
+Status AppendTransfer::Create() {
   inflight_ = 0;
-  Result<CreateResult> created = tus_->Create(create_, on_send_, &wire_bytes_);
+  Result<CreateResult> created = wire_->Create(create_, on_send_, &wire_bytes_);
   inflight_ = 0;
-  if (!created.ok()) return created.error();
+  if (!created.ok()) {
+    // A URL named early belongs to an upload this request did not make.
+    record_.upload_url.clear();
+    return created.error();
+  }
   record_.upload_url = created.value().url;
   record_.expires = created.value().expires;
   offset_ = created.value().offset;
+  if (created.value().complete) length_declared_ = true;
+  Observed(created.value().limits);
+  Status limits = CheckLimits();
+  if (!limits.ok()) return limits;
   // A file the creation request carried whole has nothing left to resume:
   // no state to write (and fsync) only to delete it.
   if (!(with_upload_ && offset_ == source_->size())) {
@@ -430,11 +513,11 @@ Status TusTransfer::Create() {
   return OkStatus();
 }
 
-std::string TusTransfer::CreatedMessage() const {
+std::string AppendTransfer::CreatedMessage() const {
   return "created " + RedactUrl(record_.upload_url);
 }
 
-uint64_t TusTransfer::RawAt(uint64_t wire) const {
+uint64_t AppendTransfer::RawAt(uint64_t wire) const {
   if (!Zstd()) return wire;
   uint64_t start = 0, raw = 0;
   for (const FrameInfo& f : record_.frames) {
@@ -447,40 +530,41 @@ uint64_t TusTransfer::RawAt(uint64_t wire) const {
   return raw;
 }
 
-bool TusTransfer::OverMaxSize(uint64_t size) const {
-  return caps_.max_size >= 0 && size > static_cast<uint64_t>(caps_.max_size);
+bool AppendTransfer::OverMaxSize(uint64_t size) const {
+  return caps_.limits.max_size >= 0 &&
+         size > static_cast<uint64_t>(caps_.limits.max_size);
 }
 
-Error TusTransfer::TooLarge(std::string message) const {
+Error AppendTransfer::TooLarge(std::string message) const {
   Error e = MakeError(FERRY_ERR_FILE_TOO_LARGE, std::move(message));
-  e.limit = caps_.max_size;
+  e.limit = caps_.limits.max_size;
   e.origin = FERRY_ORIGIN_SERVER;
   return e;
 }
 
-uint64_t TusTransfer::HeldFrom() const {
+uint64_t AppendTransfer::HeldFrom() const {
   uint64_t chunk = plan_->chunk_size();
   return RawAt(offset_) / chunk * chunk;
 }
 
-uint64_t TusTransfer::WindowEnd() const {
+uint64_t AppendTransfer::WindowEnd() const {
   if (source_->seekable()) return UINT64_MAX;
   return HeldFrom() + stream_window_chunks_ * plan_->chunk_size();
 }
 
-Status TusTransfer::Grow(uint64_t raw_end) {
+Status AppendTransfer::Grow(uint64_t raw_end) {
   if (source_->seekable() || plan_->complete()) return OkStatus();
   Status filled = source_->Fill(std::min(raw_end, WindowEnd()) + 1);
   if (!filled.ok()) return filled;
   if (OverMaxSize(source_->size())) {
     return TooLarge("the stream is longer than the " +
-                    std::to_string(caps_.max_size) +
+                    std::to_string(caps_.limits.max_size) +
                     " bytes the server accepts");
   }
   return OkStatus();
 }
 
-uint64_t TusTransfer::KnownEnd() const {
+uint64_t AppendTransfer::KnownEnd() const {
   if (!Zstd()) return source_->size();
   uint64_t end = 0;
   for (const FrameInfo& f : record_.frames) end += f.compressed_size;
@@ -490,7 +574,7 @@ uint64_t TusTransfer::KnownEnd() const {
   return end;
 }
 
-TransferPosition TusTransfer::Position() const {
+TransferPosition AppendTransfer::Position() const {
   TransferPosition p;
   if (source_ == nullptr || !plan_) return p;
   p.raw_acked = RawAt(offset_);
@@ -500,13 +584,13 @@ TransferPosition TusTransfer::Position() const {
   return p;
 }
 
-bool TusTransfer::AllSent() const {
+bool AppendTransfer::AllSent() const {
   if (!plan_->complete()) return false;
   if (!Zstd()) return offset_ >= plan_->file_size() && !LengthOwed();
   return record_.frames.size() == plan_->count() && offset_ >= KnownEnd();
 }
 
-Status TusTransfer::EncodeFrame(uint64_t index, int level, FrameInfo* info) {
+Status AppendTransfer::EncodeFrame(uint64_t index, int level, FrameInfo* info) {
   Status loaded = LoadChunk(index);
   if (!loaded.ok()) return loaded;
   std::string_view raw(buffer_.data(), plan_->Chunk(index).length);
@@ -516,7 +600,7 @@ Status TusTransfer::EncodeFrame(uint64_t index, int level, FrameInfo* info) {
   return OkStatus();
 }
 
-Result<std::optional<TusTransfer::Piece>> TusTransfer::NextPieceAt(
+Result<std::optional<AppendTransfer::Piece>> AppendTransfer::NextPieceAt(
     uint64_t at) {
   if (!Zstd()) {
     Status grown = Grow(at + plan_->chunk_size());
@@ -625,7 +709,7 @@ Result<std::optional<TusTransfer::Piece>> TusTransfer::NextPieceAt(
   return std::optional<Piece>(p);
 }
 
-std::unique_ptr<FrameProducer> TusTransfer::MakeProducer() {
+std::unique_ptr<FrameProducer> AppendTransfer::MakeProducer() {
   // Frames are made by as many workers as there are cores, as far as the
   // budget holds them beside the four chunk buffers, the frame on the wire,
   // a stream's windows and libcurl's send buffer; an automatic level goes as
@@ -647,14 +731,14 @@ std::unique_ptr<FrameProducer> TusTransfer::MakeProducer() {
                                          workers);
 }
 
-bool TusTransfer::RestartCures(const Error& error) const {
+bool AppendTransfer::RestartCures(const Error& error) const {
   // A lost upload, or a server copy that cannot be continued byte-exactly:
   // start over cleanly rather than send bytes that do not match it.
   return error.code == FERRY_ERR_UPLOAD_EXPIRED ||
          (irreproducible_ && error.code == FERRY_ERR_INTEGRITY_FAILED);
 }
 
-Result<SendStep> TusTransfer::SendNext() {
+Result<SendStep> AppendTransfer::SendNext() {
   if (Streams()) return SendStream();
   Result<std::optional<Piece>> next = NextPieceAt(offset_);
   if (!next.ok()) return next.error();
@@ -666,14 +750,14 @@ Result<SendStep> TusTransfer::SendNext() {
   return SendPiece(*next.value());
 }
 
-Result<SendStep> TusTransfer::SendStream() {
+Result<SendStep> AppendTransfer::SendStream() {
   // One request carries as much of the file as allowed, from chunks read
   // and checked ahead: no stop at each chunk for an answer. A stream's
   // request ends at its window (what it keeps in memory for a retry).
   Status grown = Grow(WindowEnd());
   if (!grown.ok()) return grown.error();
   uint64_t end = std::min(plan_->file_size(), WindowEnd());
-  uint64_t limit = ctx_->config->request_size;
+  uint64_t limit = AppendCap();
   if (limit > 0) end = std::min(end, offset_ + limit);
   std::optional<uint64_t> declare;
   if (LengthOwed() && plan_->complete() && end == plan_->file_size()) {
@@ -682,20 +766,30 @@ Result<SendStep> TusTransfer::SendStream() {
   std::optional<Error> unreadable;
   BodySource body = StreamBody(offset_, end, &unreadable);
   inflight_ = 0;
-  Result<SendResult> sent = tus_->Send(record_.upload_url, offset_, body, "",
-                                       declare, on_send_, &wire_bytes_);
+  Result<SendResult> sent = wire_->Send(record_.upload_url, offset_, body, "",
+                                        declare, on_send_, &wire_bytes_);
   inflight_ = 0;
   if (unreadable) return *unreadable;
   return Acknowledged(sent, declare.has_value());
 }
 
-Result<SendStep> TusTransfer::SendPiece(const Piece& piece) {
+Result<SendStep> AppendTransfer::SendPiece(const Piece& whole) {
+  // A server's max-append-size splits a chunk or frame (the request that
+  // declares the length is the one that reaches it).
+  Piece piece = whole;
+  uint64_t cap = AppendCap();
+  if (cap > 0 && piece.data.size() > cap) {
+    piece.data = piece.data.substr(0, cap);
+    piece.sha256 = nullptr;
+    piece.whole_frame = false;
+    piece.declare_length.reset();
+  }
   std::string checksum = ChecksumHeader(piece.data, piece.sha256);
   inflight_ = 0;
   auto start = std::chrono::steady_clock::now();
   Result<SendResult> sent =
-      tus_->Send(record_.upload_url, offset_, piece.data, checksum,
-                 piece.declare_length, on_send_, &wire_bytes_);
+      wire_->Send(record_.upload_url, offset_, piece.data, checksum,
+                  piece.declare_length, on_send_, &wire_bytes_);
   inflight_ = 0;
   if (sent.ok() && sent.value().offset > offset_ && Zstd()) {
     auto now = std::chrono::steady_clock::now();
@@ -713,9 +807,12 @@ Result<SendStep> TusTransfer::SendPiece(const Piece& piece) {
   return Acknowledged(sent, piece.declare_length.has_value());
 }
 
-Result<SendStep> TusTransfer::Acknowledged(const Result<SendResult>& sent,
-                                           bool declared_length) {
+Result<SendStep> AppendTransfer::Acknowledged(const Result<SendResult>& sent,
+                                              bool declared_length) {
   if (!sent.ok()) return sent.error();
+  if (!sent.value().stored_sha256.empty()) {
+    stored_sha256_ = sent.value().stored_sha256;
+  }
   // A request that only declared the length carries no bytes.
   bool declared_only = declared_length && sent.value().offset == offset_ &&
                        plan_->complete() && offset_ == plan_->file_size();
@@ -731,8 +828,8 @@ Result<SendStep> TusTransfer::Acknowledged(const Result<SendResult>& sent,
   return step;
 }
 
-Status TusTransfer::Resync() {
-  Result<OffsetResult> at = tus_->QueryOffset(record_.upload_url);
+Status AppendTransfer::Resync() {
+  Result<OffsetResult> at = wire_->QueryOffset(record_.upload_url);
   if (!at.ok()) return at.error();
   if (at.value().offset > KnownEnd()) {
     Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
@@ -742,16 +839,29 @@ Status TusTransfer::Resync() {
     e.url = RedactUrl(record_.upload_url);
     return e;
   }
-  if (at.value().length >= 0) length_declared_ = true;
+  if (caps_.marks_last_request && at.value().complete &&
+      at.value().offset < KnownEnd()) {
+    Error e = MakeError(FERRY_ERR_UNEXPECTED_RESPONSE,
+                        "the server says the upload is complete at " +
+                            std::to_string(at.value().offset) +
+                            " bytes, short of the " +
+                            std::to_string(KnownEnd()) + " it is");
+    e.url = RedactUrl(record_.upload_url);
+    return e;
+  }
+  if (caps_.marks_last_request ? at.value().complete : at.value().length >= 0) {
+    length_declared_ = true;
+  }
+  Observed(at.value().limits);
   offset_ = at.value().offset;
   return OkStatus();
 }
 
-bool TusTransfer::StreamsFrames() const {
+bool AppendTransfer::StreamsFrames() const {
   return Zstd() && !chunked_refused_ && ChecksumAlgorithm().empty();
 }
 
-Result<SendStep> TusTransfer::SendFrameStream() {
+Result<SendStep> AppendTransfer::SendFrameStream() {
   // Frames go out back to back in one chunked PATCH (their total is not
   // known until the last is made): no stop at each frame for an answer.
   // The body is read by position, so libcurl may rewind it: any frame can
@@ -763,7 +873,10 @@ Result<SendStep> TusTransfer::SendFrameStream() {
   const char* piece_data = nullptr;
   BodySource body;
   body.length = BodySource::kUnknownLength;
+  uint64_t cap = AppendCap();  // the request ends there, the next goes on
   body.read = [&](uint64_t pos, char* out, size_t max) -> int64_t {
+    if (cap > 0 && pos >= cap) return 0;
+    if (cap > 0) max = static_cast<size_t>(std::min<uint64_t>(max, cap - pos));
     if (piece_data == nullptr || pos < piece_begin || pos >= piece_end) {
       int64_t frame_before = frame_index_;
       Result<std::optional<Piece>> next = NextPieceAt(base + pos);
@@ -784,8 +897,8 @@ Result<SendStep> TusTransfer::SendFrameStream() {
     return static_cast<int64_t>(n);
   };
   inflight_ = 0;
-  Result<SendResult> sent = tus_->Send(record_.upload_url, offset_, body, "",
-                                       std::nullopt, on_send_, &wire_bytes_);
+  Result<SendResult> sent = wire_->Send(record_.upload_url, offset_, body, "",
+                                        std::nullopt, on_send_, &wire_bytes_);
   inflight_ = 0;
   if (failed) return *failed;
   if (!sent.ok() &&
@@ -809,7 +922,7 @@ Result<SendStep> TusTransfer::SendFrameStream() {
   return Acknowledged(sent, false);
 }
 
-void TusTransfer::FrameBoundary() {
+void AppendTransfer::FrameBoundary() {
   // Frame frame_index_ begins: the one before it went out since the last
   // boundary, which is what its level achieved end to end.
   auto now = std::chrono::steady_clock::now();
@@ -823,7 +936,7 @@ void TusTransfer::FrameBoundary() {
   last_frame_done_ = now;
 }
 
-ChunkReader& TusTransfer::Reader() {
+ChunkReader& AppendTransfer::Reader() {
   if (!reader_) {
     // Four chunk buffers (one being sent, three read ahead): what a client
     // budgets per upload (PerUploadMemory).
@@ -832,12 +945,12 @@ ChunkReader& TusTransfer::Reader() {
   return *reader_;
 }
 
-bool TusTransfer::Streams() const {
+bool AppendTransfer::Streams() const {
   return !Zstd() && ChecksumAlgorithm().empty();
 }
 
-BodySource TusTransfer::StreamBody(uint64_t begin, uint64_t end,
-                                   std::optional<Error>* unreadable) {
+BodySource AppendTransfer::StreamBody(uint64_t begin, uint64_t end,
+                                      std::optional<Error>* unreadable) {
   BodySource body;
   body.length = end - begin;
   body.read = [this, begin, unreadable](uint64_t pos, char* out,
@@ -857,13 +970,24 @@ BodySource TusTransfer::StreamBody(uint64_t begin, uint64_t end,
   return body;
 }
 
-Result<UploadSummary> TusTransfer::Summarize() {
+Result<UploadSummary> AppendTransfer::Summarize() {
   reader_.reset();
   producer_.reset();
   // Fed as the chunks went out; whatever was never read in order (nothing,
   // normally) is read and checked now.
   Result<std::string> sha = ledger_->FileSha256();
   if (!sha.ok()) return sha.error();
+  // The server computed the digest of what it stored (the draft's
+  // Repr-Digest): it must be the file's, byte for byte.
+  if (!Zstd() && !stored_sha256_.empty() && stored_sha256_ != sha.value()) {
+    Error e =
+        MakeError(FERRY_ERR_INTEGRITY_FAILED,
+                  "the server's SHA-256 of the stored upload (" +
+                      HexEncode(stored_sha256_) + ") is not the file's (" +
+                      HexEncode(sha.value()) + ")");
+    e.url = RedactUrl(record_.upload_url);
+    return e;
+  }
   UploadSummary s;
   s.url = record_.upload_url;
   s.sha256_hex = HexEncode(sha.value());
@@ -871,13 +995,13 @@ Result<UploadSummary> TusTransfer::Summarize() {
   return s;
 }
 
-Status TusTransfer::Discard() {
+Status AppendTransfer::Discard() {
   if (record_.upload_url.empty()) return OkStatus();
-  return tus_->Terminate(record_.upload_url);
+  return wire_->Terminate(record_.upload_url);
 }
 
-void TusTransfer::UseCredentials(const FreshCredentials& fresh) {
-  for (const auto& [name, value] : fresh.headers) tus_->SetHeader(name, value);
+void AppendTransfer::UseCredentials(const FreshCredentials& fresh) {
+  for (const auto& [name, value] : fresh.headers) wire_->SetHeader(name, value);
 }
 
 }  // namespace ferry::internal

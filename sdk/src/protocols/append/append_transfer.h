@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// tus 1.0 as a Transfer: one upload URL per source; identity bytes stream
-// in long PATCHes from chunks read ahead (or one chunk per PATCH with its
-// Upload-Checksum where the server offers the checksum extension); zstd
-// frames stream in a chunked PATCH with a deferred length, declared with
-// the seek table. A resume asks HEAD for the offset and re-reads what the
-// server holds against the recorded fingerprints.
-#ifndef FERRY_SDK_SRC_PROTOCOLS_TUS_TUS_TRANSFER_H_
-#define FERRY_SDK_SRC_PROTOCOLS_TUS_TUS_TRANSFER_H_
+// An upload appended at offsets (tus 1.0, the IETF draft) as a Transfer:
+// one upload URL per source; identity bytes stream in long PATCHes from
+// chunks read ahead (or one chunk per PATCH with its checksum where the
+// server takes per-request checksums); zstd frames stream in a chunked
+// PATCH with a deferred length, declared with the seek table. The server's
+// limits split requests. A resume asks HEAD for the offset and re-reads
+// what the server holds against the recorded fingerprints. The protocol's
+// own requests and headers are its AppendWire's.
+#ifndef FERRY_SDK_SRC_PROTOCOLS_APPEND_APPEND_TRANSFER_H_
+#define FERRY_SDK_SRC_PROTOCOLS_APPEND_APPEND_TRANSFER_H_
 
 #include <chrono>
 #include <cstdint>
@@ -22,17 +24,23 @@
 #include "pipeline/chunk_plan.h"
 #include "pipeline/chunk_reader.h"
 #include "pipeline/frame_producer.h"
+#include "protocols/append/append_wire.h"
 #include "protocols/transfer.h"
-#include "protocols/tus/tus_protocol.h"
 
 namespace ferry::internal {
 
-class TusTransfer : public Transfer {
+// What one upload holds at once: four chunk buffers (one being sent,
+// three read ahead) and libcurl's send buffer when the file is sent in
+// large requests. Frames and a stream's windows come out of the rest of
+// the budget (MakeProducer, Preflight).
+uint64_t AppendUploadMemory(const ClientConfig& config, uint64_t file_size);
+
+class AppendTransfer : public Transfer {
  public:
-  // `tus` (the client's, with its cached discovery) must outlive this.
+  // `wire` (the client's, with its cached discovery) must outlive this.
   // `fixed_level`: the configured zstd level (> 0), else 0.
-  TusTransfer(TusProtocol* tus, int fixed_level);
-  ~TusTransfer() override;
+  AppendTransfer(AppendWire* wire, int fixed_level);
+  ~AppendTransfer() override;
 
   void Attach(const TransferContext* context) override;
   Status Discover() override;
@@ -101,8 +109,19 @@ class TusTransfer : public Transfer {
   uint64_t RawAt(uint64_t wire) const;
   // The largest offset the server may legitimately hold.
   uint64_t KnownEnd() const;
-  // The tus checksum algorithm ferry uses with this server, or "".
-  std::string ChecksumAlgorithm() const;
+  // The per-request checksum algorithm ferry uses with this server, or "".
+  const std::string& ChecksumAlgorithm() const {
+    return caps_.checksum_algorithm;
+  }
+  // Body bytes one request may carry (the server's max-append-size and the
+  // app's request size), 0: unbounded.
+  uint64_t AppendCap() const;
+  // Refusals of the server's limits (max-size, min-append-size) known so
+  // far: before creation and again with what creation or HEAD announced.
+  Status CheckLimits() const;
+  // Takes what the server said of the upload: its limits, and whether it is
+  // complete (the length is then declared).
+  void Observed(const AppendLimits& limits);
   const std::string* ChunkSha256(uint64_t index) const;
   const std::string* FrameSha256(const FrameInfo& frame) const;
   // Upload-Checksum for `data`; reuses `sha256` (its digest) when given.
@@ -133,16 +152,18 @@ class TusTransfer : public Transfer {
   // Streams: the chunks one request carries at most (what is kept for a
   // retry; the next window is read ahead meanwhile), from the budget.
   uint64_t stream_window_chunks_ = 4;
-  // Whether a deferred length is still to be declared.
+  // Whether a deferred length is still to be declared (or, where every
+  // request says whether it is the last, the last is still to be sent).
   bool LengthOwed() const {
-    return create_.defer_length && !Zstd() && !length_declared_;
+    return (create_.defer_length || caps_.marks_last_request) && !Zstd() &&
+           !length_declared_;
   }
 
-  TusProtocol* tus_;
+  AppendWire* wire_;
   const TransferContext* ctx_ = nullptr;
   Source* source_ = nullptr;
   SendProgressFn on_send_;
-  ServerCapabilities caps_;
+  AppendCapabilities caps_;
   int level_ = 0;  // as the session chose: 0 identity, -1 adaptive, else
   JournalRecord record_;
   std::unique_ptr<ChunkPlan> plan_;
@@ -166,6 +187,8 @@ class TusTransfer : public Transfer {
   bool irreproducible_ = false;
   bool hashed_ = false;
   bool chunked_refused_ = false;
+  // The server's SHA-256 of the whole upload, when it told (raw), or "".
+  std::string stored_sha256_;
   // Declared last: destroyed first, so no frame is being made from members
   // that are already gone.
   std::unique_ptr<FrameProducer> producer_;
@@ -174,4 +197,4 @@ class TusTransfer : public Transfer {
 
 }  // namespace ferry::internal
 
-#endif  // FERRY_SDK_SRC_PROTOCOLS_TUS_TUS_TRANSFER_H_
+#endif  // FERRY_SDK_SRC_PROTOCOLS_APPEND_APPEND_TRANSFER_H_
