@@ -477,10 +477,19 @@ def test_protocol_auto_picks_from_the_endpoint(ietf, tus_server, cli,
                      protocol=("--protocol", "tus")))
     assert e["code"] == "protocol_unsupported"
     assert "protocol ietf" in e["message"]
-    # ... and the draft asked of a tus endpoint.
+    # ... and the draft asked of a tus endpoint: its creation is tried (a
+    # server may speak both without saying so), and its refusal names tus.
     e = error(upload(cli, tus_server.endpoint, tmp_path, src, state="st4"))
     assert e["code"] == "protocol_unsupported"
-    assert "tus 1.0" in e["message"]
+    assert "speaks tus 1.0" in e["message"]
+    assert "protocol tus" in e["message"]
+    doctor = subprocess.run(
+        [str(BUILD_DIR / "samples" / "ferry-doctor"), "--json", "--protocol",
+         "ietf", tus_server.endpoint], capture_output=True, text=True,
+        timeout=60)
+    checks = {c["check"]: c for c in json.loads(doctor.stdout)["checks"]}
+    assert checks["server"]["status"] == "warn"
+    assert checks["upload"]["status"] == "fail"
 
 
 def test_doctor_with_protocol_ietf(ietf, tmp_path):

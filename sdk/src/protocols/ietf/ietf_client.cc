@@ -44,7 +44,17 @@ class IetfClient : public AppendClient {
     if (!caps.value().checksum_algorithm.empty()) {
       detail += "; wants Content-Digest sha-256";
     }
-    report->Ok("server", detail);
+    std::string tus = ietf_.tus_version_said();
+    if (tus.empty()) {
+      report->Ok("server", detail);
+    } else {
+      report->Warn("server",
+                   "OPTIONS announces tus 1.0 (Tus-Version: " + tus +
+                       ") and not the draft; the probe upload below tells",
+                   MakeError(FERRY_ERR_PROTOCOL_UNSUPPORTED,
+                             "the endpoint does not announce the IETF "
+                             "resumable-upload draft"));
+    }
     ietf::ProbeDraft(http_, config_, report);
     CheckUpload(report);
   }

@@ -80,6 +80,11 @@ int IetfProtocol::interop_version() const {
   return version_;
 }
 
+std::string IetfProtocol::tus_version_said() const {
+  MutexLock lock(&mu_);
+  return tus_version_said_;
+}
+
 HttpRequest IetfProtocol::NewRequest(std::string method, std::string url,
                                      int version) const {
   HttpRequest req = at_.NewRequest(std::move(method), std::move(url));
@@ -182,14 +187,10 @@ Result<AppendCapabilities> IetfProtocol::Discover() {
     return Classify(r, RequestKind::kDiscover, at_.url());
   }
   if (!ietf::OffersDraft(r) && r.Header("tus-version")) {
-    Error e = MakeError(FERRY_ERR_PROTOCOL_UNSUPPORTED,
-                        "the endpoint speaks tus 1.0 (Tus-Version: " +
-                            *r.Header("tus-version") +
-                            "), not the IETF resumable-upload draft: upload "
-                            "with protocol tus (or auto)");
-    e.http_status = r.status;
-    e.url = redacted;
-    return e;
+    // tus, and no word of the draft (servers before draft -10 need not
+    // say): the creation tells; a refusal then names tus.
+    MutexLock lock(&mu_);
+    tus_version_said_ = *r.Header("tus-version");
   }
   std::string expires;
   ReadLimits(r, &caps.limits, &expires);
@@ -218,6 +219,23 @@ Result<AppendCapabilities> IetfProtocol::CachedCapabilities() {
   cached->create_with_bytes = true;
   cached->creation_bytes_cap = interop_version() != 0 ? 0 : kProbeBytes;
   return *cached;
+}
+
+Error IetfProtocol::Refused(const HttpResponse& r) const {
+  Error e = Classify(r, RequestKind::kCreate, at_.url());
+  std::string tus = tus_version_said();
+  if (tus.empty() || e.category == FERRY_CATEGORY_AUTH) return e;
+  Error named = MakeError(FERRY_ERR_PROTOCOL_UNSUPPORTED,
+                          "the endpoint speaks tus 1.0 (Tus-Version: " + tus +
+                              ") and refused the IETF draft's creation (HTTP " +
+                              std::to_string(r.status) +
+                              "): upload with protocol tus (or auto)");
+  named.http_status = e.http_status;
+  named.url = e.url;
+  named.server_code = e.server_code;
+  named.server_message = e.server_message;
+  named.request_id = e.request_id;
+  return named;
 }
 
 Result<CreateResult> IetfProtocol::Create(const CreateParams& params,
@@ -317,7 +335,7 @@ Result<CreateResult> IetfProtocol::Create(const CreateParams& params,
     }
   }
   if (r.status < 200 || r.status >= 300) {
-    return Classify(r, RequestKind::kCreate, at_.url());
+    return Refused(r);
   }
   ReadLimits(r, &result.limits, &result.expires);
   std::optional<std::string> location = r.Header("location");

@@ -31,9 +31,10 @@ class IetfProtocol : public AppendWire {
   std::string_view Name() const override { return "ietf"; }
   // OPTIONS once per client: Upload-Limit, Want-Content-Digest (sha-256
   // then goes with every append). An endpoint that answers OPTIONS with
-  // tus and not the draft is refused (protocol_unsupported); one that does
-  // not answer OPTIONS (404, 405, 501) is tried as it is. Until the interop
-  // version is known a creation carries at most 64 KiB.
+  // tus and no word of the draft is still asked (tusd speaks both); its
+  // refusal of the creation is then protocol_unsupported naming tus. One
+  // that does not answer OPTIONS (404, 405, 501) is tried as it is. Until the
+  // interop version is known a creation carries at most 64 KiB.
   Result<AppendCapabilities> CachedCapabilities() override;
   Status CheckUploadUrl(const std::string& url) const override;
   Result<CreateResult> Create(const CreateParams& params,
@@ -51,6 +52,9 @@ class IetfProtocol : public AppendWire {
 
   // The interop version in use, 0 before one was accepted. Thread-safe.
   int interop_version() const;
+  // The Tus-Version of an OPTIONS answer that said nothing of the draft,
+  // else "". Thread-safe.
+  std::string tus_version_said() const;
 
  private:
   Result<AppendCapabilities> Discover();
@@ -66,6 +70,9 @@ class IetfProtocol : public AppendWire {
                  const std::string& url) const;
   Error Unexpected(const std::string& what, const HttpResponse& r,
                    const std::string& url) const;
+  // A refused creation; protocol_unsupported naming tus when the endpoint
+  // answered OPTIONS as tus only (but for a refusal of the credentials).
+  Error Refused(const HttpResponse& r) const;
   // Upload-Limit of a response into `limits`; *expires gets max-age as an
   // HTTP-date.
   void ReadLimits(const HttpResponse& r, AppendLimits* limits,
@@ -75,6 +82,8 @@ class IetfProtocol : public AppendWire {
   mutable Mutex mu_;
   std::optional<AppendCapabilities> caps_ ABSL_GUARDED_BY(mu_);
   int version_ ABSL_GUARDED_BY(mu_) = 0;
+  // Tus-Version of an OPTIONS answer that said nothing of the draft.
+  std::string tus_version_said_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ferry::internal
