@@ -23,7 +23,8 @@ import ferry
 from conftest import (BUILD_DIR, RELIABILITY, IetfServer, record_scenario,
                       server_factory, sha256_file, write_random)
 from fault_proxy import Fault
-from test_kill_trials import SEED, TRIALS, kill_and_resume_trials, write_text
+from test_kill_trials import (SEED, TRIALS, kill_and_resume_trials,
+                              trials_summary, write_text)
 
 IETF = ("--protocol", "ietf")
 SECRET = "Bearer ietf-test-secret-51c9"
@@ -276,12 +277,7 @@ def test_kill_and_resume_trials(cli, ietf, fault_proxy, tmp_path):
     killed = [r for r in results if r["killed"]]
     assert len(killed) >= TRIALS // 2
     assert any(r["resumed_from"] > 0 for r in killed), results
-    RELIABILITY["kill_trials_ietf"] = {
-        "seed": seed, "trials": len(results), "killed": len(killed),
-        "resumed_mid_file": sum(1 for r in results if r["resumed_from"] > 0),
-        "bytes_sent_twice_total": sum(r["bytes_sent_twice"] for r in killed),
-        "bytes_sent_twice_max": max(r["bytes_sent_twice"] for r in killed),
-        "trials_detail": results}
+    RELIABILITY["kill_trials_ietf"] = trials_summary(seed, results)
 
 
 def test_killed_during_creation_resumes_from_the_104(ietf, cli, tmp_path):

@@ -154,6 +154,20 @@ def kill_and_resume_trials(cli, tus_server, fault_proxy, tmp_path, trials,
     return results
 
 
+def trials_summary(seed, results, **more):
+    """What docs/reliability.md reports of a set of trials."""
+    killed = [r for r in results if r["killed"]]
+    return {"seed": seed, "trials": len(results), "killed": len(killed),
+            "resumed_mid_file": sum(1 for r in results
+                                    if r["resumed_from"] > 0),
+            **more,
+            "bytes_sent_twice_total": sum(r["bytes_sent_twice"]
+                                          for r in killed),
+            "bytes_sent_twice_max": max(r["bytes_sent_twice"]
+                                        for r in killed),
+            "trials_detail": results}
+
+
 def test_seeded_kill_and_resume_trials(cli, tus_server, fault_proxy,
                                        tmp_path):
     results = kill_and_resume_trials(cli, tus_server, fault_proxy, tmp_path,
@@ -161,12 +175,7 @@ def test_seeded_kill_and_resume_trials(cli, tus_server, fault_proxy,
     killed = [r for r in results if r["killed"]]
     # The seed puts most kills inside the upload, not after it.
     assert len(killed) >= TRIALS // 2
-    RELIABILITY["kill_trials"] = {
-        "seed": SEED, "trials": len(results), "killed": len(killed),
-        "resumed_mid_file": sum(1 for r in results if r["resumed_from"] > 0),
-        "bytes_sent_twice_total": sum(r["bytes_sent_twice"] for r in killed),
-        "bytes_sent_twice_max": max(r["bytes_sent_twice"] for r in killed),
-        "trials_detail": results}
+    RELIABILITY["kill_trials"] = trials_summary(SEED, results)
 
 
 def test_seeded_kill_and_resume_trials_on_the_streaming_path(
@@ -189,13 +198,8 @@ def test_seeded_kill_and_resume_trials_on_the_streaming_path(
     # the 64 KiB blocks every chunk size here is made of.
     cut = [r for r in killed if r["resumed_from"] % (64 << 10)]
     assert cut, results
-    RELIABILITY["kill_trials_streaming"] = {
-        "seed": SEED + 1, "trials": len(results), "killed": len(killed),
-        "resumed_mid_file": sum(1 for r in results if r["resumed_from"] > 0),
-        "resumed_off_boundary": len(cut),
-        "bytes_sent_twice_total": sum(r["bytes_sent_twice"] for r in killed),
-        "bytes_sent_twice_max": max(r["bytes_sent_twice"] for r in killed),
-        "trials_detail": results}
+    RELIABILITY["kill_trials_streaming"] = trials_summary(
+        SEED + 1, results, resumed_off_boundary=len(cut))
 
 
 def journal_blocks(data):

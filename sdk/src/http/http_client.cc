@@ -33,6 +33,14 @@ std::string_view TrimHeaderValue(std::string_view s) {
   return s;
 }
 
+std::string HttpDate(time_t when) {
+  char date[64];
+  struct tm tm;
+  gmtime_r(&when, &tm);
+  strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return date;
+}
+
 std::vector<std::string> ParseHeaderList(std::string_view value) {
   std::vector<std::string> out;
   size_t start = 0;

@@ -5,6 +5,7 @@
 #define FERRY_SDK_SRC_HTTP_HTTP_CLIENT_H_
 
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -32,6 +33,8 @@ void ReplaceHeader(HeaderList* headers, const std::string& name,
                    const std::string& value);
 // A header value without the spaces and tabs around it (and a line end).
 std::string_view TrimHeaderValue(std::string_view value);
+// "Wed, 02 Dec 2026 06:00:00 GMT": an HTTP-date (RFC 9110's IMF-fixdate).
+std::string HttpDate(time_t when);
 // A comma-separated header value (Tus-Extension, Accept-Patch, ...): each
 // item trimmed, empty items dropped.
 std::vector<std::string> ParseHeaderList(std::string_view value);

@@ -8,14 +8,6 @@
 
 namespace ferry::internal {
 
-std::string HttpDate(time_t when) {
-  char date[64];
-  struct tm tm;
-  gmtime_r(&when, &tm);
-  strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return date;
-}
-
 AppendEndpoint::AppendEndpoint(HttpClient* http, std::string endpoint,
                                HeaderList headers, ClassifyOptions classify)
     : http_(http),

@@ -6,7 +6,6 @@
 #ifndef FERRY_SDK_SRC_PROTOCOLS_APPEND_APPEND_ENDPOINT_H_
 #define FERRY_SDK_SRC_PROTOCOLS_APPEND_APPEND_ENDPOINT_H_
 
-#include <ctime>
 #include <string>
 
 #include "errors/classify.h"
@@ -14,9 +13,6 @@
 #include "sync/mutex.h"
 
 namespace ferry::internal {
-
-// "Wed, 02 Dec 2026 06:00:00 GMT" (RFC 9110's IMF-fixdate).
-std::string HttpDate(time_t when);
 
 class AppendEndpoint {
  public:

@@ -122,8 +122,8 @@ uint64_t AppendTransfer::AppendCap() const {
   return cap;
 }
 
-void AppendTransfer::Observed(const AppendLimits& limits) {
-  caps_.limits.Merge(limits);
+bool AppendTransfer::LengthSettled(const OffsetResult& at) const {
+  return caps_.marks_last_request ? at.complete : at.length >= 0;
 }
 
 std::optional<std::string> AppendTransfer::CompressionUnsupported() const {
@@ -329,8 +329,8 @@ Result<ResumeVerdict> AppendTransfer::Adopt(const JournalRecord& saved) {
                         std::to_string(at.offset) + " bytes, short of the " +
                         std::to_string(known_end) + " of the file");
   }
-  length_declared_ = caps_.marks_last_request ? at.complete : at.length >= 0;
-  Observed(at.limits);
+  length_declared_ = LengthSettled(at);
+  caps_.limits.Merge(at.limits);
   hashed_ = true;
   Result<std::optional<ResumeVerdict>> held = VerifyHeld(at.offset);
   if (!held.ok()) return held.error();
@@ -499,7 +499,7 @@ Status AppendTransfer::Create() {
   record_.expires = created.value().expires;
   offset_ = created.value().offset;
   if (created.value().complete) length_declared_ = true;
-  Observed(created.value().limits);
+  caps_.limits.Merge(created.value().limits);
   Status limits = CheckLimits();
   if (!limits.ok()) return limits;
   // A file the creation request carried whole has nothing left to resume:
@@ -849,10 +849,8 @@ Status AppendTransfer::Resync() {
     e.url = RedactUrl(record_.upload_url);
     return e;
   }
-  if (caps_.marks_last_request ? at.value().complete : at.value().length >= 0) {
-    length_declared_ = true;
-  }
-  Observed(at.value().limits);
+  if (LengthSettled(at.value())) length_declared_ = true;
+  caps_.limits.Merge(at.value().limits);
   offset_ = at.value().offset;
   return OkStatus();
 }

@@ -119,9 +119,9 @@ class AppendTransfer : public Transfer {
   // Refusals of the server's limits (max-size, min-append-size) known so
   // far: before creation and again with what creation or HEAD announced.
   Status CheckLimits() const;
-  // Takes what the server said of the upload: its limits, and whether it is
-  // complete (the length is then declared).
-  void Observed(const AppendLimits& limits);
+  // Whether the server's answer settles the upload's length: it is complete
+  // (where the last request is marked) or knows its length (tus).
+  bool LengthSettled(const OffsetResult& at) const;
   const std::string* ChunkSha256(uint64_t index) const;
   const std::string* FrameSha256(const FrameInfo& frame) const;
   // Upload-Checksum for `data`; reuses `sha256` (its digest) when given.

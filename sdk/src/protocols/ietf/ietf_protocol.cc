@@ -57,6 +57,28 @@ bool VersionRefused(const HttpResponse& r) {
   return r.status == 400 && !r.Header("location") && !r.Header("upload-offset");
 }
 
+// Upload-Limit of a response (nothing when absent or malformed: the draft
+// ignores such a field); *expires (when given) gets max-age as an
+// HTTP-date.
+AppendLimits LimitsOf(const HttpResponse& r, std::string* expires) {
+  AppendLimits got;
+  std::optional<std::string> field = r.Header("upload-limit");
+  std::optional<ietf::UploadLimits> parsed =
+      field ? ietf::ParseUploadLimit(*field) : std::nullopt;
+  if (!parsed) return got;
+  if (parsed->max_size) {
+    got.max_size =
+        static_cast<int64_t>(std::min<uint64_t>(*parsed->max_size, INT64_MAX));
+  }
+  got.max_append_size = parsed->max_append_size.value_or(0);
+  got.min_append_size = parsed->min_append_size.value_or(0);
+  if (expires != nullptr && parsed->max_age &&
+      *parsed->max_age < (uint64_t{1} << 40)) {
+    *expires = HttpDate(time(nullptr) + static_cast<time_t>(*parsed->max_age));
+  }
+  return got;
+}
+
 // The draft's problem types are read before the generic reading.
 ClassifyOptions WithDraftProblems(ClassifyOptions classify) {
   classify.protocol_body = ietf::ReadDraftProblem;
@@ -97,10 +119,8 @@ Error IetfProtocol::Classify(const HttpResponse& r, RequestKind kind,
                              const std::string& url) const {
   Error e = at_.Classify(r, kind, url);
   if (e.code == FERRY_ERR_FILE_TOO_LARGE) {
-    AppendLimits limits;
-    std::string expires;
-    ReadLimits(r, &limits, &expires);
-    if (limits.max_size >= 0) e.limit = limits.max_size;
+    int64_t max_size = LimitsOf(r, nullptr).max_size;
+    if (max_size >= 0) e.limit = max_size;
   }
   return e;
 }
@@ -113,25 +133,6 @@ Error IetfProtocol::Unexpected(const std::string& what, const HttpResponse& r,
   e.http_status = r.status;
   e.url = RedactUrl(url);
   return e;
-}
-
-void IetfProtocol::ReadLimits(const HttpResponse& r, AppendLimits* limits,
-                              std::string* expires) const {
-  std::optional<std::string> field = r.Header("upload-limit");
-  if (!field) return;
-  std::optional<ietf::UploadLimits> parsed = ietf::ParseUploadLimit(*field);
-  if (!parsed) return;  // the draft: a malformed field is ignored
-  AppendLimits got;
-  if (parsed->max_size) {
-    got.max_size =
-        static_cast<int64_t>(std::min<uint64_t>(*parsed->max_size, INT64_MAX));
-  }
-  got.max_append_size = parsed->max_append_size.value_or(0);
-  got.min_append_size = parsed->min_append_size.value_or(0);
-  limits->Merge(got);
-  if (parsed->max_age && *parsed->max_age < (uint64_t{1} << 40)) {
-    *expires = HttpDate(time(nullptr) + static_cast<time_t>(*parsed->max_age));
-  }
 }
 
 Status IetfProtocol::CheckUploadUrl(const std::string& url) const {
@@ -192,8 +193,7 @@ Result<AppendCapabilities> IetfProtocol::Discover() {
     MutexLock lock(&mu_);
     tus_version_said_ = *r.Header("tus-version");
   }
-  std::string expires;
-  ReadLimits(r, &caps.limits, &expires);
+  caps.limits = LimitsOf(r, nullptr);
   if (auto want = r.Header("want-content-digest")) {
     if (ietf::WantsSha256(*want)) caps.checksum_algorithm = "sha256";
   }
@@ -267,7 +267,7 @@ Result<CreateResult> IetfProtocol::Create(const CreateParams& params,
   CreateResult result;
   auto on_interim = [&](const HttpResponse& interim) -> bool {
     if (interim.status != 104) return true;
-    ReadLimits(interim, &result.limits, &result.expires);
+    result.limits.Merge(LimitsOf(interim, &result.expires));
     std::optional<std::string> location = interim.Header("location");
     if (!location || early_url) return true;
     std::optional<std::string> url = ResolveUrl(at_.url(), *location);
@@ -319,9 +319,7 @@ Result<CreateResult> IetfProtocol::Create(const CreateParams& params,
     // Content past a max-append-size the server had not announced: the
     // upload is created without content, the appends then split by the
     // limit this answer (and the creation's) gives.
-    AppendLimits said;
-    std::string expires;
-    ReadLimits(r, &said, &expires);
+    AppendLimits said = LimitsOf(r, nullptr);
     if (said.max_append_size > 0 &&
         said.max_append_size < params.first_bytes.size() &&
         (said.max_size < 0 ||
@@ -337,7 +335,7 @@ Result<CreateResult> IetfProtocol::Create(const CreateParams& params,
   if (r.status < 200 || r.status >= 300) {
     return Refused(r);
   }
-  ReadLimits(r, &result.limits, &result.expires);
+  result.limits.Merge(LimitsOf(r, &result.expires));
   std::optional<std::string> location = r.Header("location");
   if (location) {
     std::optional<std::string> url = ResolveUrl(at_.url(), *location);
@@ -410,7 +408,7 @@ Result<OffsetResult> IetfProtocol::QueryOffset(const std::string& url) {
                           std::to_string(result.length),
                       r, url);
   }
-  ReadLimits(r, &result.limits, &result.expires);
+  result.limits = LimitsOf(r, &result.expires);
   return result;
 }
 
@@ -471,8 +469,7 @@ Result<SendResult> IetfProtocol::Send(const std::string& url, uint64_t offset,
       result.stored_sha256 = ietf::ParseSha256Digest(*repr).value_or("");
     }
   }
-  AppendLimits ignored;
-  ReadLimits(r, &ignored, &result.expires);
+  LimitsOf(r, &result.expires);  // its max-age; the limits are known
   return result;
 }
 

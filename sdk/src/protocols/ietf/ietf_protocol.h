@@ -73,10 +73,6 @@ class IetfProtocol : public AppendWire {
   // A refused creation; protocol_unsupported naming tus when the endpoint
   // answered OPTIONS as tus only (but for a refusal of the credentials).
   Error Refused(const HttpResponse& r) const;
-  // Upload-Limit of a response into `limits`; *expires gets max-age as an
-  // HTTP-date.
-  void ReadLimits(const HttpResponse& r, AppendLimits* limits,
-                  std::string* expires) const;
 
   AppendEndpoint at_;
   mutable Mutex mu_;
